@@ -1,0 +1,71 @@
+"""The loaded data set: validated tables plus the report of how they were loaded."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+# Columns the loader adds to the contract's tables.
+APPROXIMATE = "approximate"  # events: True when placed at the area's (or beat's) centroid
+SENTIMENT = "sentiment"  # responses: VADER compound score of `comment`, NaN when none or not English
+CENTROID_LAT = "centroid_lat"  # areas
+CENTROID_LON = "centroid_lon"  # areas
+
+
+@dataclass
+class TableReport:
+    """How one table was loaded: what was read, accepted, rejected and why."""
+
+    table: str
+    file: str | None = None
+    status: str = "absent"  # absent | loaded | failed
+    rows_read: int = 0
+    rows_accepted: int = 0
+    rejected: pd.DataFrame = field(default_factory=pd.DataFrame)  # original cells + row + reason
+    warnings: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def rows_rejected(self) -> int:
+        """Number of rows rejected."""
+        return len(self.rejected)
+
+
+@dataclass
+class LoadReport:
+    """The validation report of a whole data source."""
+
+    source: str
+    tables: dict[str, TableReport] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)  # step name -> seconds
+
+    @property
+    def rows_rejected(self) -> int:
+        """Rows rejected across every table."""
+        return sum(t.rows_rejected for t in self.tables.values())
+
+    @property
+    def errors(self) -> list[str]:
+        """Every error, prefixed by its table."""
+        return [e for t in self.tables.values() for e in t.errors]
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Validated tables, read-only once loaded (shared by every session: never modify in place)."""
+
+    events: pd.DataFrame
+    areas: pd.DataFrame
+    report: LoadReport
+    responses: pd.DataFrame | None = None
+    area_scores: pd.DataFrame | None = None
+    concerns: pd.DataFrame | None = None
+    attendees: pd.DataFrame | None = None
+    areas_geojson: dict | None = None
+    is_sample: bool = False
+
+    def has(self, table: str) -> bool:
+        """True when `table` was loaded and has at least one row."""
+        frame = getattr(self, table, None)
+        return frame is not None and len(frame) > 0
