@@ -38,6 +38,7 @@ class LoadReport:
 
     source: str
     tables: dict[str, TableReport] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # about the source as a whole
     seconds: dict[str, float] = field(default_factory=dict)  # step name -> seconds
 
     @property
@@ -49,6 +50,11 @@ class LoadReport:
     def errors(self) -> list[str]:
         """Every error, prefixed by its table."""
         return [e for t in self.tables.values() for e in t.errors]
+
+    @property
+    def warnings(self) -> list[str]:
+        """Every warning of every table, then the notes about the source."""
+        return [w for t in self.tables.values() for w in t.warnings] + self.notes
 
 
 @dataclass(frozen=True)

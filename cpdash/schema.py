@@ -237,3 +237,21 @@ def data_dictionary() -> list[dict[str, str]]:
                 }
             )
     return rows
+
+
+# Other spellings of program names accepted in the `program` column (matched ignoring case and punctuation).
+PROGRAM_ALIASES: dict[str, str] = {
+    "beat meeting": "Beat / community meeting",
+    "community meeting": "Beat / community meeting",
+    "neighborhood watch": "Neighbourhood watch",
+    "community cleanup": "Community clean-up",
+    "clean up": "Community clean-up",
+    "cleanup": "Community clean-up",
+    "nno": "National Night Out",
+    "workshop": "Workshop / training",
+    "training": "Workshop / training",
+    "youth sports": "Youth sports and activities",
+    "mentorship": "Youth mentorship",
+    "faith event": "Faith and partner event",
+    "partner event": "Faith and partner event",
+}

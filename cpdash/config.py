@@ -1,0 +1,52 @@
+"""Settings read from the environment: where the data is, who the deployment is for, thresholds."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATA = REPO_ROOT / "sample_data"
+DEFAULT_CACHE = REPO_ROOT / ".cache"
+DEFAULT_K = 10
+MODES = ("staff", "public")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Deployment settings; every field has an environment variable (see README)."""
+
+    data: str = str(DEFAULT_DATA)  # CPDASH_DATA: a folder of files
+    mode: str = "staff"  # CPDASH_MODE: staff | public
+    k: int = DEFAULT_K  # CPDASH_K: fewest responses a figure may rest on
+    offline: bool = False  # CPDASH_OFFLINE: no request to any outside host (no street basemap)
+    cache_dir: Path = DEFAULT_CACHE  # CPDASH_CACHE: where computed scores are kept between runs
+
+    @property
+    def public(self) -> bool:
+        """True in the public deployment (aggregates only, small numbers suppressed)."""
+        return self.mode == "public"
+
+
+def _flag(value: str | None) -> bool:
+    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def settings_from_env(environ: Mapping[str, str] | None = None) -> Settings:
+    """Settings from CPDASH_* environment variables, with defaults; bad values raise ValueError."""
+    env = os.environ if environ is None else environ
+    mode = env.get("CPDASH_MODE", "staff").strip().lower() or "staff"
+    if mode not in MODES:
+        raise ValueError(f"CPDASH_MODE must be one of {', '.join(MODES)}, not {mode!r}")
+    k_text = env.get("CPDASH_K", str(DEFAULT_K)).strip() or str(DEFAULT_K)
+    if not k_text.isdigit() or int(k_text) < 1:
+        raise ValueError(f"CPDASH_K must be a whole number of at least 1, not {k_text!r}")
+    return Settings(
+        data=env.get("CPDASH_DATA", "").strip() or str(DEFAULT_DATA),
+        mode=mode,
+        k=int(k_text),
+        offline=_flag(env.get("CPDASH_OFFLINE")),
+        cache_dir=Path(env.get("CPDASH_CACHE", "").strip() or DEFAULT_CACHE),
+    )

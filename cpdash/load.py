@@ -1,0 +1,301 @@
+"""Load a data source (a folder of files) into a validated, read-only Dataset with its report."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from cpdash.dataset import (
+    APPROXIMATE,
+    CENTROID_LAT,
+    CENTROID_LON,
+    SENTIMENT,
+    Dataset,
+    LoadReport,
+    TableReport,
+)
+from cpdash.geo import AreaIndex, Boundaries, geojson_of, label_points, parse_area_features
+from cpdash.io import DataError, find_table_files, read_table_file
+from cpdash.schema import AREAS, TABLES
+from cpdash.validate import empty_frame, validate_table
+
+Progress = Callable[[float, str], None]
+MANIFEST = "manifest.json"
+# Tables read after areas and events, in this order; each may be absent.
+OTHER_TABLES = ("responses", "area_scores", "concerns", "attendees")
+
+
+def _noop(fraction: float, message: str) -> None:
+    return None
+
+
+def _read(table: str, path: Path | None, report: LoadReport) -> pd.DataFrame | dict | None:
+    """Read one table's file, recording an unreadable file as a failed table."""
+    if path is None:
+        report.tables[table] = TableReport(table=table, status="absent")
+        return None
+    try:
+        raw, warnings = read_table_file(path, table)
+    except DataError as exc:
+        report.tables[table] = TableReport(table=table, file=path.name, status="failed", errors=[str(exc)])
+        return None
+    except OSError as exc:
+        report.tables[table] = TableReport(
+            table=table, file=path.name, status="failed", errors=[f"{path.name}: cannot be read ({exc})"]
+        )
+        return None
+    if isinstance(raw, dict) and table != "areas":
+        report.tables[table] = TableReport(
+            table=table, file=path.name, status="failed", errors=[f"{path.name}: GeoJSON is only for areas"]
+        )
+        return None
+    report.tables[table] = TableReport(table=table, file=path.name, status="loaded", warnings=warnings)
+    return raw
+
+
+def _validated(table: str, raw: pd.DataFrame, report: LoadReport, **context) -> pd.DataFrame | None:
+    """Validate a read table, merging read warnings into its report; None when it failed."""
+    previous = report.tables[table]
+    frame, table_report = validate_table(TABLES[table], raw, previous.file or table, **context)
+    table_report.warnings[:0] = previous.warnings
+    report.tables[table] = table_report
+    return None if table_report.status == "failed" else frame.reset_index(drop=True)
+
+
+def _load_areas(
+    path: Path | None, report: LoadReport
+) -> tuple[pd.DataFrame | None, dict | None, Boundaries | None]:
+    """The areas table with centroids, its clean GeoJSON and its polygons (None where absent)."""
+    raw = _read("areas", path, report)
+    if raw is None:
+        return None, None, None
+    if isinstance(raw, pd.DataFrame):
+        frame = _validated("areas", raw, report)
+        if frame is not None:
+            frame[CENTROID_LAT] = np.nan
+            frame[CENTROID_LON] = np.nan
+            report.tables["areas"].warnings.append(
+                "areas: no boundaries (not GeoJSON), so areas cannot be mapped"
+            )
+        return frame, None, None
+    props, geometries, problems = parse_area_features(raw)
+    if props.empty and not geometries:
+        report.tables["areas"].status = "failed"
+        report.tables["areas"].errors.append(f"{path.name}: the FeatureCollection has no features")
+        return None, None, None
+    for name in AREAS.required_columns:
+        if name not in props:
+            props[name] = None if name != "level" else "area"
+    frame, table_report = validate_table(
+        AREAS, props, path.name, row_offset=1, preset=[(number - 1, reason) for number, reason in problems]
+    )
+    table_report.warnings[:0] = report.tables["areas"].warnings
+    if not table_report.rejected.empty:
+        table_report.rejected = table_report.rejected.rename(columns={"row": "feature"})
+    report.tables["areas"] = table_report
+    if table_report.status == "failed":
+        return None, None, None
+    kept = [geometries[i] for i in frame.index]
+    frame = frame.reset_index(drop=True)
+    frame[CENTROID_LAT], frame[CENTROID_LON] = label_points(kept)
+    ids = frame["area_id"].tolist()
+    geojson = geojson_of(ids, frame["name"].tolist(), kept)
+    return frame, geojson, Boundaries(tuple(ids), tuple(kept))
+
+
+def _areas_from_ids(*frames: pd.DataFrame | None) -> pd.DataFrame:
+    """Areas known only by the ids the other tables use (no names, boundaries or populations)."""
+    ids = sorted(
+        {
+            str(v)
+            for f in frames
+            if f is not None and "area_id" in f
+            for v in f["area_id"].dropna().unique()
+            if str(v) != "city"
+        }
+    )
+    frame = empty_frame(AREAS).reindex(range(len(ids)))
+    frame["area_id"], frame["name"], frame["level"] = ids, ids, "area"
+    frame[CENTROID_LAT] = np.nan
+    frame[CENTROID_LON] = np.nan
+    return frame
+
+
+def place_events(events: pd.DataFrame, areas: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """Give events without coordinates their beat's or area's centroid, marked approximate."""
+    events = events.copy()
+    for name in ("lat", "lon"):
+        if name not in events:
+            events[name] = np.nan
+    missing = events["lat"].isna() | events["lon"].isna()
+    events[APPROXIMATE] = False
+    if not missing.any():
+        return events, []
+    lat = pd.Series(np.nan, index=events.index)
+    lon = pd.Series(np.nan, index=events.index)
+    by_beat = 0
+    if "beat" in events:
+        exact = events.loc[~missing & events["beat"].notna()]
+        centres = exact.groupby("beat", observed=True)[["lat", "lon"]].median()
+        lat[missing] = events.loc[missing, "beat"].map(centres["lat"])
+        lon[missing] = events.loc[missing, "beat"].map(centres["lon"])
+        by_beat = int(lat[missing].notna().sum())
+    by_area_mask = missing & lat.isna()
+    centre = areas.set_index("area_id")[[CENTROID_LAT, CENTROID_LON]]
+    lat[by_area_mask] = events.loc[by_area_mask, "area_id"].map(centre[CENTROID_LAT])
+    lon[by_area_mask] = events.loc[by_area_mask, "area_id"].map(centre[CENTROID_LON])
+    placed = missing & lat.notna()
+    events.loc[placed, "lat"] = lat[placed]
+    events.loc[placed, "lon"] = lon[placed]
+    events.loc[placed, APPROXIMATE] = True
+    n_missing, n_placed = int(missing.sum()), int(placed.sum())
+    words = f"{n_missing:,} events have no coordinates"
+    if n_placed:
+        where = (
+            f"placed at their area's centroid ({by_beat:,} at their beat's)"
+            if by_beat
+            else "placed at their area's centroid"
+        )
+        words += f": {n_placed:,} {where}"
+    if n_missing > n_placed:
+        words += f"; {n_missing - n_placed:,} cannot be mapped (their area has no boundary)"
+    return events, [words]
+
+
+def _score_sentiment(
+    responses: pd.DataFrame, report: LoadReport, cache_dir: Path | None, progress: Progress
+) -> pd.DataFrame:
+    """Add the VADER compound score of each comment (NaN where none, or not English)."""
+    responses = responses.copy()
+    if "comment" not in responses or responses["comment"].notna().sum() == 0:
+        responses[SENTIMENT] = np.nan
+        return responses
+    from cpdash.sentiment import score_comments
+
+    scores, stats = score_comments(
+        responses["comment"],
+        responses.get("language"),
+        cache_dir=cache_dir,
+        progress=lambda fraction, message: progress(0.75 + 0.25 * fraction, message),
+    )
+    responses[SENTIMENT] = scores.astype("float64")
+    report.notes.append(
+        f"comment sentiment: {stats.comments:,} comments, {stats.distinct:,} distinct texts, "
+        f"{stats.scored_now:,} scored now, {stats.from_cache:,} from the score cache, "
+        f"{stats.not_english:,} not in English (not scored)"
+    )
+    return responses
+
+
+def source_signature(source: str | Path) -> str:
+    """A cheap key that changes when any file of the source changes (names, sizes, modification times)."""
+    folder = Path(source)
+    if not folder.is_dir():
+        return f"missing:{folder}"
+    parts = [
+        f"{p.name}:{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in sorted(folder.iterdir()) if p.is_file()
+    ]
+    return f"{folder.resolve()}|" + "|".join(parts)
+
+
+def load_dataset(
+    source: str | Path, *, cache_dir: Path | None = None, progress: Progress | None = None
+) -> Dataset:
+    """Read, validate and enrich every table of a folder source; never raises for bad data."""
+    progress = progress or _noop
+    folder = Path(source)
+    report = LoadReport(source=str(source))
+    clock = time.perf_counter()
+
+    def step(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        report.seconds[name] = report.seconds.get(name, 0.0) + now - clock
+        clock = now
+
+    if not folder.is_dir():
+        report.tables["events"] = TableReport(
+            table="events", status="failed", errors=[f"data source {source}: no such folder"]
+        )
+        return Dataset(events=empty_frame(TABLES["events"]), areas=_areas_from_ids(), report=report)
+    files, notes = find_table_files(folder)
+    report.notes.extend(notes)
+    is_sample = _manifest(folder).get("synthetic") is True
+
+    progress(0.05, "Reading areas")
+    areas, geojson, boundaries = _load_areas(files.get("areas"), report)
+    index = AreaIndex(tuple(areas["area_id"])) if areas is not None else None
+    step("areas")
+
+    progress(0.15, "Reading and validating events")
+    events = None
+    raw = _read("events", files.get("events"), report)
+    if raw is not None:
+        events = _validated("events", raw, report, areas=index, boundaries=boundaries)
+    if files.get("events") is None:
+        report.tables["events"].status = "failed"
+        report.tables["events"].errors.append(
+            f"{folder.name}: no events file (events.csv, .parquet, .xlsx or .json)"
+        )
+    if events is None:
+        events = empty_frame(TABLES["events"])
+    step("events")
+
+    event_ids = set(events["event_id"])
+    others: dict[str, pd.DataFrame | None] = {}
+    for i, name in enumerate(OTHER_TABLES):
+        progress(0.3 + 0.1 * i, f"Reading and validating {name.replace('_', ' ')}")
+        raw = _read(name, files.get(name), report)
+        others[name] = None
+        if raw is not None:
+            others[name] = _validated(name, raw, report, areas=index, event_ids=event_ids)
+        step(name)
+
+    if areas is None:
+        areas = _areas_from_ids(events, others["responses"], others["concerns"])
+        report.notes.append(
+            "no areas table: areas are known only by the ids in the data (no names, maps or populations)"
+        )
+    events, placement = place_events(events, areas)
+    if placement:
+        report.tables["events"].warnings.extend(placement)
+    step("placing")
+
+    responses = others["responses"]
+    if responses is not None:
+        progress(0.75, "Scoring comment sentiment")
+        responses = _score_sentiment(responses, report, cache_dir, progress)
+        step("sentiment")
+    progress(1.0, "Ready")
+    return Dataset(
+        events=_sorted(events, "start"),
+        areas=areas,
+        report=report,
+        responses=_sorted(responses, "submitted"),
+        area_scores=others["area_scores"],
+        concerns=_sorted(others["concerns"], "raised"),
+        attendees=others["attendees"],
+        areas_geojson=geojson,
+        is_sample=is_sample,
+    )
+
+
+def _sorted(frame: pd.DataFrame | None, column: str) -> pd.DataFrame | None:
+    """Rows in date order (stable), so that period filters can slice instead of copying."""
+    if frame is None:
+        return None
+    return frame.sort_values(column, kind="stable", na_position="first").reset_index(drop=True)
+
+
+def _manifest(folder: Path) -> dict:
+    """The source's manifest.json (name, synthetic flag), or {} when absent or unreadable."""
+    try:
+        data = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}

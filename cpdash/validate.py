@@ -1,0 +1,387 @@
+"""Row-by-row validation of a table against the contract: coerce what can be coerced, reject the rest.
+
+Every rejected row keeps its original cells plus `row` (its row in the file, header = row 1) and
+`reason`. Nothing is dropped without being counted in the report.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from cpdash.dataset import TableReport
+from cpdash.geo import AreaIndex, Boundaries
+from cpdash.schema import PROGRAM_ALIASES, Column, Table
+
+DATE_FORMATS = (
+    "%m/%d/%Y",
+    "%m/%d/%Y %H:%M",
+    "%m/%d/%Y %I:%M %p",
+    "%m/%d/%Y %H:%M:%S",
+    "%d/%m/%Y",
+    "%d/%m/%Y %H:%M",
+    "%d.%m.%Y",
+    "%Y/%m/%d",
+    "%Y/%m/%d %H:%M",
+    "%d %b %Y",
+    "%d %B %Y",
+    "%b %d, %Y",
+    "%B %d, %Y",
+    "%b %d %Y",
+    "%m/%d/%y",
+    "%Y%m%d",
+)
+_TZ_SUFFIX = re.compile(r"(?<=\d)(?:\s*(?:Z|UTC|GMT)|[+-]\d{2}:?\d{2})$", re.IGNORECASE)
+_NUMBER_JUNK = re.compile(r"[,\s$€£]|(?<=\d)'(?=\d)")
+_KEY_JUNK = re.compile(r"[^0-9a-z]+")
+ROW_OFFSET = 2  # data row 0 is row 2 of a file whose header is row 1
+MAX_EXAMPLES = 3
+
+
+def _key(value: str) -> str:
+    return _KEY_JUNK.sub(" ", str(value).lower()).strip()
+
+
+def normalise_column_name(name: object) -> str:
+    """`Event ID ` -> `event_id`: how file headers are matched to contract columns."""
+    return _KEY_JUNK.sub("_", str(name).strip().lower()).strip("_")
+
+
+def to_text(values: pd.Series) -> pd.Series:
+    """Cells as stripped strings; blank cells become missing."""
+    if pd.api.types.is_float_dtype(values):
+        # ids stored as numbers (7.0) should read as 7
+        whole = values.dropna()
+        if len(whole) and (whole == whole.round()).all():
+            values = values.astype("Int64")
+    text = values.astype("str").where(values.notna())
+    text = text.str.strip()
+    return text.where(text != "")
+
+
+def parse_numbers(text: pd.Series) -> pd.Series:
+    """Numbers from text cells, ignoring thousands separators, spaces and currency signs (NaN if not)."""
+    if pd.api.types.is_numeric_dtype(text) and not pd.api.types.is_bool_dtype(text):
+        return text.astype("float64")
+    cleaned = to_text(text)
+    cleaned = cleaned.str.replace(_NUMBER_JUNK, "", regex=True)
+    return pd.to_numeric(cleaned, errors="coerce").astype("float64")
+
+
+def parse_dates(values: pd.Series) -> pd.Series:
+    """Dates or date-times in common formats (ISO first, then month-first US style, ...); NaT if none fits."""
+    if pd.api.types.is_datetime64_any_dtype(values):
+        if getattr(values.dt, "tz", None) is not None:
+            values = values.dt.tz_localize(None)
+        return values.astype("datetime64[ns]")
+    text = to_text(values)
+    distinct = pd.Series(text.dropna().unique())
+    if distinct.empty:
+        return pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+    local = distinct.str.replace(_TZ_SUFFIX, "", regex=True).str.strip()
+    parsed = pd.to_datetime(local, format="ISO8601", errors="coerce")
+    missing = parsed.isna()
+    while missing.any():
+        # the format that reads most of what is left wins, so a column is read one way where possible
+        best, best_count = None, 0
+        for fmt in DATE_FORMATS:
+            attempt = pd.to_datetime(local[missing], format=fmt, errors="coerce")
+            count = int(attempt.notna().sum())
+            if count > best_count:
+                best, best_count = attempt, count
+        if best is None:
+            break
+        parsed[best.index] = parsed[best.index].fillna(best)
+        missing = parsed.isna()
+    lookup = pd.Series(parsed.to_numpy(dtype="datetime64[ns]"), index=distinct.to_numpy())
+    return pd.Series(text.map(lookup).to_numpy(dtype="datetime64[ns]"), index=values.index)
+
+
+class _Reasons:
+    """The first reason each row is rejected for (later checks do not overwrite earlier ones)."""
+
+    def __init__(self, n: int) -> None:
+        self.reason = np.full(n, None, dtype=object)
+
+    def add(self, mask: np.ndarray | pd.Series, reason: str | pd.Series) -> None:
+        """Reject the rows in `mask` (not already rejected) with `reason` (text, or text per row)."""
+        mask = np.asarray(mask, dtype=bool) & (self.reason == None)  # noqa: E711 (element-wise)
+        if not mask.any():
+            return
+        if isinstance(reason, pd.Series):
+            self.reason[mask] = reason.to_numpy(dtype=object)[mask]
+        else:
+            self.reason[mask] = reason
+
+    @property
+    def rejected(self) -> np.ndarray:
+        """Mask of rejected rows."""
+        return self.reason != None  # noqa: E711
+
+
+def _quoted(values: pd.Series) -> pd.Series:
+    return "'" + values.astype("str").str.slice(0, 60) + "'"
+
+
+def _num_text(values: pd.Series) -> pd.Series:
+    """Numbers as text without a trailing `.0` on whole numbers."""
+    whole = values.notna() & (values == values.round())
+    text = values.astype("str")
+    return text.where(~whole, values.where(whole, 0).astype("int64").astype("str"))
+
+
+def _rows(n: int, table: str) -> str:
+    """`events: 3 rows have` / `events: 1 row has`, for warnings."""
+    return f"{table}: {n:,} row has" if n == 1 else f"{table}: {n:,} rows have"
+
+
+def _examples(values: pd.Series) -> str:
+    counts = values.value_counts()
+    shown = ", ".join(f"'{v}' ({n})" for v, n in counts.head(MAX_EXAMPLES).items())
+    return shown + (", ..." if len(counts) > MAX_EXAMPLES else "")
+
+
+def _match_allowed(text: pd.Series, column: Column) -> pd.Series:
+    """Values mapped onto the column's allowed values ignoring case and punctuation; NA where no match."""
+    lookup = {_key(v): v for v in column.allowed or ()}
+    if column.name == "program":
+        lookup.update({_key(k): v for k, v in PROGRAM_ALIASES.items()})
+    distinct = text.dropna().unique()
+    mapping = {v: lookup.get(_key(v)) for v in distinct}
+    return text.map(mapping)
+
+
+def _convert(column: Column, raw: pd.Series, reasons: _Reasons, warnings: list[str], table: str) -> pd.Series:
+    """One column converted to its kind, rejecting rows whose cell cannot be used."""
+    text = None if column.kind in ("int", "float", "date", "datetime") else to_text(raw)
+    if column.kind in ("date", "datetime"):
+        values = parse_dates(raw)
+        present = to_text(raw).notna() if not pd.api.types.is_datetime64_any_dtype(raw) else raw.notna()
+        reasons.add(present & values.isna(), f"bad date in {column.name}: " + _quoted(raw))
+        if column.kind == "date":
+            values = values.dt.normalize()
+    elif column.kind in ("int", "float"):
+        values = parse_numbers(raw)
+        present = raw.notna() if pd.api.types.is_numeric_dtype(raw) else to_text(raw).notna()
+        reasons.add(present & values.isna(), f"not a number in {column.name}: " + _quoted(raw))
+        if column.kind == "int":
+            fraction = values.notna() & (values != values.round())
+            reasons.add(fraction, f"{column.name} must be a whole number: " + _quoted(raw))
+        low = -np.inf if column.min is None else column.min
+        high = np.inf if column.max is None else column.max
+        outside = values.notna() & ((values < low) | (values > high))
+        if column.name in ("lat", "lon"):
+            reasons.add(outside, f"coordinates outside the globe: {column.name} " + _num_text(values))
+        else:
+            reasons.add(outside, f"{column.name} out of range ({column.range_text}): " + _num_text(values))
+    elif column.allowed:
+        values = _match_allowed(text, column)
+        unmatched = text.notna() & values.isna()
+        if unmatched.any():
+            examples = _examples(text[unmatched])
+            if column.name == "program":
+                values = values.where(~unmatched, "Other")
+                warnings.append(
+                    f"{_rows(int(unmatched.sum()), table)} a program outside the list, counted as Other: {examples}"
+                )
+            elif column.required:
+                allowed = ", ".join(column.allowed)
+                reasons.add(unmatched, f"{column.name} must be one of {allowed}, not " + _quoted(text))
+            else:
+                warnings.append(
+                    f"{_rows(int(unmatched.sum()), table)} an unknown {column.name}, left blank: {examples}"
+                )
+    else:
+        values = text
+    if column.required:
+        reasons.add(values.isna(), f"missing required value: {column.name}")
+    return values
+
+
+def empty_frame(table: Table) -> pd.DataFrame:
+    """An empty frame with every contract column of `table`, typed."""
+    dtypes = {"date": "datetime64[ns]", "datetime": "datetime64[ns]", "int": "float64", "float": "float64"}
+    return pd.DataFrame({c.name: pd.Series(dtype=dtypes.get(c.kind, "str")) for c in table.columns})
+
+
+def validate_table(
+    table: Table,
+    raw: pd.DataFrame,
+    file: str,
+    *,
+    areas: AreaIndex | None = None,
+    boundaries: Boundaries | None = None,
+    event_ids: set[str] | None = None,
+    row_offset: int = ROW_OFFSET,
+    preset: list[tuple[int, str]] | None = None,
+) -> tuple[pd.DataFrame, TableReport]:
+    """Validate `raw` (as read from `file`) against `table`; returns accepted rows and the report.
+
+    Accepted rows keep their position in `raw` as index. `preset` rejects rows by position up front.
+    """
+    report = TableReport(table=table.name, file=file, status="loaded", rows_read=len(raw))
+    raw = raw.reset_index(drop=True)
+    by_name: dict[str, str] = {}
+    for original in raw.columns:
+        by_name.setdefault(normalise_column_name(original), original)
+    missing = [c for c in table.required_columns if c not in by_name]
+    if missing:
+        found = ", ".join(map(str, raw.columns)) or "none"
+        plural = "s" if len(missing) > 1 else ""
+        report.status = "failed"
+        report.errors.append(
+            f"{file}: missing required column{plural} {', '.join(missing)} (columns found: {found})"
+        )
+        return empty_frame(table), report
+    unknown = [str(c) for c in raw.columns if normalise_column_name(c) not in table.names]
+    if unknown:
+        report.warnings.append(f"{file}: columns not in the contract were ignored: {', '.join(unknown)}")
+
+    reasons = _Reasons(len(raw))
+    for position, reason in preset or ():
+        reasons.reason[position] = reason
+    out = {}
+    for column in table.columns:
+        if column.name in by_name:
+            out[column.name] = _convert(
+                column, raw[by_name[column.name]], reasons, report.warnings, table.name
+            )
+    frame = pd.DataFrame(out, index=raw.index)
+    if table.name == "events" and ("lat" in frame) != ("lon" in frame):
+        report.warnings.append(f"{file}: lat and lon must come together; the one given was ignored")
+        frame = frame.drop(columns=[c for c in ("lat", "lon") if c in frame])
+
+    _check_areas(table, frame, reasons, report, areas)
+    _check_table_rules(table, frame, reasons, report, boundaries, event_ids)
+    if table.key:
+        first = frame[table.key].notna() & frame[table.key].duplicated(keep="first") & ~reasons.rejected
+        if first.any():
+            key = frame[table.key]
+            first_row = key.drop_duplicates(keep="first")
+            where = pd.Series(first_row.index + row_offset, index=first_row.to_numpy())
+            text = (
+                f"duplicate {table.key} "
+                + _quoted(key)
+                + " (first on row "
+                + key.map(where).astype("str")
+                + ")"
+            )
+            reasons.add(first, text)
+
+    rejected_mask = reasons.rejected
+    if rejected_mask.any():
+        rejected = raw.loc[rejected_mask].astype("str").where(raw.loc[rejected_mask].notna(), "")
+        rejected.insert(0, "reason", reasons.reason[rejected_mask])
+        rejected.insert(0, "row", np.flatnonzero(rejected_mask) + row_offset)
+        report.rejected = rejected.reset_index(drop=True)
+    accepted = frame.loc[~rejected_mask]
+    report.rows_accepted = len(accepted)
+    return accepted, report
+
+
+def _check_areas(
+    table: Table, frame: pd.DataFrame, reasons: _Reasons, report: TableReport, areas: AreaIndex | None
+) -> None:
+    """Match area ids to known areas: `7` finds `007`; unknown required ids reject the row."""
+    if areas is None or table.name == "areas":
+        return
+    for name in ("area_id", "home_area_id"):
+        if name not in frame:
+            continue
+        values = frame[name]
+        city = None
+        if table.name == "area_scores" and "level" in frame:
+            city = frame["level"].eq("city").fillna(False).to_numpy(dtype=bool)
+            values = values.where(~city, None)
+        resolved, unknown = areas.resolve(values)
+        if city is not None:
+            resolved = resolved.where(~city, "city")
+        if table.column(name).required:
+            reasons.add(unknown, f"unknown {name} " + _quoted(frame[name]))
+        elif unknown.any():
+            report.warnings.append(
+                f"{_rows(int(unknown.sum()), table.name)} an unknown {name}, left blank: {_examples(frame[name][unknown])}"
+            )
+        frame[name] = resolved
+
+
+def _check_table_rules(
+    table: Table,
+    frame: pd.DataFrame,
+    reasons: _Reasons,
+    report: TableReport,
+    boundaries: Boundaries | None,
+    event_ids: set[str] | None,
+) -> None:
+    """Rules that involve more than one column or another table."""
+    if table.name == "events":
+        if {"attendance", "youth_attendance"} <= set(frame):
+            above = frame["youth_attendance"] > frame["attendance"]
+            text = (
+                "youth_attendance ("
+                + _num_text(frame["youth_attendance"])
+                + ") above attendance ("
+                + _num_text(frame["attendance"])
+                + ")"
+            )
+            reasons.add(above.fillna(False), text)
+        if {"lat", "lon"} <= set(frame):
+            _check_coordinates(frame, reasons, report, boundaries)
+    if table.name == "concerns" and "resolved" in frame:
+        early = frame["resolved"] < frame["raised"]
+        reasons.add(early.fillna(False), "resolved before it was raised")
+    if table.name == "area_scores":
+        ends_first = frame["period_end"] < frame["period_start"]
+        reasons.add(ends_first.fillna(False), "period_end before period_start")
+    if event_ids is not None and "event_id" in frame and table.name != "events":
+        linked = frame["event_id"].notna()
+        unknown = linked & ~frame["event_id"].isin(event_ids)
+        if table.column("event_id").required:
+            reasons.add(unknown, "unknown event_id " + _quoted(frame["event_id"]))
+        elif unknown.any():
+            report.warnings.append(
+                f"{_rows(int(unknown.sum()), table.name)} an event_id that is not in events; link left blank"
+            )
+            frame["event_id"] = frame["event_id"].where(~unknown)
+
+
+def _check_coordinates(
+    frame: pd.DataFrame, reasons: _Reasons, report: TableReport, boundaries: Boundaries | None
+) -> None:
+    """Coordinates must be on the globe and, when boundaries are known, inside an area."""
+    lat, lon = frame["lat"], frame["lon"]
+    half = lat.isna() != lon.isna()
+    if half.any():
+        report.warnings.append(
+            f"{int(half.sum())} events have only one of lat and lon; treated as no coordinates"
+        )
+        frame.loc[half, ["lat", "lon"]] = np.nan
+    # the contract's min/max already reject values off the globe; (0, 0) is a common blank in exports
+    null_island = (lat == 0) & (lon == 0)
+    reasons.add(null_island, "coordinates (0, 0) are not a real location")
+    if boundaries is None or not boundaries.geometries:
+        return
+    has = lat.notna() & lon.notna() & ~reasons.rejected
+    if not has.any():
+        return
+    found = boundaries.locate(lat[has].to_numpy(), lon[has].to_numpy())
+    outside = pd.Series(False, index=frame.index)
+    outside[has] = pd.isna(found)
+    text = (
+        "coordinates ("
+        + lat.round(5).astype("str")
+        + ", "
+        + lon.round(5).astype("str")
+        + ") outside every area"
+    )
+    reasons.add(outside, text)
+    if "area_id" in frame:
+        other = pd.Series(False, index=frame.index)
+        other[has] = ~pd.isna(found) & (found != frame.loc[has, "area_id"].to_numpy(dtype=object))
+        if other.any():
+            report.warnings.append(
+                f"{int(other.sum())} events have coordinates in a different area from their area_id; "
+                "they are counted in their area_id"
+            )
