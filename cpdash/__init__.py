@@ -1,0 +1,21 @@
+"""cpdash: evidence of whether community policing is working.
+
+The core (everything but `cpdash.ui`) is Streamlit-free: plain functions on DataFrames.
+"""
+
+from cpdash.config import Settings, settings_from_env
+from cpdash.dataset import Dataset, LoadReport, TableReport
+from cpdash.filters import Filters
+from cpdash.load import load_dataset
+from cpdash.schema import TABLES
+
+__all__ = [
+    "TABLES",
+    "Dataset",
+    "Filters",
+    "LoadReport",
+    "Settings",
+    "TableReport",
+    "load_dataset",
+    "settings_from_env",
+]

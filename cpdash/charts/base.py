@@ -1,0 +1,40 @@
+"""What every chart shares: palette, fonts, layout, and the figure that says there is nothing to draw."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+
+# Okabe-Ito, a palette readable with the common forms of colour blindness.
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
+PRIMARY = "#0072B2"
+SCORE_COLOUR = "#009E73"
+BAND_COLOUR = "rgba(0, 158, 115, 0.18)"
+FLAG_COLOUR = "#D55E00"
+FONT = {"family": "Source Sans Pro, Arial, sans-serif", "size": 14}
+SMALL_HEIGHT = 280
+
+
+def layout(fig: go.Figure, title: str, y_title: str, height: int = SMALL_HEIGHT) -> go.Figure:
+    """Title top-left, tight margins, readable fonts, one unified hover."""
+    fig.update_layout(
+        title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 16}},
+        height=height,
+        margin={"l": 10, "r": 10, "t": 48, "b": 10},
+        font=FONT,
+        yaxis_title=y_title,
+        xaxis_title=None,
+        showlegend=False,
+        hovermode="x unified",
+    )
+    return fig
+
+
+def empty_figure(title: str, message: str) -> go.Figure:
+    """A figure that says, in words, why there is nothing to draw."""
+    fig = go.Figure()
+    fig.add_annotation(
+        text=message, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper", font={"size": 15}
+    )
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return layout(fig, title, "")

@@ -1,0 +1,84 @@
+"""Small pieces every page uses: banners, KPI cards, downloads, empty states."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from cpdash.dataset import Dataset
+from cpdash.export import file_name, to_csv_bytes
+from cpdash.filters import Filters, describe
+
+DATA_PAGE = "pages/data.py"
+
+
+def area_names(ds: Dataset) -> dict[str, str]:
+    """area_id -> name, for labels."""
+    return dict(zip(ds.areas["area_id"], ds.areas["name"].astype("str"), strict=True))
+
+
+def page_header(title: str, ds: Dataset, filters: Filters, intro: str | None = None) -> None:
+    """The page title, what the filters select in words, and a one-line introduction."""
+    st.title(title)
+    st.caption(describe(filters, area_names(ds)))
+    if intro:
+        st.markdown(intro)
+
+
+def data_banners(ds: Dataset) -> None:
+    """Say when the data is the synthetic sample, and when the load had errors or rejected rows."""
+    if ds.is_sample:
+        st.info(
+            "**Synthetic sample data.** Riverton is an invented city: its places, people and events are "
+            "made up for demonstration. Point `CPDASH_DATA` at your own data to replace it.",
+            icon="🧪",
+        )
+    report = ds.report
+    if report.errors:
+        st.error("**The data could not be fully loaded.**\n\n" + "\n".join(f"- {e}" for e in report.errors))
+    if report.rows_rejected:
+        col_text, col_link = st.columns([5, 1], vertical_alignment="center")
+        col_text.warning(
+            f"{report.rows_rejected:,} rows were rejected when the data was loaded; "
+            "the figures leave them out. The Data page lists each with its reason.",
+            icon="⚠️",
+        )
+        col_link.page_link(DATA_PAGE, label="See rejected rows", icon="🗂️")
+
+
+def kpi(
+    container,
+    label: str,
+    value: str,
+    delta: str | None = None,
+    *,
+    inverse: bool = False,
+    help: str | None = None,
+) -> None:
+    """A KPI card; `inverse` when a rise is bad news (open concerns, areas without events)."""
+    container.metric(
+        label,
+        value,
+        delta=delta,
+        delta_color="inverse" if inverse else "normal",
+        help=help,
+        border=True,
+    )
+
+
+def csv_download(frame: pd.DataFrame, label: str, *name_parts: object, key: str) -> None:
+    """A download button for `frame` as a spreadsheet-safe CSV."""
+    st.download_button(
+        label,
+        to_csv_bytes(frame),
+        file_name=file_name(*name_parts),
+        mime="text/csv",
+        key=key,
+        icon="⬇️",
+        on_click="ignore",
+    )
+
+
+def empty_state(message: str) -> None:
+    """Say in words why there is nothing to show."""
+    st.info(message, icon="ℹ️")

@@ -1,0 +1,96 @@
+"""Loading the data source once per process and sharing it, read-only, with every session."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import streamlit as st
+
+from cpdash.config import Settings, settings_from_env
+from cpdash.dataset import Dataset
+from cpdash.load import load_dataset, source_signature
+from cpdash.maps import Shapes, compact_shapes
+from cpdash.participation import Basis, basis
+from cpdash.topics import load_taxonomy
+from cpdash.voice import CommentIndex, comment_index
+
+
+@dataclass
+class _Slot:
+    """Where one source's data set lives once loaded; the lock makes concurrent first loads wait."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    dataset: Dataset | None = None
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _slot(signature: str) -> _Slot:
+    """The shared slot for a source; `signature` changes when its files change."""
+    return _Slot()
+
+
+def get_settings() -> Settings:
+    """Deployment settings from the environment; stops the app with a clear message when invalid."""
+    try:
+        return settings_from_env()
+    except ValueError as exc:
+        st.error(f"Configuration error: {exc}")
+        st.stop()
+
+
+def get_dataset(settings: Settings) -> Dataset:
+    """The shared data set; the first load shows its progress (reading, validating, scoring)."""
+    slot = _slot(source_signature(settings.data))
+    if slot.dataset is not None:
+        return slot.dataset
+    holder = st.empty()
+    if not slot.lock.acquire(blocking=False):
+        holder.info("Loading data…", icon="⏳")
+        slot.lock.acquire()
+    try:
+        if slot.dataset is None:
+
+            def progress(fraction: float, message: str) -> None:
+                holder.progress(min(max(fraction, 0.0), 1.0), text=f"Loading data: {message}…")
+
+            slot.dataset = load_dataset(settings.data, cache_dir=Path(settings.cache_dir), progress=progress)
+    finally:
+        slot.lock.release()
+        holder.empty()
+    return slot.dataset
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _map_shapes(signature: str, _geojson: dict | None) -> Shapes:
+    """Simplified area outlines of a source for maps, computed once per source and shared."""
+    return compact_shapes(_geojson)
+
+
+def get_map_shapes(settings: Settings, ds: Dataset) -> Shapes:
+    """The data set's area outlines, ready to draw on a map (read-only, shared by every session)."""
+    return _map_shapes(source_signature(settings.data), ds.areas_geojson)
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _participation_basis(signature: str, _ds: Dataset) -> Basis:
+    """The Participation page's arrays (events, launches, attendee records), once per source and shared."""
+    return basis(_ds)
+
+
+def get_participation_basis(settings: Settings, ds: Dataset) -> Basis:
+    """The data set's events and attendee records as arrays for the Participation page (read-only, shared)."""
+    return _participation_basis(source_signature(settings.data), ds)
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _comment_index(signature: str, folder: str, _ds: Dataset) -> CommentIndex:
+    """The Community voice page's comment index (languages, topics, search text), once per source and shared."""
+    return comment_index(_ds, load_taxonomy(folder))
+
+
+def get_comment_index(settings: Settings, ds: Dataset) -> CommentIndex:
+    """The data set's comments as arrays for the Community voice page, with the source's topic taxonomy
+    (topics.csv / topics.json in the data folder, else the built-in one); read-only, shared."""
+    return _comment_index(source_signature(settings.data), str(settings.data), ds)
