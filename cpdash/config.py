@@ -30,8 +30,13 @@ class Settings:
         return self.mode == "public"
 
 
-def _flag(value: str | None) -> bool:
-    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+def _flag(name: str, value: str | None) -> bool:
+    text = (value or "").strip().lower()
+    if text in {"1", "true", "yes", "on"}:
+        return True
+    if text in {"", "0", "false", "no", "off"}:
+        return False
+    raise ValueError(f"{name} must be one of 1, true, yes, on, 0, false, no, off, not {value!r}")
 
 
 def settings_from_env(environ: Mapping[str, str] | None = None) -> Settings:
@@ -41,12 +46,12 @@ def settings_from_env(environ: Mapping[str, str] | None = None) -> Settings:
     if mode not in MODES:
         raise ValueError(f"CPDASH_MODE must be one of {', '.join(MODES)}, not {mode!r}")
     k_text = env.get("CPDASH_K", str(DEFAULT_K)).strip() or str(DEFAULT_K)
-    if not k_text.isdigit() or int(k_text) < 1:
+    if not k_text.isdecimal() or int(k_text) < 1:
         raise ValueError(f"CPDASH_K must be a whole number of at least 1, not {k_text!r}")
     return Settings(
         data=env.get("CPDASH_DATA", "").strip() or str(DEFAULT_DATA),
         mode=mode,
         k=int(k_text),
-        offline=_flag(env.get("CPDASH_OFFLINE")),
+        offline=_flag("CPDASH_OFFLINE", env.get("CPDASH_OFFLINE")),
         cache_dir=Path(env.get("CPDASH_CACHE", "").strip() or DEFAULT_CACHE),
     )

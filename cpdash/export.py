@@ -34,7 +34,9 @@ def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 def to_csv_bytes(frame: pd.DataFrame) -> bytes:
     """CSV (UTF-8 with BOM, so spreadsheets read accents) of `frame`, safe against formula injection."""
-    return safe_frame(frame).to_csv(index=False).encode("utf-8-sig")
+    # CRLF line ends make the writer quote any cell holding a CR: a bare CR would start a new row whose
+    # first cell (say `=HYPERLINK(...)`) escaped the check above
+    return safe_frame(frame).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
 
 
 def file_name(*parts: object, ext: str = "csv") -> str:

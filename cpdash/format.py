@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+import pandas as pd
+
+
+NO_CHANGE = "no change"
+
 
 def is_missing(value: float | None) -> bool:
-    """True for None and NaN."""
-    return value is None or (isinstance(value, float) and math.isnan(value))
+    """True for None, NaN (of any float type) and pandas' NA."""
+    return value is None or value is pd.NA or (isinstance(value, float | np.floating) and math.isnan(value))
 
 
 def number(value: float | None, decimals: int = 0) -> str:
@@ -21,7 +27,9 @@ def money(value: float | None) -> str:
     """`$1,234` (whole units) or `$12.50` below 100; an em dash when unknown."""
     if is_missing(value):
         return "—"
-    return f"${value:,.2f}" if abs(value) < 100 else f"${value:,.0f}"
+    decimals = 2 if abs(value) < 100 else 0
+    sign = "-" if round(value, decimals) < 0 else ""  # `-$1,234`, not `$-1,234`
+    return f"{sign}${abs(value):,.{decimals}f}"
 
 
 def percent(value: float | None, decimals: int = 0) -> str:
@@ -37,7 +45,9 @@ def signed(value: float | None, decimals: int = 0, unit: str = "") -> str | None
         return None
     text = f"{value:+,.{decimals}f}"
     if float(text.replace(",", "")) == 0:
-        text = f"{0:.{decimals}f}"
+        return NO_CHANGE
+    if unit.endswith("s") and float(text.replace(",", "")) in (1, -1):
+        unit = unit[:-1]  # +1 point
     return text + (f" {unit}" if unit else "")
 
 
@@ -46,7 +56,7 @@ def change_text(delta: float | None, pct: float | None, decimals: int = 0) -> st
     if is_missing(delta):
         return None
     text = signed(delta, decimals)
-    if not is_missing(pct) and math.isfinite(pct):
+    if text != NO_CHANGE and not is_missing(pct) and math.isfinite(pct):
         text += f" ({pct:+.0f} %)"
     return text
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 
 import pandas as pd
@@ -19,17 +20,30 @@ class DataError(Exception):
 
 def read_csv(path: Path) -> pd.DataFrame:
     """Read a CSV file as text cells, trying UTF-8 (with or without BOM) then Windows-1252."""
+    with path.open("rb") as handle:
+        if b"\x00" in handle.read(65536):  # never in UTF-8 or Windows-1252 text
+            raise DataError(
+                f"{path.name}: not a CSV file (it holds binary data, or UTF-16 text: save it as CSV UTF-8)"
+            )
     last: Exception | None = None
     for encoding in CSV_ENCODINGS:
         try:
-            return pd.read_csv(
-                path,
-                dtype=str,
-                encoding=encoding,
-                na_values=NA_VALUES,
-                keep_default_na=False,
-                skipinitialspace=True,
-            )
+            with warnings.catch_warnings():
+                # a row with more cells than the header: an error, as it is for every row but the first
+                warnings.simplefilter("error", pd.errors.ParserWarning)
+                return pd.read_csv(
+                    path,
+                    dtype=str,
+                    encoding=encoding,
+                    na_values=NA_VALUES,
+                    keep_default_na=False,
+                    skipinitialspace=True,
+                    index_col=False,  # never take extra cells as an index: that shifts every column
+                )
+        except pd.errors.ParserWarning as exc:
+            raise DataError(
+                f"{path.name}: not a readable CSV file (a row has more cells than the header)"
+            ) from exc
         except UnicodeDecodeError as exc:
             last = exc
         except pd.errors.EmptyDataError as exc:
@@ -53,6 +67,8 @@ def read_json_records(path: Path) -> pd.DataFrame:
         raise DataError(
             f"{path.name}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
         ) from exc
+    except RecursionError as exc:
+        raise DataError(f"{path.name}: not valid JSON (nested too deeply)") from exc
     if isinstance(obj, dict) and isinstance(obj.get("records"), list):
         obj = obj["records"]
     if not isinstance(obj, list) or not all(isinstance(r, dict) for r in obj):
@@ -67,19 +83,23 @@ def read_excel(path: Path, table: str | None = None) -> tuple[pd.DataFrame, list
     except Exception as exc:
         raise DataError(f"{path.name}: not a readable Excel file ({_first_line(exc)})") from exc
     names = [str(s) for s in sheets.sheet_names]
-    warnings = []
+    notes = []
     sheet = next((s for s in names if table and s.strip().lower() == table), names[0])
-    if len(names) > 1 and (not table or sheet.strip().lower() != table):
-        warnings.append(f"{path.name}: {len(names)} sheets ({', '.join(names)}); read the first, {sheet!r}")
-    frame = sheets.parse(sheet, dtype=str, na_values=NA_VALUES, keep_default_na=False)
-    return frame, warnings
+    if len(names) > 1:
+        which = "the one named like the table" if table and sheet.strip().lower() == table else "the first"
+        notes.append(f"{path.name}: {len(names)} sheets ({', '.join(names)}); read {which}, {sheet!r}")
+    try:
+        frame = pd.read_excel(sheets, sheet_name=sheet, dtype=str, na_values=NA_VALUES, keep_default_na=False)
+    except Exception as exc:  # a damaged sheet inside a readable workbook
+        raise DataError(f"{path.name}: sheet {sheet!r} is not readable ({_first_line(exc)})") from exc
+    return frame, notes
 
 
 def read_geojson(path: Path) -> dict:
     """Read a GeoJSON FeatureCollection as a dict."""
     try:
         obj = json.loads(path.read_bytes().decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise DataError(f"{path.name}: not valid GeoJSON ({_first_line(exc)})") from exc
     if (
         not isinstance(obj, dict)

@@ -22,7 +22,7 @@ from cpdash.dataset import (
 from cpdash.geo import AreaIndex, Boundaries, geojson_of, label_points, parse_area_features
 from cpdash.io import DataError, find_table_files, read_table_file
 from cpdash.schema import AREAS, TABLES
-from cpdash.validate import empty_frame, validate_table
+from cpdash.validate import empty_frame, normalise_column_name, validate_table
 
 Progress = Callable[[float, str], None]
 MANIFEST = "manifest.json"
@@ -88,9 +88,12 @@ def _load_areas(
         report.tables["areas"].status = "failed"
         report.tables["areas"].errors.append(f"{path.name}: the FeatureCollection has no features")
         return None, None, None
-    for name in AREAS.required_columns:
-        if name not in props:
-            props[name] = None if name != "level" else "area"
+    present = {normalise_column_name(c): c for c in props.columns}
+    if "area_id" in present:  # without it, validation fails the table and names the missing column
+        if "level" not in present:
+            props["level"] = "area"
+        if "name" not in present:
+            props["name"] = props[present["area_id"]]  # named by id, as when there is no areas table
     frame, table_report = validate_table(
         AREAS, props, path.name, row_offset=1, preset=[(number - 1, reason) for number, reason in problems]
     )

@@ -64,10 +64,12 @@ def to_text(values: pd.Series) -> pd.Series:
 def parse_numbers(text: pd.Series) -> pd.Series:
     """Numbers from text cells, ignoring thousands separators, spaces and currency signs (NaN if not)."""
     if pd.api.types.is_numeric_dtype(text) and not pd.api.types.is_bool_dtype(text):
-        return text.astype("float64")
-    cleaned = to_text(text)
-    cleaned = cleaned.str.replace(_NUMBER_JUNK, "", regex=True)
-    return pd.to_numeric(cleaned, errors="coerce").astype("float64")
+        numbers = text.astype("float64")
+    else:
+        cleaned = to_text(text)
+        cleaned = cleaned.str.replace(_NUMBER_JUNK, "", regex=True)
+        numbers = pd.to_numeric(cleaned, errors="coerce").astype("float64")
+    return numbers.where(np.isfinite(numbers))  # `inf` is not a count, a score or an amount
 
 
 def parse_dates(values: pd.Series) -> pd.Series:
@@ -234,6 +236,8 @@ def validate_table(
         report.errors.append(
             f"{file}: missing required column{plural} {', '.join(missing)} (columns found: {found})"
         )
+        reason = np.full(len(raw), f"missing required column{plural} {', '.join(missing)}", dtype=object)
+        report.rejected = _rejected_rows(raw, reason, row_offset)  # every row is counted and shown
         return empty_frame(table), report
     unknown = [str(c) for c in raw.columns if normalise_column_name(c) not in table.names]
     if unknown:
@@ -245,9 +249,11 @@ def validate_table(
     out = {}
     for column in table.columns:
         if column.name in by_name:
-            out[column.name] = _convert(
-                column, raw[by_name[column.name]], reasons, report.warnings, table.name
-            )
+            values = raw[by_name[column.name]]
+            if table.name == "area_scores" and column.name == "area_id" and "level" in out:
+                # a city-wide figure may leave area_id blank: its area is the city
+                values = to_text(values).mask(out["level"].eq("city").fillna(False), "city")
+            out[column.name] = _convert(column, values, reasons, report.warnings, table.name)
     frame = pd.DataFrame(out, index=raw.index)
     if table.name == "events" and ("lat" in frame) != ("lon" in frame):
         report.warnings.append(f"{file}: lat and lon must come together; the one given was ignored")
@@ -271,14 +277,21 @@ def validate_table(
             reasons.add(first, text)
 
     rejected_mask = reasons.rejected
-    if rejected_mask.any():
-        rejected = raw.loc[rejected_mask].astype("str").where(raw.loc[rejected_mask].notna(), "")
-        rejected.insert(0, "reason", reasons.reason[rejected_mask])
-        rejected.insert(0, "row", np.flatnonzero(rejected_mask) + row_offset)
-        report.rejected = rejected.reset_index(drop=True)
+    report.rejected = _rejected_rows(raw, reasons.reason, row_offset)
     accepted = frame.loc[~rejected_mask]
     report.rows_accepted = len(accepted)
     return accepted, report
+
+
+def _rejected_rows(raw: pd.DataFrame, reason: np.ndarray, row_offset: int) -> pd.DataFrame:
+    """The original cells (as text) of the rows with a reason, after their `row` and `reason`."""
+    mask = reason != None  # noqa: E711 (element-wise)
+    if not mask.any():
+        return pd.DataFrame()
+    rejected = raw.loc[mask].astype("str").where(raw.loc[mask].notna(), "")
+    rejected.insert(0, "reason", reason[mask])
+    rejected.insert(0, "row", np.flatnonzero(mask) + row_offset)
+    return rejected.reset_index(drop=True)
 
 
 def _check_areas(
