@@ -86,7 +86,7 @@ def _trust(ds: Dataset, f: Filters, k: int, public: bool) -> Kpi:
 
 def _sentiment(ds: Dataset, f: Filters) -> Kpi:
     """Net comment sentiment (% positive − % negative) against the previous period."""
-    label = "Net comment sentiment"
+    label = "Net sentiment"
     if not ds.has("responses") or SENTIMENT not in ds.responses:
         return Kpi("sentiment", label, "—", None, note="No comments in the data: sentiment cannot be shown.")
     responses = select(ds.responses, f, None)
@@ -101,7 +101,7 @@ def _sentiment(ds: Dataset, f: Filters) -> Kpi:
         f"{label} (n={now.n:,})",
         fmt.signed(now.net, 0) or "—",
         fmt.signed(now.net - before.net, 0, "points") if comparable else None,
-        help="% of comments positive minus % negative (VADER compound ≥ 0.05 positive, ≤ −0.05 negative); "
+        help="Net comment sentiment: % of comments positive minus % negative (VADER compound ≥ 0.05 positive, ≤ −0.05 negative); "
         f"{fmt.percent(now.positive)} positive, {fmt.percent(now.negative)} negative. "
         "Comments not in English are not scored.",
     )
@@ -169,10 +169,11 @@ def kpis(ds: Dataset, f: Filters, k: int = metrics.K_DEFAULT, public: bool = Fal
     cards.append(
         Kpi(
             "per_10k",
-            "Attendance per 10,000 residents",
+            "Per 10,000 residents",
             fmt.number(now.attendance_per_10k, 0),
             fmt.change_text(c.delta, c.pct, 0),
-            help="Attendance divided by the population of the areas in scope, × 10,000.",
+            help="Attendance per 10,000 residents: attendance divided by the population of the areas "
+            "in scope, × 10,000.",
             note=per_10k_note,
         )
     )

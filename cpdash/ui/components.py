@@ -8,6 +8,7 @@ import streamlit as st
 from cpdash.dataset import Dataset
 from cpdash.export import file_name, to_csv_bytes
 from cpdash.filters import Filters, describe
+from cpdash.format import NO_CHANGE
 
 DATA_PAGE = "pages/data.py"
 
@@ -56,11 +57,13 @@ def kpi(
     help: str | None = None,
 ) -> None:
     """A KPI card; `inverse` when a rise is bad news (open concerns, areas without events)."""
+    unchanged = delta == NO_CHANGE
     container.metric(
         label,
         value,
         delta=delta,
-        delta_color="inverse" if inverse else "normal",
+        delta_color="off" if unchanged else ("inverse" if inverse else "normal"),
+        delta_arrow="off" if unchanged else "auto",
         help=help,
         border=True,
     )
