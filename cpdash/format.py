@@ -7,7 +7,6 @@ import math
 import numpy as np
 import pandas as pd
 
-
 NO_CHANGE = "no change"
 
 
