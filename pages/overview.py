@@ -5,6 +5,7 @@ import streamlit as st
 from cpdash import charts, overview, ui
 from cpdash.format import markdown_text as md
 
+ui.follow_drill_down()
 ds = ui.get_dataset(ui.get_settings())
 filters = ui.current_filters()
 k, public = st.session_state["k"], st.session_state["public"]
@@ -41,10 +42,10 @@ else:
         "you_said_we_did": ("pages/you_said_we_did.py", "You said, we did"),
         "participation": ("pages/participation.py", "Participation"),
     }
-    for item in attention.head(12).itertuples():
+    for i, item in enumerate(attention.head(12).itertuples()):
         text, link = st.columns([5, 1], vertical_alignment="center")
         text.markdown(f"{ICONS.get(item.issue, '•')} **{md(item.name)}**: {item.issue}. {md(item.detail)}")
         path, label = PAGES[item.page]
-        link.page_link(path, label=f"{label} →")
+        ui.drill_down_button(link, f"{label} →", path, item.area_id, key=f"overview_attention_{i}")
     if len(attention) > 12:
         st.caption(f"And {len(attention) - 12} more; narrow the areas filter to see them.")

@@ -169,7 +169,9 @@ def test_filters_are_restored_from_the_url(env):
     areas = json.loads((DEFAULT_DATA / "areas.geojson").read_text())["features"]
     area_id, name = areas[0]["properties"]["area_id"], areas[0]["properties"]["name"]
     # the URL names areas as people know them; the filters carry their ids
-    at = make_app({"filter_area": [name], "filter_period": ["2025-01-01", "2025-06-30"]}, page="participation")
+    at = make_app(
+        {"filter_area": [name], "filter_period": ["2025-01-01", "2025-06-30"]}, page="participation"
+    )
     assert_clean(at, "participation from URL")
     filters = at.session_state["filters"]
     assert filters.areas == (area_id,)
@@ -244,3 +246,23 @@ def test_public_mode_hides_small_numbers(env):
     trust = next(m for m in at.metric if m.label.startswith("Trust score"))
     assert trust.value == "—"
     assert any("fewer than 100000" in c.value for c in at.caption)
+
+
+def test_needs_attention_opens_the_explaining_page_for_that_area(env):
+    env(DEFAULT_DATA)
+    at = make_app()
+    first = next(m.value for m in at.markdown if m.value.startswith(("📉", "📬", "🚫")))
+    button = at.button(key="overview_attention_0")
+    target = {"Community voice →": "Community voice", "You said, we did →": "You said, we did"}.get(
+        button.label, "Participation"
+    )
+    button.click().run()
+    assert_clean(at, "after drill-down")
+    assert at.title[0].value == target
+    areas = at.session_state["filters"].areas
+    assert len(areas) == 1
+    names = {
+        f["properties"]["area_id"]: f["properties"]["name"]
+        for f in json.loads((DEFAULT_DATA / "areas.geojson").read_text())["features"]
+    }
+    assert names[areas[0]] in first.replace("\\", "")

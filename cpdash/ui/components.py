@@ -9,8 +9,10 @@ from cpdash.dataset import Dataset
 from cpdash.export import file_name, to_csv_bytes
 from cpdash.filters import Filters, describe
 from cpdash.format import NO_CHANGE
+from cpdash.ui.filters import AREA_KEY
 
 DATA_PAGE = "pages/data.py"
+GO_KEY = "drill_down_page"
 
 
 def area_names(ds: Dataset) -> dict[str, str]:
@@ -80,6 +82,24 @@ def csv_download(frame: pd.DataFrame, label: str, *name_parts: object, key: str)
         icon="⬇️",
         on_click="ignore",
     )
+
+
+def _drill(area_id: str, page: str) -> None:
+    """Button callback: narrow the shared area filter to one area and ask to open `page`."""
+    st.session_state[AREA_KEY] = [area_id]
+    st.session_state[GO_KEY] = page
+
+
+def drill_down_button(container, label: str, page: str, area_id: str, key: str) -> None:
+    """A button that opens `page` with the area filter narrowed to `area_id` (kept in the URL)."""
+    container.button(label, key=key, on_click=_drill, args=(area_id, page), type="tertiary")
+
+
+def follow_drill_down() -> None:
+    """Open the page a drill-down button asked for (call once, early on pages that have such buttons)."""
+    page = st.session_state.pop(GO_KEY, None)
+    if page:
+        st.switch_page(page, query_params={})  # {} not None: None refuses to clear bound params
 
 
 def empty_state(message: str) -> None:

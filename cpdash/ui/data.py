@@ -14,7 +14,7 @@ from cpdash.load import load_dataset, source_signature
 from cpdash.maps import Shapes, compact_shapes
 from cpdash.participation import Basis, basis
 from cpdash.topics import load_taxonomy
-from cpdash.voice import CommentIndex, comment_index
+from cpdash.voice import CommentIndex, ScoreBasis, comment_index, score_basis
 
 
 @dataclass
@@ -94,3 +94,14 @@ def get_comment_index(settings: Settings, ds: Dataset) -> CommentIndex:
     """The data set's comments as arrays for the Community voice page, with the source's topic taxonomy
     (topics.csv / topics.json in the data folder, else the built-in one); read-only, shared."""
     return _comment_index(source_signature(settings.data), str(settings.data), ds)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _score_basis(signature: str, k: int, _ds: Dataset) -> ScoreBasis:
+    """The Community voice page's survey answers as arrays, once per source and k, and shared."""
+    return score_basis(_ds, k)
+
+
+def get_score_basis(settings: Settings, ds: Dataset, k: int) -> ScoreBasis:
+    """The data set's survey answers and published scores, ready for the Community voice page (read-only)."""
+    return _score_basis(source_signature(settings.data), k, ds)
