@@ -7,6 +7,7 @@ Every rejected row keeps its original cells plus `row` (its row in the file, hea
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -30,7 +31,20 @@ DATE_FORMATS = (
     "%b %d, %Y",
     "%B %d, %Y",
     "%b %d %Y",
+    "%b %d, %Y %H:%M",
+    "%B %d, %Y %H:%M",
+    "%b %d, %Y %I:%M %p",
+    "%B %d, %Y %I:%M %p",
+    "%d %b %Y %H:%M",
+    "%d %B %Y %H:%M",
+    "%A, %B %d, %Y",
+    "%A, %B %d, %Y %I:%M %p",
+    "%a, %b %d, %Y",
+    "%a %b %d %Y",
+    "%m/%d/%Y %I:%M:%S %p",
     "%m/%d/%y",
+    "%m/%d/%y %H:%M",
+    "%m/%d/%y %I:%M %p",
     "%Y%m%d",
 )
 _TZ_SUFFIX = re.compile(r"(?<=\d)(?:\s*(?:Z|UTC|GMT)|[+-]\d{2}:?\d{2})$", re.IGNORECASE)
@@ -56,9 +70,19 @@ def to_text(values: pd.Series) -> pd.Series:
         whole = values.dropna()
         if len(whole) and (whole == whole.round()).all():
             values = values.astype("Int64")
+    elif pd.api.types.is_object_dtype(values):
+        # a JSON or spreadsheet column mixing numbers and text: a whole 7.0 still reads as 7
+        values = values.map(_whole_number_text, na_action="ignore")
     text = values.astype("str").where(values.notna())
     text = text.str.strip()
     return text.where(text != "")
+
+
+def _whole_number_text(value: object) -> object:
+    """7.0 -> "7"; every other cell unchanged."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return value
 
 
 def parse_numbers(text: pd.Series) -> pd.Series:
@@ -72,6 +96,17 @@ def parse_numbers(text: pd.Series) -> pd.Series:
     return numbers.where(np.isfinite(numbers))  # `inf` is not a count, a score or an amount
 
 
+def _parse_iso(text: pd.Series) -> pd.Series | None:
+    """The whole column read as ISO 8601 in one vectorised pass (wall-clock time kept); None if it cannot be."""
+    try:
+        parsed = pd.to_datetime(text, format="ISO8601", errors="coerce")
+    except (ValueError, TypeError):  # mixed time zones, or values the fast path refuses
+        return None
+    if getattr(parsed.dt, "tz", None) is not None:
+        parsed = parsed.dt.tz_localize(None)
+    return parsed.astype("datetime64[ns]")
+
+
 def parse_dates(values: pd.Series) -> pd.Series:
     """Dates or date-times in common formats (ISO first, then month-first US style, ...); NaT if none fits."""
     if pd.api.types.is_datetime64_any_dtype(values):
@@ -79,26 +114,33 @@ def parse_dates(values: pd.Series) -> pd.Series:
             values = values.dt.tz_localize(None)
         return values.astype("datetime64[ns]")
     text = to_text(values)
-    distinct = pd.Series(text.dropna().unique())
-    if distinct.empty:
-        return pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+    parsed = _parse_iso(text)
+    if parsed is None:
+        parsed = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+    missing = text.notna() & parsed.isna()
+    if not missing.any():
+        return parsed
+    # what ISO did not read: each distinct text once, in the format that reads most of it
+    rest = text[missing]
+    distinct = pd.Series(rest.unique())
     local = distinct.str.replace(_TZ_SUFFIX, "", regex=True).str.strip()
-    parsed = pd.to_datetime(local, format="ISO8601", errors="coerce")
-    missing = parsed.isna()
-    while missing.any():
-        # the format that reads most of what is left wins, so a column is read one way where possible
+    found = pd.to_datetime(local, format="ISO8601", errors="coerce")
+    unread = found.isna()
+    while unread.any():
         best, best_count = None, 0
         for fmt in DATE_FORMATS:
-            attempt = pd.to_datetime(local[missing], format=fmt, errors="coerce")
+            attempt = pd.to_datetime(local[unread], format=fmt, errors="coerce")
             count = int(attempt.notna().sum())
             if count > best_count:
                 best, best_count = attempt, count
         if best is None:
             break
-        parsed[best.index] = parsed[best.index].fillna(best)
-        missing = parsed.isna()
-    lookup = pd.Series(parsed.to_numpy(dtype="datetime64[ns]"), index=distinct.to_numpy())
-    return pd.Series(text.map(lookup).to_numpy(dtype="datetime64[ns]"), index=values.index)
+        found[best.index] = found[best.index].fillna(best)
+        unread = found.isna()
+    lookup = pd.Series(found.to_numpy(dtype="datetime64[ns]"), index=distinct.to_numpy())
+    parsed = parsed.copy()
+    parsed[missing] = rest.map(lookup).to_numpy(dtype="datetime64[ns]")
+    return parsed
 
 
 class _Reasons:
@@ -107,12 +149,20 @@ class _Reasons:
     def __init__(self, n: int) -> None:
         self.reason = np.full(n, None, dtype=object)
 
-    def add(self, mask: np.ndarray | pd.Series, reason: str | pd.Series) -> None:
-        """Reject the rows in `mask` (not already rejected) with `reason` (text, or text per row)."""
+    def add(
+        self, mask: np.ndarray | pd.Series, reason: str | pd.Series | Callable[[np.ndarray], pd.Series]
+    ) -> None:
+        """Reject the rows in `mask` (not already rejected) with `reason`.
+
+        `reason` is one text, a text per row, or a function of the row mask giving the texts of just
+        those rows (so that per-row texts are only built for the few rows rejected).
+        """
         mask = np.asarray(mask, dtype=bool) & (self.reason == None)  # noqa: E711 (element-wise)
         if not mask.any():
             return
-        if isinstance(reason, pd.Series):
+        if callable(reason):
+            self.reason[mask] = np.asarray(reason(mask), dtype=object)
+        elif isinstance(reason, pd.Series):
             self.reason[mask] = reason.to_numpy(dtype=object)[mask]
         else:
             self.reason[mask] = reason
@@ -139,6 +189,11 @@ def _rows(n: int, table: str) -> str:
     return f"{table}: {n:,} row has" if n == 1 else f"{table}: {n:,} rows have"
 
 
+def _events(n: int) -> str:
+    """`3 events have` / `1 event has`, for warnings."""
+    return f"{n:,} event has" if n == 1 else f"{n:,} events have"
+
+
 def _examples(values: pd.Series) -> str:
     counts = values.value_counts()
     shown = ", ".join(f"'{v}' ({n})" for v, n in counts.head(MAX_EXAMPLES).items())
@@ -161,23 +216,28 @@ def _convert(column: Column, raw: pd.Series, reasons: _Reasons, warnings: list[s
     if column.kind in ("date", "datetime"):
         values = parse_dates(raw)
         present = to_text(raw).notna() if not pd.api.types.is_datetime64_any_dtype(raw) else raw.notna()
-        reasons.add(present & values.isna(), f"bad date in {column.name}: " + _quoted(raw))
+        reasons.add(present & values.isna(), lambda m: f"bad date in {column.name}: " + _quoted(raw[m]))
         if column.kind == "date":
             values = values.dt.normalize()
     elif column.kind in ("int", "float"):
         values = parse_numbers(raw)
         present = raw.notna() if pd.api.types.is_numeric_dtype(raw) else to_text(raw).notna()
-        reasons.add(present & values.isna(), f"not a number in {column.name}: " + _quoted(raw))
+        reasons.add(present & values.isna(), lambda m: f"not a number in {column.name}: " + _quoted(raw[m]))
         if column.kind == "int":
             fraction = values.notna() & (values != values.round())
-            reasons.add(fraction, f"{column.name} must be a whole number: " + _quoted(raw))
+            reasons.add(fraction, lambda m: f"{column.name} must be a whole number: " + _quoted(raw[m]))
         low = -np.inf if column.min is None else column.min
         high = np.inf if column.max is None else column.max
         outside = values.notna() & ((values < low) | (values > high))
         if column.name in ("lat", "lon"):
-            reasons.add(outside, f"coordinates outside the globe: {column.name} " + _num_text(values))
+            reasons.add(
+                outside, lambda m: f"coordinates outside the globe: {column.name} " + _num_text(values[m])
+            )
         else:
-            reasons.add(outside, f"{column.name} out of range ({column.range_text}): " + _num_text(values))
+            reasons.add(
+                outside,
+                lambda m: f"{column.name} out of range ({column.range_text}): " + _num_text(values[m]),
+            )
     elif column.allowed:
         values = _match_allowed(text, column)
         unmatched = text.notna() & values.isna()
@@ -190,7 +250,9 @@ def _convert(column: Column, raw: pd.Series, reasons: _Reasons, warnings: list[s
                 )
             elif column.required:
                 allowed = ", ".join(column.allowed)
-                reasons.add(unmatched, f"{column.name} must be one of {allowed}, not " + _quoted(text))
+                reasons.add(
+                    unmatched, lambda m: f"{column.name} must be one of {allowed}, not " + _quoted(text[m])
+                )
             else:
                 warnings.append(
                     f"{_rows(int(unmatched.sum()), table)} an unknown {column.name}, left blank: {examples}"
@@ -218,13 +280,19 @@ def validate_table(
     event_ids: set[str] | None = None,
     row_offset: int = ROW_OFFSET,
     preset: list[tuple[int, str]] | None = None,
+    row_numbers: np.ndarray | None = None,
 ) -> tuple[pd.DataFrame, TableReport]:
     """Validate `raw` (as read from `file`) against `table`; returns accepted rows and the report.
 
     Accepted rows keep their position in `raw` as index. `preset` rejects rows by position up front.
+    `row_numbers` gives each row's number in its file when it is not its position + `row_offset`
+    (rows made from another shape, such as a wide table turned long).
     """
     report = TableReport(table=table.name, file=file, status="loaded", rows_read=len(raw))
     raw = raw.reset_index(drop=True)
+    numbers = (
+        np.arange(len(raw)) + row_offset if row_numbers is None else np.asarray(row_numbers, dtype="int64")
+    )
     by_name: dict[str, str] = {}
     for original in raw.columns:
         by_name.setdefault(normalise_column_name(original), original)
@@ -237,7 +305,7 @@ def validate_table(
             f"{file}: missing required column{plural} {', '.join(missing)} (columns found: {found})"
         )
         reason = np.full(len(raw), f"missing required column{plural} {', '.join(missing)}", dtype=object)
-        report.rejected = _rejected_rows(raw, reason, row_offset)  # every row is counted and shown
+        report.rejected = _rejected_rows(raw, reason, numbers)  # every row is counted and shown
         return empty_frame(table), report
     unknown = [str(c) for c in raw.columns if normalise_column_name(c) not in table.names]
     if unknown:
@@ -262,35 +330,38 @@ def validate_table(
     _check_areas(table, frame, reasons, report, areas)
     _check_table_rules(table, frame, reasons, report, boundaries, event_ids)
     if table.key:
-        first = frame[table.key].notna() & frame[table.key].duplicated(keep="first") & ~reasons.rejected
-        if first.any():
-            key = frame[table.key]
-            first_row = key.drop_duplicates(keep="first")
-            where = pd.Series(first_row.index + row_offset, index=first_row.to_numpy())
-            text = (
-                f"duplicate {table.key} "
-                + _quoted(key)
-                + " (first on row "
-                + key.map(where).astype("str")
-                + ")"
+        # only rows still accepted count: a later copy of an id whose first copy was rejected is kept
+        kept = frame[table.key].where(~reasons.rejected)
+        later = kept.notna() & kept.duplicated(keep="first")
+        if later.any():
+            first_row = kept.dropna().drop_duplicates(keep="first")
+            where = pd.Series(numbers[first_row.index.to_numpy()], index=first_row.to_numpy())
+            reasons.add(
+                later,
+                lambda m: (
+                    f"duplicate {table.key} "
+                    + _quoted(frame[table.key][m])
+                    + " (first on row "
+                    + frame[table.key][m].map(where).astype("Int64").astype("str")
+                    + ")"
+                ),
             )
-            reasons.add(first, text)
 
     rejected_mask = reasons.rejected
-    report.rejected = _rejected_rows(raw, reasons.reason, row_offset)
+    report.rejected = _rejected_rows(raw, reasons.reason, numbers)
     accepted = frame.loc[~rejected_mask]
     report.rows_accepted = len(accepted)
     return accepted, report
 
 
-def _rejected_rows(raw: pd.DataFrame, reason: np.ndarray, row_offset: int) -> pd.DataFrame:
+def _rejected_rows(raw: pd.DataFrame, reason: np.ndarray, numbers: np.ndarray) -> pd.DataFrame:
     """The original cells (as text) of the rows with a reason, after their `row` and `reason`."""
     mask = reason != None  # noqa: E711 (element-wise)
     if not mask.any():
         return pd.DataFrame()
     rejected = raw.loc[mask].astype("str").where(raw.loc[mask].notna(), "")
     rejected.insert(0, "reason", reason[mask])
-    rejected.insert(0, "row", np.flatnonzero(mask) + row_offset)
+    rejected.insert(0, "row", numbers[mask])
     return rejected.reset_index(drop=True)
 
 
@@ -312,7 +383,7 @@ def _check_areas(
         if city is not None:
             resolved = resolved.where(~city, "city")
         if table.column(name).required:
-            reasons.add(unknown, f"unknown {name} " + _quoted(frame[name]))
+            reasons.add(unknown, lambda m, name=name: f"unknown {name} " + _quoted(frame[name][m]))
         elif unknown.any():
             report.warnings.append(
                 f"{_rows(int(unknown.sum()), table.name)} an unknown {name}, left blank: {_examples(frame[name][unknown])}"
@@ -332,14 +403,16 @@ def _check_table_rules(
     if table.name == "events":
         if {"attendance", "youth_attendance"} <= set(frame):
             above = frame["youth_attendance"] > frame["attendance"]
-            text = (
-                "youth_attendance ("
-                + _num_text(frame["youth_attendance"])
-                + ") above attendance ("
-                + _num_text(frame["attendance"])
-                + ")"
+            reasons.add(
+                above.fillna(False),
+                lambda m: (
+                    "youth_attendance ("
+                    + _num_text(frame["youth_attendance"][m])
+                    + ") above attendance ("
+                    + _num_text(frame["attendance"][m])
+                    + ")"
+                ),
             )
-            reasons.add(above.fillna(False), text)
         if {"lat", "lon"} <= set(frame):
             _check_coordinates(frame, reasons, report, boundaries)
     if table.name == "concerns" and "resolved" in frame:
@@ -352,7 +425,7 @@ def _check_table_rules(
         linked = frame["event_id"].notna()
         unknown = linked & ~frame["event_id"].isin(event_ids)
         if table.column("event_id").required:
-            reasons.add(unknown, "unknown event_id " + _quoted(frame["event_id"]))
+            reasons.add(unknown, lambda m: "unknown event_id " + _quoted(frame["event_id"][m]))
         elif unknown.any():
             report.warnings.append(
                 f"{_rows(int(unknown.sum()), table.name)} an event_id that is not in events; link left blank"
@@ -368,7 +441,7 @@ def _check_coordinates(
     half = lat.isna() != lon.isna()
     if half.any():
         report.warnings.append(
-            f"{int(half.sum())} events have only one of lat and lon; treated as no coordinates"
+            f"{_events(int(half.sum()))} only one of lat and lon; treated as no coordinates"
         )
         frame.loc[half, ["lat", "lon"]] = np.nan
     # the contract's min/max already reject values off the globe; (0, 0) is a common blank in exports
@@ -382,19 +455,21 @@ def _check_coordinates(
     found = boundaries.locate(lat[has].to_numpy(), lon[has].to_numpy())
     outside = pd.Series(False, index=frame.index)
     outside[has] = pd.isna(found)
-    text = (
-        "coordinates ("
-        + lat.round(5).astype("str")
-        + ", "
-        + lon.round(5).astype("str")
-        + ") outside every area"
+    reasons.add(
+        outside,
+        lambda m: (
+            "coordinates ("
+            + lat[m].round(5).astype("str")
+            + ", "
+            + lon[m].round(5).astype("str")
+            + ") outside every area"
+        ),
     )
-    reasons.add(outside, text)
     if "area_id" in frame:
         other = pd.Series(False, index=frame.index)
         other[has] = ~pd.isna(found) & (found != frame.loc[has, "area_id"].to_numpy(dtype=object))
         if other.any():
             report.warnings.append(
-                f"{int(other.sum())} events have coordinates in a different area from their area_id; "
+                f"{_events(int(other.sum()))} coordinates in a different area from their area_id; "
                 "they are counted in their area_id"
             )
