@@ -11,6 +11,23 @@ from cpdash import metrics
 from cpdash.dataset import SENTIMENT, Dataset
 from cpdash.filters import Filters, rows_in_period, select
 
+ISSUE_ICONS = {"falling trust": "📉", "growing open concerns": "📬", "no engagement": "🚫"}
+PAGE_FILES = {
+    "community_voice": ("pages/community_voice.py", "Community voice"),
+    "you_said_we_did": ("pages/you_said_we_did.py", "You said, we did"),
+    "participation": ("pages/participation.py", "Participation"),
+}
+
+
+@dataclass(frozen=True)
+class AttentionArea:
+    """One area that needs attention: its issues in words, and the pages that explain them."""
+
+    area_id: str
+    name: str
+    lines: tuple[str, ...]  # "📉 Falling trust: Trust 50 (n=215), down 14 points ..."
+    pages: tuple[tuple[str, str], ...]  # (page file, label), most urgent first
+
 
 @dataclass(frozen=True)
 class Kpi:
@@ -213,3 +230,19 @@ def attention(ds: Dataset, f: Filters, k: int = metrics.K_DEFAULT) -> pd.DataFra
     responses = select(ds.responses, f, None) if ds.has("responses") and "trust" in ds.responses else None
     concerns = select(ds.concerns, f, None) if ds.has("concerns") else None
     return metrics.needs_attention(events, responses, concerns, areas, f.start, f.end, k)
+
+
+def attention_by_area(ds: Dataset, f: Filters, k: int = metrics.K_DEFAULT) -> list[AttentionArea]:
+    """The areas that need attention, most urgent first, each with all its issues together."""
+    frame = attention(ds, f, k)
+    areas: dict[str, dict] = {}
+    for row in frame.itertuples():  # already most urgent first
+        entry = areas.setdefault(row.area_id, {"name": row.name, "lines": [], "pages": []})
+        entry["lines"].append(f"{ISSUE_ICONS.get(row.issue, '•')} {row.issue.capitalize()}: {row.detail}")
+        page = PAGE_FILES[row.page]
+        if page not in entry["pages"]:
+            entry["pages"].append(page)
+    return [
+        AttentionArea(area_id, e["name"], tuple(e["lines"]), tuple(e["pages"]))
+        for area_id, e in areas.items()
+    ]

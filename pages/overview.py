@@ -32,20 +32,15 @@ left.plotly_chart(charts.monthly_attendance_chart(attendance), key="overview_att
 right.plotly_chart(charts.monthly_score_chart(trust, "Trust", public), key="overview_trust_chart")
 
 st.subheader("Needs attention")
-attention = overview.attention(ds, filters, k)
-if attention.empty:
+SHOWN = 10
+areas = overview.attention_by_area(ds, filters, k)
+if not areas:
     ui.empty_state("No area shows falling trust, a growing backlog of open concerns or a lack of engagement.")
-else:
-    ICONS = {"falling trust": "📉", "growing open concerns": "📬", "no engagement": "🚫"}
-    PAGES = {
-        "community_voice": ("pages/community_voice.py", "Community voice"),
-        "you_said_we_did": ("pages/you_said_we_did.py", "You said, we did"),
-        "participation": ("pages/participation.py", "Participation"),
-    }
-    for i, item in enumerate(attention.head(12).itertuples()):
-        text, link = st.columns([5, 1], vertical_alignment="center")
-        text.markdown(f"{ICONS.get(item.issue, '•')} **{md(item.name)}**: {item.issue}. {md(item.detail)}")
-        path, label = PAGES[item.page]
-        ui.drill_down_button(link, f"{label} →", path, item.area_id, key=f"overview_attention_{i}")
-    if len(attention) > 12:
-        st.caption(f"And {len(attention) - 12} more; narrow the areas filter to see them.")
+for i, area in enumerate(areas[:SHOWN]):
+    with st.container(border=True):
+        text, links = st.columns([4, 1], vertical_alignment="center")
+        text.markdown(f"**{md(area.name)}**  \n" + "  \n".join(md(line) for line in area.lines))
+        for j, (path, label) in enumerate(area.pages):
+            ui.drill_down_button(links, f"{label} →", path, area.area_id, key=f"overview_attention_{i}_{j}")
+if len(areas) > SHOWN:
+    st.caption(f"And {len(areas) - SHOWN} more areas; narrow the areas filter to see them.")
