@@ -11,44 +11,6 @@ from cpdash.filters import Filters, rows_in_period, select
 SCORE_LABELS = {"trust": "Trust", "safety": "Safety", "listen": "Listen", "respect": "Respect"}
 
 
-def program_table(ds: Dataset, f: Filters) -> pd.DataFrame:
-    """Per program: events, attendance, youth share, officer hours, cost per attendee."""
-    events = select(ds.events, f, None, by_program=True)
-    table = metrics.engagement_by(
-        events, ds.areas, f.start, f.end, by="program", area_ids=list(f.areas) or None
-    )
-    table = table.sort_values("events", ascending=False)
-    return pd.DataFrame(
-        {
-            "Program": table["program"],
-            "Events": table["events"],
-            "Attendance": table["attendance"],
-            "Events without a count": table["events_without_attendance"],
-            "Youth share (%)": (table["youth_share"] * 100).round(0),
-            "Officer hours": table["officer_hours"].round(0),
-            "Cost per attendee": table["cost_per_attendee"].round(2),
-        }
-    ).reset_index(drop=True)
-
-
-def reach_table(ds: Dataset, f: Filters) -> pd.DataFrame:
-    """Per area: events, attendance and attendance per 10,000 residents, most reached first."""
-    events = select(ds.events, f, None, by_program=True)
-    table = metrics.engagement_by(
-        events, ds.areas, f.start, f.end, by="area_id", area_ids=list(f.areas) or None
-    )
-    table = table.sort_values(["attendance_per_10k", "events"], ascending=False, na_position="last")
-    return pd.DataFrame(
-        {
-            "Area": table["name"],
-            "Events": table["events"],
-            "Attendance": table["attendance"],
-            "Population": table["population"],
-            "Attendance per 10,000": table["attendance_per_10k"].round(1),
-        }
-    ).reset_index(drop=True)
-
-
 def score_cards(ds: Dataset, f: Filters, k: int) -> dict[str, metrics.Score]:
     """Each score the responses carry, over the period and areas, with n and 95 % interval."""
     if not ds.has("responses"):
