@@ -1,0 +1,138 @@
+"""Follow-through charts: where concerns stand by area or topic, and how long the open ones have waited."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from cpdash.charts.base import empty_figure, layout
+
+# Resolved reads as done (green), declined as set aside (grey), in progress as under way (orange),
+# open as waiting (vermilion): Okabe-Ito colours, distinguishable with colour blindness.
+STATUS_COLOURS = {
+    "resolved": "#009E73",
+    "declined": "#8C8C8C",
+    "in progress": "#E69F00",
+    "open": "#D55E00",
+}
+STATUS_NAMES = {
+    "resolved": "Resolved in the period",
+    "declined": "Declined in the period",
+    "in progress": "In progress at the end",
+    "open": "Open at the end",
+}
+STATUS_FIELDS = {"resolved": "resolved", "declined": "declined", "in progress": "in_progress", "open": "open"}
+AGE_COLOURS = ("#F4C7A8", "#ECA070", "#E07B39", "#D55E00", "#8F3F00")  # older is darker
+TOP_GROUPS = 15
+BAR_ROW_HEIGHT = 28  # pixels per bar in horizontal bar charts
+MIN_HEIGHT = 280
+SMALL_COUNT = 10  # up to this many, a count axis ticks every 1
+
+
+def count_axis(fig: go.Figure, maximum: float, axis: str = "x") -> go.Figure:
+    """Whole-number ticks on a count axis (no 0.5 concerns), starting at zero."""
+    settings = {"rangemode": "tozero", "tickformat": ",d"}
+    if maximum <= SMALL_COUNT:
+        settings["dtick"] = 1
+    return fig.update_xaxes(**settings) if axis == "x" else fig.update_yaxes(**settings)
+
+
+def _height(rows: int) -> int:
+    """Height of a horizontal bar chart with `rows` bars."""
+    return max(MIN_HEIGHT, 90 + BAR_ROW_HEIGHT * rows)
+
+
+def status_chart(table: pd.DataFrame, by_label: str = "Area", top: int = TOP_GROUPS) -> go.Figure:
+    """Stacked horizontal bars per area or topic: resolved, declined, in progress and open concerns."""
+    title = f"Concerns by {by_label.lower()}: what became of them"
+    if table.empty or table[list(STATUS_FIELDS.values())].to_numpy().sum() == 0:
+        return empty_figure(title, "No concern was raised, closed or open in this period")
+    rows = table.head(top).iloc[::-1]  # largest at the top
+    fig = go.Figure()
+    for status, field in STATUS_FIELDS.items():
+        fig.add_trace(
+            go.Bar(
+                y=rows["label"],
+                x=rows[field],
+                orientation="h",
+                name=STATUS_NAMES[status],
+                marker_color=STATUS_COLOURS[status],
+                hovertemplate="%{y}: %{x:,} " + status + "<extra></extra>",
+            )
+        )
+    fig.update_layout(barmode="stack")
+    layout(fig, title, "", height=_height(len(rows)))
+    fig.update_layout(
+        showlegend=True,
+        legend={"orientation": "h", "y": -0.08, "x": 0, "yanchor": "top", "traceorder": "normal"},
+        hovermode="y unified",
+        margin={"l": 10, "r": 10, "t": 48, "b": 40},
+    )
+    count_axis(fig, float(rows[list(STATUS_FIELDS.values())].sum(axis=1).max()))
+    if len(table) > top:
+        fig.add_annotation(
+            text=f"The {top} with most concerns of {len(table)}",
+            showarrow=False,
+            xref="paper",
+            yref="paper",
+            x=1,
+            y=1.02,
+            xanchor="right",
+            yanchor="bottom",
+            font={"size": 12},
+        )
+    return fig
+
+
+def backlog_age_chart(ages: pd.DataFrame) -> go.Figure:
+    """Bars of open concerns by how long they have waited, oldest on the right and darkest."""
+    title = "Open concerns by how long they have waited"
+    if ages.empty or ages["concerns"].sum() == 0:
+        return empty_figure(title, "No concern is open at the end of the period")
+    fig = go.Figure(
+        go.Bar(
+            x=ages["age"],
+            y=ages["concerns"],
+            marker_color=list(AGE_COLOURS[: len(ages)]),
+            text=ages["concerns"],
+            textposition="outside",
+            cliponaxis=False,
+            hovertemplate="%{x}: %{y:,} open<extra></extra>",
+        )
+    )
+    layout(fig, title, "Open concerns")
+    fig.update_layout(hovermode="closest")
+    count_axis(fig, float(ages["concerns"].max()), axis="y")
+    return fig
+
+
+def open_by_topic_chart(table: pd.DataFrame, top: int = 8) -> go.Figure:
+    """Stacked horizontal bars per topic of the concerns still open at the end: in progress and open."""
+    title = "Still open at the end of the period, by topic"
+    rows = table[table["open_at_end"] > 0] if not table.empty else table
+    if rows.empty:
+        return empty_figure(title, "Nothing is open at the end of the period")
+    rows = rows.sort_values("open_at_end", ascending=False, kind="stable").head(top).iloc[::-1]
+    fig = go.Figure()
+    for status in ("in progress", "open"):
+        field = STATUS_FIELDS[status]
+        fig.add_trace(
+            go.Bar(
+                y=rows["label"],
+                x=rows[field],
+                orientation="h",
+                name="In progress" if status == "in progress" else "Not yet started",
+                marker_color=STATUS_COLOURS[status],
+                hovertemplate="%{y}: %{x:,} " + status + "<extra></extra>",
+            )
+        )
+    fig.update_layout(barmode="stack")
+    layout(fig, title, "", height=_height(len(rows)))
+    fig.update_layout(
+        showlegend=True,
+        legend={"orientation": "h", "y": -0.08, "x": 0, "yanchor": "top", "traceorder": "normal"},
+        hovermode="y unified",
+        margin={"l": 10, "r": 10, "t": 48, "b": 40},
+    )
+    count_axis(fig, float(rows["open_at_end"].max()))
+    return fig

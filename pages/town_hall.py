@@ -1,0 +1,270 @@
+"""Town hall: one area's story for a presenter, one section at a time, and the pack to hand out."""
+
+import streamlit as st
+
+from cpdash import pack, ui
+from cpdash import town_hall as th
+from cpdash.charts.town_hall import projector
+from cpdash.export import file_name, to_csv_bytes
+from cpdash.format import markdown_text as md
+
+PRESENTING = "town_hall_presenting"
+PRESENTER_CHART_HEIGHT = 450  # fits below the title on a 1280x720 projector
+SLIDE = "town_hall_slide_index"
+# A constant stylesheet (no data in it): presenter mode hides the sidebar, the app's header and every
+# element outside the stage, and sets large, high-contrast type for a 1280x720 projector (growing with
+# wider screens).
+PRESENTER_CSS = """<style>
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stHeader"],
+[data-testid="stToolbar"], [data-testid="stDecoration"], [data-testid="stStatusWidget"],
+[data-testid="stExpandSidebarButton"] { display: none !important; }
+[data-testid="stMainBlockContainer"] > [data-testid="stVerticalBlock"] > *:not(:has(.st-key-town_hall_stage)) {
+  display: none !important; }
+[data-testid="stMainBlockContainer"] { max-width: 100% !important; padding: 0.8rem 2.5rem 4.5rem !important; }
+html { font-size: max(16px, 1.25vw) !important; }
+[data-testid="stApp"], [data-testid="stMain"] { background: #ffffff !important; }
+.st-key-town_hall_stage, .st-key-town_hall_stage [data-testid="stVerticalBlock"] { gap: 0.45rem !important; }
+.st-key-town_hall_stage * { color: #000000; }
+.st-key-town_hall_stage h1 { font-size: 3rem !important; line-height: 1.1 !important; color: #00304f !important;
+  padding: 0.1rem 0 0.2rem !important; }
+.st-key-town_hall_stage [data-testid="stMarkdownContainer"] p,
+.st-key-town_hall_stage [data-testid="stMarkdownContainer"] li { font-size: 1.55rem !important;
+  line-height: 1.35 !important; color: #000000 !important; }
+.st-key-town_hall_stage [data-testid="stCaptionContainer"],
+.st-key-town_hall_stage [data-testid="stCaptionContainer"] p { font-size: 1.1rem !important;
+  line-height: 1.3 !important; color: #1a1a1a !important; opacity: 1 !important; }
+.st-key-town_hall_stage [data-testid="stMetricLabel"] p { font-size: 1.3rem !important; font-weight: 700 !important; }
+.st-key-town_hall_stage [data-testid="stMetricValue"],
+.st-key-town_hall_stage [data-testid="stMetricValue"] p { font-size: 3.4rem !important; font-weight: 800 !important;
+  line-height: 1.05 !important; color: #00304f !important; }
+.st-key-town_hall_stage blockquote { border-left: 0.4rem solid #CC79A7 !important; background: #f7f0f4;
+  padding: 0.2rem 0.8rem !important; margin: 0 0 0.3rem !important; color: #000000 !important; opacity: 1 !important; }
+.st-key-town_hall_stage blockquote p { font-size: 1.35rem !important; color: #000000 !important; }
+.st-key-town_hall_nav { position: fixed !important; right: 1.5rem; bottom: 0.7rem; width: auto !important;
+  z-index: 999990; gap: 0.8rem !important; }
+.st-key-town_hall_nav button { min-height: 3rem !important; padding: 0 1.4rem !important; }
+.st-key-town_hall_nav button p { font-size: 1.3rem !important; }
+</style>"""
+
+ds = ui.get_dataset(ui.get_settings())
+filters = ui.current_filters()
+k = st.session_state["k"]
+deployment_public = st.session_state["public"]
+notice = "Synthetic sample data: Riverton is an invented city." if ds.is_sample else None
+st.session_state.setdefault(PRESENTING, False)
+st.session_state.setdefault(SLIDE, 0)
+total = len(th.SECTIONS)
+browser = pack.browser_available()
+
+
+def move(step: int) -> None:
+    """Go to the next (1) or previous (-1) section."""
+    st.session_state[SLIDE] = min(max(st.session_state[SLIDE] + step, 0), total - 1)
+
+
+def present(on: bool) -> None:
+    """Start presenting at the first section, or stop."""
+    st.session_state[PRESENTING] = on
+    st.session_state[SLIDE] = 0
+
+
+def show_section(section: th.Section, big: bool, key: str) -> None:
+    """One section: its lead, facts, quotes, cards, next steps and chart."""
+    st.markdown(md(section.lead))
+    has_chart = bool(section.charts)
+    text, chart = st.columns([5, 6], gap="large") if has_chart else (st.container(), None)
+    if section.facts:
+        per_row = 2 if has_chart else 4
+        for start in range(0, len(section.facts), per_row):
+            row = section.facts[start : start + per_row]
+            for column, fact in zip(text.columns(per_row), row, strict=False):
+                column.metric(fact.label, fact.value)
+                if fact.detail:
+                    column.caption(md(fact.detail))
+    for quote in section.quotes:
+        text.markdown("> “" + md(quote) + "”")
+    for bullet in section.bullets:
+        text.markdown("- " + md(bullet))
+    if section.cards:
+        for column, card in zip(st.columns(len(section.cards)), section.cards, strict=True):
+            box = column.container(border=True)
+            box.markdown(f"**You said** · {md(card.topic)} · {card.raised:%-d %b %Y}")
+            box.markdown(md(card.said) if card.said else f"_{md(card.topic)}_")
+            days = f" · {card.days} days" if card.days is not None else ""
+            box.markdown(f"**We did** · {card.resolved:%-d %b %Y}{days}")
+            box.markdown(md(card.did) if card.did else "_No action was recorded._")
+    if chart is not None:
+        for name, fig in section.charts:
+            chart.plotly_chart(
+                projector(fig, height=PRESENTER_CHART_HEIGHT) if big else fig,
+                key=f"{key}_{name}",
+                config={"displayModeBar": False},
+                theme=None if big else "streamlit",
+            )
+    if section.notes:
+        st.caption("  \n".join(md(n) for n in section.notes))
+
+
+options = th.area_options(ds)
+names = ui.area_names(ds)
+if not options:
+    st.title("Town hall")
+    ui.empty_state("A town hall is about one area, and the data has no areas: add an `areas` table.")
+    st.stop()
+if st.session_state.get("town_hall_area") not in options:
+    first = filters.areas[0] if filters.areas and filters.areas[0] in options else options[0]
+    st.session_state["town_hall_area"] = first
+public_safe = st.session_state.get("town_hall_public_safe", True) or deployment_public
+
+if st.session_state[PRESENTING]:
+    st.html(PRESENTER_CSS)
+    area = st.session_state["town_hall_area"]
+    scope = th.scope(ds, area, filters, k, public_safe)
+    index = st.session_state[SLIDE]
+    key, title = th.SECTIONS[index]
+    with st.container(key="town_hall_stage"):
+        st.caption(
+            f"{md(scope.area_name)} · {filters.start:%-d %b %Y} – {filters.end:%-d %b %Y} · {index + 1} / {total}"
+        )
+        st.title(title, anchor=False)
+        show_section(th.section(scope, key), big=True, key=f"town_hall_present_{key}")
+        if notice:
+            st.caption(notice)
+        with st.container(key="town_hall_nav", horizontal=True):
+            st.button(
+                "End ✕", key="town_hall_end", on_click=present, args=(False,), shortcut="Esc", type="tertiary"
+            )
+            st.button(
+                "← Previous",
+                key="town_hall_previous",
+                on_click=move,
+                args=(-1,),
+                disabled=index == 0,
+                shortcut="Left",
+            )
+            st.button(
+                "Next →",
+                key="town_hall_next",
+                on_click=move,
+                args=(1,),
+                disabled=index == total - 1,
+                shortcut="Right",
+                type="primary",
+            )
+    st.stop()
+
+st.title("Town hall")
+st.markdown(
+    "Choose an area, then **Present**: one section at a time in large type for a projector, with "
+    "nothing else on screen. ← and → move between sections, Esc ends. The period and programs come "
+    "from the sidebar."
+)
+choose, safe, start = st.columns([3, 2, 1], vertical_alignment="bottom")
+area = choose.selectbox("Area", options, format_func=lambda a: names.get(a, a), key="town_hall_area")
+if not deployment_public:
+    safe.toggle(
+        "Public-safe",
+        value=True,
+        key="town_hall_public_safe",
+        help=f"Hide figures resting on fewer than {k} answers (staff views otherwise flag them ⚠). "
+        "Quotes and summaries always have personal details removed.",
+    )
+start.button("▶ Present", key="town_hall_present", on_click=present, args=(True,), type="primary")
+
+scope = th.scope(ds, area, filters, k, public_safe)
+st.caption(f"{md(scope.area_name)} · {filters.start:%-d %b %Y} – {filters.end:%-d %b %Y}")
+if not ds.has("concerns"):
+    ui.empty_state(
+        "Without a `concerns` table (concern_id, raised, area_id, topic; status, action and resolved to "
+        "show follow-through), the town hall cannot say what residents raised, what was done or what is "
+        "still open."
+    )
+name_parts = ("town-hall", scope.area_name, filters.start.isoformat(), filters.end.isoformat())
+
+
+def whole() -> th.TownHall:
+    """Every section, built when a download is asked for (not on every rerun)."""
+    return th.build(ds, area, filters, k, public_safe)
+
+
+with st.expander("Take the pack with you: HTML, PDF, or everything in a ZIP", expanded=False, icon="⬇️"):
+    st.caption(
+        "The HTML file opens offline in any browser, charts included; the PDF has one page per section; "
+        "the ZIP adds every chart as PNG and every table as CSV. "
+        + (
+            "Public-safe: small numbers hidden, personal details removed."
+            if public_safe
+            else "Small numbers are flagged, not hidden: not for handing out."
+        )
+    )
+    html_col, pdf_col, zip_col = st.columns(3)
+    html_col.download_button(
+        "Pack (HTML)",
+        lambda: pack.pack_html(whole(), notice).encode("utf-8"),
+        file_name=file_name(*name_parts, ext="html"),
+        mime="text/html",
+        key="town_hall_html",
+        icon="🌐",
+        on_click="ignore",
+    )
+    if browser:
+        pdf_col.download_button(
+            "Pack (PDF)",
+            lambda: pack.pack_pdf(whole(), notice),
+            file_name=file_name(*name_parts, ext="pdf"),
+            mime="application/pdf",
+            key="town_hall_pdf",
+            icon="📄",
+            on_click="ignore",
+        )
+    else:
+        pdf_col.caption("The PDF and PNG files need Chromium (/usr/bin/chromium) on the server.")
+    zip_col.download_button(
+        "Everything (ZIP)",
+        lambda: pack.pack_zip(whole(), notice),
+        file_name=file_name(*name_parts, ext="zip"),
+        mime="application/zip",
+        key="town_hall_zip",
+        icon="🗜️",
+        on_click="ignore",
+    )
+
+st.subheader("Preview", anchor=False)
+keys = [key for key, _ in th.SECTIONS]
+chosen = (
+    st.segmented_control(
+        "Section",
+        keys,
+        format_func=lambda key: f"{keys.index(key) + 1} · {th.TITLES[key]}",
+        default=keys[0],
+        required=True,
+        key="town_hall_preview",
+        label_visibility="collapsed",
+    )
+    or keys[0]
+)
+section = th.section(scope, chosen)
+with st.container(border=True):
+    st.markdown(f"#### {keys.index(chosen) + 1}. {md(section.title)}")
+    show_section(section, big=False, key=f"town_hall_preview_{chosen}")
+    downloads = st.container(horizontal=True)
+    for name, table in section.tables:
+        downloads.download_button(
+            f"Table: {name.replace('-', ' ')} (CSV)",
+            lambda table=table: to_csv_bytes(table),
+            file_name=file_name(*name_parts, name),
+            mime="text/csv",
+            key=f"town_hall_csv_{name}",
+            icon="⬇️",
+            on_click="ignore",
+        )
+    for name, fig in section.charts if browser else ():
+        downloads.download_button(
+            f"Chart: {name.replace('-', ' ')} (PNG)",
+            lambda fig=fig: pack.chart_png(fig),
+            file_name=file_name(*name_parts, name, ext="png"),
+            mime="image/png",
+            key=f"town_hall_png_{name}",
+            icon="🖼️",
+            on_click="ignore",
+        )

@@ -1,0 +1,192 @@
+"""The "You said, we did" figures on a hand-built set of concerns with known answers.
+
+Period: 1 Jan – 31 Mar 2026 (90 days); the previous period is 3 Oct – 31 Dec 2025.
+
+| id | area | topic   | raised     | status      | resolved   | what it tests                            |
+|----|------|---------|------------|-------------|------------|------------------------------------------|
+| C1 | A    | noise   | 2026-01-05 | resolved    | 2026-02-04 | resolved in the period after 30 days     |
+| C2 | A    | noise   | 2026-02-10 | open        |            | open at the end, 49 days waited          |
+| C3 | A    | traffic | 2026-03-01 | resolved    | 2026-04-15 | resolved after the end: open at the end  |
+| C4 | B    | traffic | 2026-01-20 | declined    | 2026-03-01 | declined in the period                   |
+| C5 | B    | lighting| 2025-11-01 | in progress |            | open at both ends, in progress, 150 days |
+| C6 | B    | lighting| 2026-01-15 | resolved    | (missing)  | closed without a date                    |
+| C7 | A    | noise   | (missing)  | open        |            | no raised date: counted nowhere          |
+| C8 | A    | traffic | 2025-12-01 | resolved    | 2025-12-20 | resolved in the previous period          |
+| C9 | B    | noise   | 2025-10-10 | resolved    | 2026-01-10 | raised before, resolved in the period    |
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from cpdash import follow_through as ft
+from cpdash.filters import Filters
+
+PERIOD = Filters(date(2026, 1, 1), date(2026, 3, 31))
+ROWS = [
+    ("C1", "A", "noise", "2026-01-05", "resolved", "2026-02-04", "Loud bar, call me at 555-123-4567", "Licence reviewed"),
+    ("C2", "A", "noise", "2026-02-10", "open", None, "Music at night", None),
+    ("C3", "A", "traffic", "2026-03-01", "resolved", "2026-04-15", "Speeding on Elm St", "Speed hump"),
+    ("C4", "B", "traffic", "2026-01-20", "declined", "2026-03-01", "Close the road", "Not possible: bus route"),
+    ("C5", "B", "lighting", "2025-11-01", "in progress", None, "Dark alley", None),
+    ("C6", "B", "lighting", "2026-01-15", "resolved", None, "Broken lamp", "Lamp fixed"),
+    ("C7", "A", "noise", None, "open", None, "Barking", None),
+    ("C8", "A", "traffic", "2025-12-01", "resolved", "2025-12-20", "Stop sign", "Sign replaced"),
+    ("C9", "B", "noise", "2025-10-10", "resolved", "2026-01-10", "Fireworks", "Patrols at night"),
+]  # fmt: skip
+
+
+@pytest.fixture
+def concerns() -> pd.DataFrame:
+    """The nine concerns above, typed as the loader types them."""
+    frame = pd.DataFrame(
+        ROWS, columns=["concern_id", "area_id", "topic", "raised", "status", "resolved", "summary", "action"]
+    )
+    for column in ("raised", "resolved"):
+        frame[column] = pd.to_datetime(frame[column])
+    for column in ("concern_id", "area_id", "topic", "status", "summary", "action"):
+        frame[column] = frame[column].astype("string")
+    return frame
+
+
+@pytest.fixture
+def areas() -> pd.DataFrame:
+    return pd.DataFrame({"area_id": ["A", "B"], "name": ["Northside", "Southside"]})
+
+
+def test_compare_counts_this_period_and_the_previous(concerns: pd.DataFrame):
+    before = concerns.copy()
+    cmp = ft.compare(concerns, PERIOD)
+    now, prev = cmp.now, cmp.before
+    assert (now.raised, now.resolved, now.declined, now.open_at_end) == (5, 2, 1, 3)
+    assert now.missing_resolved_date == 1
+    assert now.median_days_to_resolve == 61  # C1 after 30 days, C9 after 92
+    assert now.eligible_90 == 0 and math.isnan(now.share_resolved_within_90)
+    assert (prev.raised, prev.resolved, prev.open_at_end) == (3, 1, 2)  # open on 31 Dec: C5 and C9
+    assert prev.median_days_to_resolve == 19
+    pd.testing.assert_frame_equal(concerns, before)
+
+
+def test_status_by_area(concerns: pd.DataFrame, areas: pd.DataFrame):
+    table = ft.status_table(concerns, PERIOD, "area_id", areas).set_index("area_id")
+    assert list(table.index) == ["A", "B"]  # most concerns first
+    a, b = table.loc["A"], table.loc["B"]
+    assert a["label"] == "Northside"
+    assert (a["raised"], a["resolved"], a["declined"], a["open_at_end"]) == (3, 1, 0, 2)
+    assert (a["in_progress"], a["open"]) == (0, 2)  # C3 was resolved only after the end: open then
+    assert (b["raised"], b["resolved"], b["declined"], b["open_at_end"]) == (2, 1, 1, 1)
+    assert (b["in_progress"], b["open"]) == (1, 0)
+    assert a["open_at_end_prev"] == 0 and b["open_at_end_prev"] == 2
+    assert b["median_days_to_resolve"] == 92 and a["median_days_prev"] == 19
+
+
+def test_status_by_topic(concerns: pd.DataFrame):
+    table = ft.status_table(concerns, PERIOD, "topic").set_index("topic")
+    assert table.loc["noise", ["raised", "resolved", "open_at_end"]].tolist() == [
+        2,
+        2,
+        1,
+    ]  # C7 counts nowhere
+    assert table.loc["traffic", ["raised", "declined", "open", "in_progress"]].tolist() == [2, 1, 1, 0]
+    assert table.loc["lighting", ["raised", "resolved", "in_progress"]].tolist() == [1, 0, 1]
+    assert table.loc["noise", "label"] == "noise"
+
+
+def test_status_view_names_columns_for_people(concerns: pd.DataFrame, areas: pd.DataFrame):
+    view = ft.status_view(ft.status_table(concerns, PERIOD, "area_id", areas), "area_id")
+    assert view.columns[0] == "Area"
+    assert view["Area"].tolist() == ["Northside", "Southside"]
+    assert view["Still open, previous period"].tolist() == [0, 2]
+    assert view.columns.is_unique
+
+
+def test_backlog_is_oldest_first_with_status_at_the_end(concerns: pd.DataFrame, areas: pd.DataFrame):
+    backlog = ft.backlog(concerns, PERIOD, areas)
+    assert backlog["concern_id"].tolist() == ["C5", "C2", "C3"]
+    assert backlog["days_open"].tolist() == [150, 49, 30]
+    assert backlog["status"].tolist() == ["in progress", "open", "open"]
+    assert backlog["area"].tolist() == ["Southside", "Northside", "Northside"]
+
+
+def test_backlog_ages_put_each_wait_in_one_bucket(concerns: pd.DataFrame):
+    ages = ft.backlog_ages(ft.backlog(concerns, PERIOD)).set_index("age")["concerns"]
+    assert ages.to_dict() == {
+        "Up to 1 month": 1,  # 30 days: the boundary belongs to the first bucket
+        "1–3 months": 1,
+        "3–6 months": 1,
+        "6–12 months": 0,
+        "Over a year": 0,
+    }
+
+
+def test_backlog_view_redacts_what_residents_said(concerns: pd.DataFrame):
+    frame = concerns.copy()
+    frame.loc[frame["concern_id"] == "C2", "summary"] = "Music at night, write to me at jo@example.com"
+    view = ft.backlog_view(ft.backlog(frame, PERIOD), limit=2)
+    assert len(view) == 2
+    assert view["What residents said"].tolist()[1] == "Music at night, write to me at [email]"
+
+
+def test_area_filter_applies(concerns: pd.DataFrame):
+    only_b = Filters(PERIOD.start, PERIOD.end, ("B",))
+    assert ft.backlog(concerns, only_b)["concern_id"].tolist() == ["C5"]
+    assert ft.status_table(concerns, only_b, "area_id")["area_id"].tolist() == ["B"]
+    assert ft.compare(concerns, only_b).now.raised == 2
+
+
+def test_resolved_cards_pair_what_was_said_with_what_was_done(concerns: pd.DataFrame, areas: pd.DataFrame):
+    cards, total = ft.resolved_cards(concerns, PERIOD, areas)
+    assert total == 2
+    assert [c.concern_id for c in cards] == ["C1", "C9"]  # most recently resolved first
+    first = cards[0]
+    assert first.said == "Loud bar, call me at [phone]"
+    assert first.did == "Licence reviewed"
+    assert (first.raised, first.resolved, first.days) == (date(2026, 1, 5), date(2026, 2, 4), 30)
+    assert first.area == "Northside"
+    limited, total = ft.resolved_cards(concerns, PERIOD, areas, limit=1)
+    assert len(limited) == 1 and total == 2
+    assert ft.resolved_cards(concerns, PERIOD, topic="traffic") == ([], 0)
+    frame = ft.cards_frame(cards)
+    assert frame["You said"].tolist()[0] == "Loud bar, call me at [phone]"
+
+
+def test_kpis_compare_with_the_previous_period(concerns: pd.DataFrame):
+    cards = {card.key: card for card in ft.kpis(ft.compare(concerns, PERIOD), PERIOD)}
+    assert (cards["raised"].value, cards["raised"].delta) == ("5", "+2 (+67 %)")
+    assert (cards["open"].value, cards["open"].delta) == ("3", "+1 (+50 %)")
+    assert cards["open"].inverse and cards["median_days"].inverse
+    assert (cards["median_days"].value, cards["median_days"].delta) == ("61", "+42 days")
+    assert cards["within_90"].value == "—" and cards["within_90"].delta is None
+    assert "cannot be told yet" in cards["within_90"].note
+
+
+def test_notes_say_what_is_missing(concerns: pd.DataFrame):
+    note = ft.missing_dates_note(ft.compare(concerns, PERIOD))
+    assert note.startswith("1 concern is marked resolved or declined without a date")
+    bare = concerns[["concern_id", "raised", "area_id", "topic"]]
+    text = ft.missing_columns_note(bare)
+    for column in ("status", "resolved", "action", "summary"):
+        assert f"`{column}`" in text
+    assert ft.missing_columns_note(concerns) is None
+
+
+def test_without_optional_columns_every_raised_concern_stays_open(concerns: pd.DataFrame):
+    bare = concerns[["concern_id", "raised", "area_id", "topic"]]
+    assert ft.backlog(bare, PERIOD)["status"].tolist() == ["open"] * 8  # C7 has no raised date
+    assert ft.resolved_cards(bare, PERIOD) == ([], 0)
+    table = ft.status_table(bare, PERIOD, "topic")
+    assert table["resolved"].sum() == 0 and table["in_progress"].sum() == 0
+
+
+def test_empty_and_absent_concerns(concerns: pd.DataFrame):
+    for frame in (None, concerns.iloc[0:0]):
+        assert ft.status_table(frame, PERIOD, "area_id").empty
+        assert ft.backlog(frame, PERIOD).empty
+        assert ft.resolved_cards(frame, PERIOD) == ([], 0)
+        assert ft.compare(frame, PERIOD).now.raised == 0
+    assert ft.backlog_ages(ft.backlog(None, PERIOD))["concerns"].sum() == 0
+    assert ft.topics(None) == [] and ft.topics(concerns) == ["lighting", "noise", "traffic"]
