@@ -317,6 +317,12 @@ def _score_table(n: np.ndarray, mean: np.ndarray, sd: np.ndarray, k: int) -> dic
     return {"score": value, "n": n, "low": low, "high": high, "suppressed": n < k}
 
 
+def score_columns(n: np.ndarray, mean: np.ndarray, sd: np.ndarray, k: int = K_DEFAULT) -> dict[str, np.ndarray]:
+    """Columns score, n, low, high, suppressed from per-group counts, means and sample sds of 0-10 answers
+    (the definition `score` uses, for callers that group their answers themselves)."""
+    return _score_table(n, mean, sd, k)
+
+
 def score(values: pd.Series, k: int = K_DEFAULT) -> Score:
     """Mean of 0-10 answers x 10, with n, a t-based 95 % interval and suppression below `k` answers."""
     answers = pd.to_numeric(pd.Series(values), errors="coerce").dropna().astype("float64")

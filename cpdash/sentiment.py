@@ -15,10 +15,14 @@ import importlib.metadata
 import logging
 import math
 import os
+import sys
 import tempfile
+import threading
 import time
-from collections.abc import Callable
+import types
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
@@ -198,6 +202,7 @@ class SentimentCache:
 # --- scoring ---------------------------------------------------------------------------------------
 
 _ANALYZER: SentimentIntensityAnalyzer | None = None
+_MAIN_LOCK = threading.Lock()  # one pool at a time swaps the main module
 
 
 def analyzer() -> SentimentIntensityAnalyzer:
@@ -216,13 +221,34 @@ def score_texts(texts: list[str]) -> list[float]:
     return [float(vader.polarity_scores(text)["compound"]) for text in texts]
 
 
+@contextlib.contextmanager
+def _workers_skip_main() -> Iterator[None]:
+    """While workers start, hide the running program's main module from them.
+
+    A spawned worker first runs the parent's `__main__` again (as `__mp_main__`). Under Streamlit that is
+    the app script itself, which would load the data and start workers of its own: the pool breaks. The
+    workers only need this module, so they are started with a bare `__main__` in its place.
+    """
+    main = sys.modules.get("__main__")
+    if main is None or (getattr(main, "__spec__", None) is None and getattr(main, "__file__", None) is None):
+        yield
+        return
+    with _MAIN_LOCK:
+        sys.modules["__main__"] = types.ModuleType("__main__")
+        try:
+            yield
+        finally:
+            sys.modules["__main__"] = main
+
+
 def _score_parallel(texts: list[str], workers: int, progress: Progress | None, done: float) -> list[float]:
     """Score `texts` in a pool of `workers` processes, in chunks, keeping their order."""
     size = max(MIN_CHUNK, math.ceil(len(texts) / (workers * CHUNKS_PER_WORKER)))
     chunks = [texts[i : i + size] for i in range(0, len(texts), size)]
     results: list[list[float] | None] = [None] * len(chunks)
     with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-        futures = {pool.submit(score_texts, chunk): i for i, chunk in enumerate(chunks)}
+        with _workers_skip_main():  # workers start as tasks are submitted
+            futures = {pool.submit(score_texts, chunk): i for i, chunk in enumerate(chunks)}
         for finished, future in enumerate(as_completed(futures), start=1):
             results[futures[future]] = future.result()
             if progress is not None:
@@ -310,9 +336,13 @@ def score_comments(
         todo = [distinct_texts[i] for i in missing]
         pool_size = workers if workers is not None else (os.cpu_count() or 1)
         report(0.1, f"Scoring {len(todo):,} new comments")
+        fresh = None
         if len(todo) >= PARALLEL_MIN_TEXTS and pool_size > 1:
-            fresh = _score_parallel(todo, pool_size, progress, 0.1)
-        else:
+            try:
+                fresh = _score_parallel(todo, pool_size, progress, 0.1)
+            except (BrokenProcessPool, OSError, RuntimeError) as error:  # no pool: score here, slower
+                log.warning("scoring in one process: the worker pool failed (%s)", error)
+        if fresh is None:
             fresh = _score_serial(todo, progress, 0.1)
         scores[missing] = fresh
         cache.add([keys[i] for i in missing], scores[missing])

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import math
+import sys
+import types
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import numpy as np
@@ -185,3 +189,38 @@ def test_process_pool_gives_the_same_scores(tmp_path: Path, monkeypatch: pytest.
     serial, _ = s.score_comments(texts, cache_dir=tmp_path / "serial", workers=1)
     assert stats.scored_now == 24
     pd.testing.assert_series_equal(pooled, serial)
+
+
+def test_pool_workers_do_not_run_the_main_script(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Under Streamlit the app script is __main__: a spawned worker would run it again, and break the pool.
+    script = tmp_path / "app.py"
+    script.write_text("raise SystemExit('the app script ran in a worker')\n", encoding="utf-8")
+    app = types.ModuleType("__main__")
+    app.__file__ = str(script)
+    monkeypatch.setitem(sys.modules, "__main__", app)
+    monkeypatch.setattr(s, "PARALLEL_MIN_TEXTS", 10)
+    monkeypatch.setattr(s, "MIN_CHUNK", 5)
+    texts = pd.Series([f"{text} ({i})" for i in range(12) for text in (POSITIVE_TEXT, NEGATIVE_TEXT)])
+    with caplog.at_level(logging.WARNING, logger=s.__name__):
+        scores, stats = s.score_comments(texts, cache_dir=tmp_path / "cache", workers=2)
+    assert stats.scored_now == 24 and scores.notna().all()
+    assert not caplog.records  # the pool worked: no fallback
+    assert sys.modules["__main__"] is app  # put back
+
+
+def test_a_broken_pool_falls_back_to_one_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(*args: object) -> list[float]:
+        raise BrokenProcessPool("a worker died")
+
+    monkeypatch.setattr(s, "_score_parallel", broken)
+    monkeypatch.setattr(s, "PARALLEL_MIN_TEXTS", 2)
+    with caplog.at_level(logging.WARNING, logger=s.__name__):
+        scores, stats = s.score_comments(
+            pd.Series([POSITIVE_TEXT, NEGATIVE_TEXT]), cache_dir=tmp_path, workers=2
+        )
+    assert stats.scored_now == 2 and scores.iloc[0] > 0 > scores.iloc[1]
+    assert "worker pool failed" in caplog.text
