@@ -1,11 +1,13 @@
-"""Load a data source (a folder of files) into a validated, read-only Dataset with its report."""
+"""Load a data source (a folder of files, or a database) into a validated, read-only Dataset with its report."""
 
 from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -20,7 +22,7 @@ from cpdash.dataset import (
     TableReport,
 )
 from cpdash.geo import AreaIndex, Boundaries, geojson_of, label_points, parse_area_features
-from cpdash.io import DataError, find_table_files, read_table_file
+from cpdash.io import DataError, RawFile, find_table_files, read_raw
 from cpdash.schema import AREAS, TABLES
 from cpdash.validate import empty_frame, normalise_column_name, validate_table
 
@@ -34,48 +36,78 @@ def _noop(fraction: float, message: str) -> None:
     return None
 
 
-def _read(table: str, path: Path | None, report: LoadReport) -> pd.DataFrame | dict | None:
-    """Read one table's file, recording an unreadable file as a failed table."""
-    if path is None:
+class TableReader(Protocol):
+    """Where a source's tables come from: a folder of files, or a database."""
+
+    def label(self, table: str) -> str | None:
+        """The name shown for `table`'s file (or database table), None when the source has none."""
+
+    def read(self, table: str) -> RawFile:
+        """Read `table`; raises DataError (or OSError) when it cannot be used."""
+
+
+@dataclass(frozen=True)
+class FolderReader:
+    """The tables of a folder: one file per table."""
+
+    files: dict[str, Path]
+
+    def label(self, table: str) -> str | None:
+        """The file name of `table`, or None."""
+        path = self.files.get(table)
+        return path.name if path else None
+
+    def read(self, table: str) -> RawFile:
+        """Read `table`'s file."""
+        return read_raw(self.files[table], table)
+
+
+def _read(table: str, reader: TableReader, report: LoadReport) -> RawFile | None:
+    """Read one table, recording an unreadable file as a failed table."""
+    name = reader.label(table)
+    if name is None:
         report.tables[table] = TableReport(table=table, status="absent")
         return None
     try:
-        raw, warnings = read_table_file(path, table)
+        raw = reader.read(table)
     except DataError as exc:
-        report.tables[table] = TableReport(table=table, file=path.name, status="failed", errors=[str(exc)])
+        report.tables[table] = TableReport(table=table, file=name, status="failed", errors=[str(exc)])
         return None
     except OSError as exc:
         report.tables[table] = TableReport(
-            table=table, file=path.name, status="failed", errors=[f"{path.name}: cannot be read ({exc})"]
+            table=table, file=name, status="failed", errors=[f"{name}: cannot be read ({exc})"]
         )
         return None
-    if isinstance(raw, dict) and table != "areas":
+    if isinstance(raw.data, dict) and table != "areas":
         report.tables[table] = TableReport(
-            table=table, file=path.name, status="failed", errors=[f"{path.name}: GeoJSON is only for areas"]
+            table=table, file=name, status="failed", errors=[f"{name}: GeoJSON is only for areas"]
         )
         return None
-    report.tables[table] = TableReport(table=table, file=path.name, status="loaded", warnings=warnings)
+    report.tables[table] = TableReport(table=table, file=name, status="loaded", warnings=raw.warnings)
     return raw
 
 
-def _validated(table: str, raw: pd.DataFrame, report: LoadReport, **context) -> pd.DataFrame | None:
+def _validated(table: str, raw: RawFile, report: LoadReport, **context) -> pd.DataFrame | None:
     """Validate a read table, merging read warnings into its report; None when it failed."""
     previous = report.tables[table]
-    frame, table_report = validate_table(TABLES[table], raw, previous.file or table, **context)
+    frame, table_report = validate_table(
+        TABLES[table], raw.data, previous.file or table, preset=raw.bad_rows, **context
+    )
     table_report.warnings[:0] = previous.warnings
     report.tables[table] = table_report
     return None if table_report.status == "failed" else frame.reset_index(drop=True)
 
 
 def _load_areas(
-    path: Path | None, report: LoadReport
+    reader: TableReader, report: LoadReport
 ) -> tuple[pd.DataFrame | None, dict | None, Boundaries | None]:
     """The areas table with centroids, its clean GeoJSON and its polygons (None where absent)."""
-    raw = _read("areas", path, report)
-    if raw is None:
+    read = _read("areas", reader, report)
+    if read is None:
         return None, None, None
+    raw = read.data
     if isinstance(raw, pd.DataFrame):
-        frame = _validated("areas", raw, report)
+        frame = _validated("areas", read, report)
         if frame is not None:
             frame[CENTROID_LAT] = np.nan
             frame[CENTROID_LON] = np.nan
@@ -86,7 +118,9 @@ def _load_areas(
     props, geometries, problems = parse_area_features(raw)
     if props.empty and not geometries:
         report.tables["areas"].status = "failed"
-        report.tables["areas"].errors.append(f"{path.name}: the FeatureCollection has no features")
+        report.tables["areas"].errors.append(
+            f"{reader.label('areas')}: the FeatureCollection has no features"
+        )
         return None, None, None
     present = {normalise_column_name(c): c for c in props.columns}
     if "area_id" in present:  # without it, validation fails the table and names the missing column
@@ -95,7 +129,11 @@ def _load_areas(
         if "name" not in present:
             props["name"] = props[present["area_id"]]  # named by id, as when there is no areas table
     frame, table_report = validate_table(
-        AREAS, props, path.name, row_offset=1, preset=[(number - 1, reason) for number, reason in problems]
+        AREAS,
+        props,
+        reader.label("areas") or "areas",
+        row_offset=1,
+        preset=[(number - 1, reason) for number, reason in problems],
     )
     table_report.warnings[:0] = report.tables["areas"].warnings
     if not table_report.rejected.empty:
@@ -157,7 +195,11 @@ def place_events(events: pd.DataFrame, areas: pd.DataFrame) -> tuple[pd.DataFram
     events.loc[placed, "lon"] = lon[placed]
     events.loc[placed, APPROXIMATE] = True
     n_missing, n_placed = int(missing.sum()), int(placed.sum())
-    words = f"{n_missing:,} events have no coordinates"
+    words = (
+        f"{n_missing:,} event has no coordinates"
+        if n_missing == 1
+        else f"{n_missing:,} events have no coordinates"
+    )
     if n_placed:
         where = (
             f"placed at their area's centroid ({by_beat:,} at their beat's)"
@@ -195,8 +237,18 @@ def _score_sentiment(
     return responses
 
 
+def is_database(source: str | Path) -> bool:
+    """True when `source` is a SQLAlchemy database URL (postgresql+psycopg://..., sqlite:///...)."""
+    return "://" in str(source) and not Path(str(source)).exists()
+
+
 def source_signature(source: str | Path) -> str:
-    """A cheap key that changes when any file of the source changes (names, sizes, modification times)."""
+    """A cheap key that changes when the source changes: for a folder, its files' names, sizes and
+    modification times; for a database, its import log (every import through cpdash adds to it)."""
+    if is_database(source):
+        from cpdash.db import signature
+
+        return signature(str(source))
     folder = Path(source)
     if not folder.is_dir():
         return f"missing:{folder}"
@@ -207,20 +259,29 @@ def source_signature(source: str | Path) -> str:
 
 
 def load_dataset(
-    source: str | Path, *, cache_dir: Path | None = None, progress: Progress | None = None
+    source: str | Path,
+    *,
+    cache_dir: Path | None = None,
+    progress: Progress | None = None,
+    tables: Collection[str] | None = None,
 ) -> Dataset:
-    """Read, validate and enrich every table of a folder source; never raises for bad data."""
+    """Read, validate and enrich every table of a folder or database source; never raises for bad data.
+
+    `tables` limits the load to those tables (the others are left out, as if absent).
+    """
     progress = progress or _noop
-    folder = Path(source)
     report = LoadReport(source=str(source))
-    clock = time.perf_counter()
+    if is_database(source):
+        from cpdash.db import DatabaseReader, display_url
 
-    def step(name: str) -> None:
-        nonlocal clock
-        now = time.perf_counter()
-        report.seconds[name] = report.seconds.get(name, 0.0) + now - clock
-        clock = now
-
+        report.source = display_url(str(source))
+        try:
+            reader: TableReader = DatabaseReader.connect(str(source))
+        except DataError as exc:
+            report.tables["events"] = TableReport(table="events", status="failed", errors=[str(exc)])
+            return Dataset(events=empty_frame(TABLES["events"]), areas=_areas_from_ids(), report=report)
+        return _load(reader, report, False, cache_dir, progress, tables)
+    folder = Path(source)
     if not folder.is_dir():
         report.tables["events"] = TableReport(
             table="events", status="failed", errors=[f"data source {source}: no such folder"]
@@ -229,21 +290,44 @@ def load_dataset(
     files, notes = find_table_files(folder)
     report.notes.extend(notes)
     is_sample = _manifest(folder).get("synthetic") is True
+    return _load(FolderReader(files), report, is_sample, cache_dir, progress, tables, folder.name)
+
+
+def _load(
+    reader: TableReader,
+    report: LoadReport,
+    is_sample: bool,
+    cache_dir: Path | None,
+    progress: Progress,
+    tables: Collection[str] | None,
+    where: str = "the database",
+) -> Dataset:
+    """Read, validate and enrich the tables `reader` gives."""
+    clock = time.perf_counter()
+    wanted = set(TABLES) if tables is None else set(tables) | {"events"}
+
+    def step(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        report.seconds[name] = report.seconds.get(name, 0.0) + now - clock
+        clock = now
 
     progress(0.05, "Reading areas")
-    areas, geojson, boundaries = _load_areas(files.get("areas"), report)
+    areas, geojson, boundaries = _load_areas(reader, report) if "areas" in wanted else (None, None, None)
     index = AreaIndex(tuple(areas["area_id"])) if areas is not None else None
     step("areas")
 
     progress(0.15, "Reading and validating events")
     events = None
-    raw = _read("events", files.get("events"), report)
+    raw = _read("events", reader, report)
     if raw is not None:
         events = _validated("events", raw, report, areas=index, boundaries=boundaries)
-    if files.get("events") is None:
+    if reader.label("events") is None:
         report.tables["events"].status = "failed"
         report.tables["events"].errors.append(
-            f"{folder.name}: no events file (events.csv, .parquet, .xlsx or .json)"
+            f"{where}: no events table"
+            if where == "the database"
+            else f"{where}: no events file (events.csv, .parquet, .xlsx or .json)"
         )
     if events is None:
         events = empty_frame(TABLES["events"])
@@ -252,9 +336,11 @@ def load_dataset(
     event_ids = set(events["event_id"])
     others: dict[str, pd.DataFrame | None] = {}
     for i, name in enumerate(OTHER_TABLES):
-        progress(0.3 + 0.1 * i, f"Reading and validating {name.replace('_', ' ')}")
-        raw = _read(name, files.get(name), report)
         others[name] = None
+        if name not in wanted:
+            continue
+        progress(0.3 + 0.1 * i, f"Reading and validating {name.replace('_', ' ')}")
+        raw = _read(name, reader, report)
         if raw is not None:
             others[name] = _validated(name, raw, report, areas=index, event_ids=event_ids)
         step(name)

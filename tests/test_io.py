@@ -348,3 +348,72 @@ def test_find_table_files_prefers_parquet_and_warns(tmp_path: Path) -> None:
     assert "events: several files found; read events.parquet, ignored events.csv" in warnings
     assert "files not named after a table were ignored: notes.csv" in warnings
     assert len(warnings) == 2
+
+
+# --- gaps found by the data-layer tests ------------------------------------------------------------
+
+
+def test_tolerant_csv_keeps_good_rows_and_lists_bad_ones(tmp_path: Path) -> None:
+    from cpdash.io import read_csv_rows
+
+    text = (
+        "event_id,title,area_id\n"
+        "E1,Coffee,7\n"
+        "E2,Walk,8,extra\n"  # more cells than the header
+        'E3,"never closed,9\n'  # a quote that is not closed on its line
+        'E4,"two\nlines",10\n'  # a quoted cell over two lines is fine
+        "E5,ok,11,\n"  # a trailing delimiter is fine
+    )
+    frame, bad = read_csv_rows(write_text(tmp_path / "events.csv", text))
+    assert frame["event_id"].tolist() == ["E1", "E2", "E3", "E4", "E5"]
+    assert frame["title"].tolist()[3:] == ["two\nlines", "ok"]
+    assert bad == [
+        (1, "4 cells where the header has 3: 'E2,Walk,8,extra'"),
+        (2, "a quote is opened and never closed: 'E3,\"never closed,9'"),
+    ]
+    with pytest.raises(DataError, match="not a readable CSV file"):  # the strict reader still refuses
+        read_csv(tmp_path / "events.csv")
+
+
+def test_good_csv_reads_the_same_both_ways(tmp_path: Path) -> None:
+    from cpdash.io import read_csv_rows
+
+    path = write_text(tmp_path / "events.csv", "event_id,title\nE1,Café\nE2,\n")
+    frame, bad = read_csv_rows(path)
+    assert bad == []
+    pd.testing.assert_frame_equal(frame, read_csv(path))
+
+
+def test_excel_sheet_named_with_spaces_and_capitals_is_matched(tmp_path: Path) -> None:
+    path = _workbook(
+        tmp_path / "vendor.xlsx",
+        {"Notes": pd.DataFrame({"x": [1]}), "Area Scores": pd.DataFrame({"metric": ["trust"]})},
+    )
+    frame, warnings = read_excel(path, "area_scores")
+    assert frame["metric"].tolist() == ["trust"]
+    assert warnings == [
+        "vendor.xlsx: 2 sheets (Notes, Area Scores); read the one named like the table, 'Area Scores'"
+    ]
+
+
+def test_read_raw_names_the_sheet_read(tmp_path: Path) -> None:
+    from cpdash.io import read_raw
+
+    path = _workbook(tmp_path / "book.xlsx", {"A": pd.DataFrame({"x": [1]}), "B": pd.DataFrame({"y": [2]})})
+    raw = read_raw(path, "events", sheet="B")
+    assert raw.sheets == ("A", "B") and raw.sheet == "B" and list(raw.data.columns) == ["y"]
+    assert raw.warnings == []
+
+
+@pytest.mark.parametrize(
+    ("head", "what"),
+    [
+        (b"PK\x03\x04", "an Excel workbook or another ZIP archive"),
+        (b"%PDF-1.7", "a PDF document"),
+        (b"id,x", None),
+    ],
+)
+def test_sniff(head: bytes, what: str | None) -> None:
+    from cpdash.io import sniff
+
+    assert sniff(head) == what

@@ -175,7 +175,7 @@ def test_place_events_without_a_boundary_says_they_cannot_be_mapped() -> None:
     )
     areas = pd.DataFrame({"area_id": ["A", "B"], CENTROID_LAT: [np.nan, 5.0], CENTROID_LON: [np.nan, 6.0]})
     placed, words = place_events(events, areas)
-    assert words == ["1 events have no coordinates; 1 cannot be mapped (their area has no boundary)"]
+    assert words == ["1 event has no coordinates; 1 cannot be mapped (their area has no boundary)"]
     assert placed[APPROXIMATE].tolist() == [False, False]
     assert np.isnan(placed.loc[0, "lat"])
     assert "approximate" not in events  # the input is not changed
@@ -596,3 +596,56 @@ def test_places_lie_inside_the_source_squares() -> None:
     assert inside("001", LAT_SOUTH + SIDE / 2, -88.0 + SIDE / 2)
     assert not inside("002", LAT_NORTH + 0.01, -87.85)
     assert inside("001", 41.85, -87.95) and not inside("001", 41.85, -87.85)
+
+
+# --- gaps found by the data-layer tests ------------------------------------------------------------
+
+
+def test_one_bad_csv_row_is_rejected_not_the_whole_file(folder_source: Path, tmp_path: Path) -> None:
+    text = (folder_source / "events.csv").read_text(encoding="utf-8")
+    bad = 'E7,2025-01-02,Town hall,001,11,,,,,,"Walk",extra\nE8,"2025-01-03,Town hall,001\n'
+    (folder_source / "events.csv").write_text(text + bad, encoding="utf-8")
+    ds = load(folder_source, tmp_path)
+    report = ds.report.tables["events"]
+    assert report.status == "loaded"
+    assert report.rows_read == 8 and report.rows_accepted == 6 and report.rows_rejected == 2
+    reasons = dict(zip(report.rejected["row"], report.rejected["reason"], strict=True))
+    assert reasons[8].startswith("12 cells where the header has 10: 'E7,2025-01-02,")
+    assert reasons[9].startswith("a quote is opened and never closed: 'E8,")
+    assert sorted(ds.events["event_id"]) == ["E1", "E2", "E3", "E4", "E5", "E6"]
+
+
+def test_a_json_table_with_whole_floats_for_area_ids(folder_source: Path, tmp_path: Path) -> None:
+    (folder_source / "concerns.csv").unlink()
+    records = [
+        {"concern_id": "C1", "raised": "2025-01-10", "area_id": 1.0, "topic": "noise"},
+        {"concern_id": "C2", "raised": "Mar 15, 2025 18:30", "area_id": "002", "topic": "noise"},
+    ]
+    (folder_source / "concerns.json").write_text(json.dumps(records), encoding="utf-8")
+    ds = load(folder_source, tmp_path)
+    assert ds.report.tables["concerns"].rows_rejected == 0
+    assert ds.concerns["area_id"].tolist() == ["001", "002"]
+
+
+def test_excel_sheet_area_scores_is_read_for_area_scores(folder_source: Path, tmp_path: Path) -> None:
+    with pd.ExcelWriter(folder_source / "area_scores.xlsx", engine="openpyxl") as writer:
+        pd.DataFrame({"read": ["me first"]}).to_excel(writer, sheet_name="About", index=False)
+        pd.DataFrame(
+            {
+                "period_start": ["2025-01-01"],
+                "period_end": ["2025-03-31"],
+                "level": ["district"],
+                "area_id": ["1"],
+                "metric": ["trust"],
+                "value": ["61.5"],
+            }
+        ).to_excel(writer, sheet_name="Area Scores", index=False)
+    ds = load(folder_source, tmp_path)
+    assert ds.area_scores["value"].tolist() == [61.5]
+    assert ds.area_scores["area_id"].tolist() == ["001"]
+
+
+def test_load_only_some_tables(folder_source: Path, tmp_path: Path) -> None:
+    ds = load(folder_source, tmp_path, tables=("areas", "events"))
+    assert ds.responses is None and ds.concerns is None
+    assert len(ds.events) == 6 and "responses" not in ds.report.tables

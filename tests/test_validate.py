@@ -470,7 +470,7 @@ def test_coordinates_in_another_area_are_kept_with_a_warning() -> None:
     assert counted(report).rows_rejected == 0
     assert frame["area_id"].tolist() == ["007", "007"]
     assert report.warnings == [
-        "1 events have coordinates in a different area from their area_id; they are counted in their area_id"
+        "1 event has coordinates in a different area from their area_id; they are counted in their area_id"
     ]
 
 
@@ -480,7 +480,7 @@ def test_half_coordinates_are_dropped_with_a_warning() -> None:
     assert counted(report).rows_rejected == 0
     assert np.isnan(frame.loc[1, "lat"]) and np.isnan(frame.loc[1, "lon"])
     assert frame.loc[0, "lat"] == 41.85
-    assert "1 events have only one of lat and lon; treated as no coordinates" in report.warnings
+    assert "1 event has only one of lat and lon; treated as no coordinates" in report.warnings
 
 
 def test_lat_column_without_lon_column_is_ignored_with_a_warning() -> None:
@@ -672,3 +672,52 @@ def test_areas_table_validates_shares_and_population() -> None:
     )
     reason = only_reason(raw, AREAS)
     assert reason == "share_under_18 out of range (0 to 1): 1.5"
+
+
+# --- gaps found by the data-layer tests ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Mar 15, 2025 18:30", "2025-03-15 18:30"),
+        ("March 15, 2025 6:30 PM", "2025-03-15 18:30"),
+        ("Saturday, March 15, 2025", "2025-03-15"),
+        ("15 Mar 2025 18:30", "2025-03-15 18:30"),
+    ],
+)
+def test_parse_dates_with_times_in_words(text: str, expected: str) -> None:
+    assert parse_dates(pd.Series([text])).iloc[0] == pd.Timestamp(expected)
+
+
+def test_a_later_valid_copy_of_an_id_whose_first_copy_was_rejected_is_accepted() -> None:
+    raw = event_rows(3, event_id=["E1", "E1", "E1"], start=["someday", "2025-01-01", "2025-01-02"])
+    frame, report = validate_table(EVENTS, raw, "events.csv")
+    counted(report)
+    assert frame.index.tolist() == [1]  # the second copy: the first was rejected for its date
+    assert reasons(report) == {
+        2: "bad date in start: 'someday'",
+        4: "duplicate event_id 'E1' (first on row 3)",
+    }
+
+
+def test_a_whole_float_in_a_mixed_json_column_matches_its_area() -> None:
+    raw = pd.DataFrame.from_records(
+        [
+            {"event_id": "E1", "start": "2025-01-01", "program": "Town hall", "area_id": 7.0},
+            {"event_id": "E2", "start": "2025-01-01", "program": "Town hall", "area_id": "007"},
+            {"event_id": 3.0, "start": "2025-01-01", "program": "Town hall", "area_id": 12},
+        ]
+    )
+    assert raw["area_id"].dtype == object
+    frame, report = validate_table(EVENTS, raw, "events.json", areas=AREA_IDS)
+    assert counted(report).rows_rejected == 0
+    assert frame["area_id"].tolist() == ["007", "007", "012"]
+    assert frame["event_id"].tolist() == ["E1", "E2", "3"]
+    assert to_text(pd.Series([7.5, "x", 7.0], dtype=object)).tolist() == ["7.5", "x", "7"]
+
+
+def test_rows_made_from_another_shape_keep_their_file_row_numbers() -> None:
+    raw = event_rows(2, start=["2025-01-01", "never"])
+    _, report = validate_table(EVENTS, raw, "wide.csv", row_numbers=np.array([7, 7]))
+    assert reasons(report) == {7: "bad date in start: 'never'"}

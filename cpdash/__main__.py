@@ -1,0 +1,152 @@
+"""Command line: `python -m cpdash import FILE --table TABLE --mapping PROFILE [--into SOURCE]`.
+
+The same import as the Data page, for scheduled monthly loads: prints the validation report, commits,
+and exits non-zero when more rows were rejected than `--max-rejected` allows (then nothing is imported).
+Exit codes: 0 imported (or checked, with --dry-run); 1 too many rows rejected; 2 the file, the mapping or
+the target cannot be used.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from cpdash import importer, profiles
+from cpdash.config import settings_from_env
+from cpdash.export import to_csv_bytes
+from cpdash.io import DataError
+from cpdash.load import is_database, load_dataset
+from cpdash.schema import TABLES
+from cpdash.store import log_frame, open_store
+
+EXIT_OK, EXIT_REJECTED, EXIT_UNUSABLE = 0, 1, 2
+SUGGEST = "suggest"  # --mapping suggest: the mapping the importer suggests (printed, to save and edit)
+SHOWN_REASONS = 10
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m cpdash", description="cpdash data tools")
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("import", help="import a file into the data source, with a mapping profile")
+    run.add_argument("file", type=Path, help="CSV, Excel (.xlsx), JSON or GeoJSON file")
+    run.add_argument("--table", required=True, choices=list(TABLES), help="the contract table it holds")
+    run.add_argument(
+        "--mapping",
+        required=True,
+        help=f"a mapping profile: a .json file, or a name saved in the source's profiles; '{SUGGEST}' uses "
+        "the suggested mapping and prints it",
+    )
+    run.add_argument(
+        "--into", help="the data source to import into (folder or database URL); default CPDASH_DATA"
+    )
+    run.add_argument(
+        "--max-rejected",
+        type=float,
+        default=None,
+        metavar="PCT",
+        help="refuse the import (exit 1) when more than PCT %% of the rows are rejected",
+    )
+    run.add_argument(
+        "--mode", choices=list(importer.MODES), default="add", help="add to the table (default) or replace it"
+    )
+    run.add_argument(
+        "--sheet", help="the workbook sheet to read (default: the profile's, or the one named like the table)"
+    )
+    run.add_argument(
+        "--rejected-out", type=Path, help="write the rejected rows, with their reasons, to this CSV file"
+    )
+    run.add_argument("--dry-run", action="store_true", help="check and report, but import nothing")
+    log = commands.add_parser("log", help="print the import log of a data source")
+    log.add_argument("--into", help="the data source (default CPDASH_DATA)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    args = _parser().parse_args(argv)
+    source = args.into or settings_from_env().data
+    if args.command == "log":
+        return _log(source)
+    try:
+        return _import(args, source)
+    except (DataError, profiles.ProfileError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_UNUSABLE
+
+
+def _log(source: str) -> int:
+    try:
+        frame = log_frame(open_store(source).read_log())
+    except DataError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    print(frame.to_string(index=False) if len(frame) else "no imports yet")
+    return EXIT_OK
+
+
+def _import(args: argparse.Namespace, source: str) -> int:
+    path: Path = args.file
+    if not path.is_file():
+        print(f"error: {path}: no such file", file=sys.stderr)
+        return EXIT_UNUSABLE
+    folder = profiles.profiles_folder(source)
+    profile = None if args.mapping == SUGGEST else profiles.load_profile(args.mapping, folder)
+    if profile is not None and profile.table != args.table:
+        print(
+            f"error: the mapping '{profile.name}' is for {profile.table}, not {args.table}", file=sys.stderr
+        )
+        return EXIT_UNUSABLE
+    sheet = args.sheet or (profile.sheet if profile else None)
+    upload = importer.read_upload(path.name, path.read_bytes(), sheet=sheet, table=args.table)
+    if upload.unsure_sheet and sheet is None:
+        print(
+            f"error: {path.name} has {len(upload.sheets)} sheets ({', '.join(upload.sheets)}); name the one to "
+            "import with --sheet",
+            file=sys.stderr,
+        )
+        return EXIT_UNUSABLE
+    store = open_store(source)
+    if is_database(source):
+        store.read_log()  # raises a clear StoreError when the database cannot be reached
+    elif not Path(source).is_dir():
+        print(f"error: data source {source}: no such folder", file=sys.stderr)
+        return EXIT_UNUSABLE
+    ds = load_dataset(source, tables=("areas", "events"))
+    context = importer.context_from_dataset(ds)
+    if profile is None:
+        profile = importer.suggest_profile(upload, args.table, context)
+        print("suggested mapping (save it as a .json file to reuse and edit it):")
+        print(profiles.profile_json(profile), end="")
+    prepared = importer.prepare(upload, profile, context)
+    for line in prepared.summary():
+        print(line)
+    if prepared.rejected.shape[0]:
+        counts = importer.reason_counts(prepared.rejected)
+        print("rejected rows by reason:")
+        for reason, n in counts.head(SHOWN_REASONS).itertuples(index=False):
+            print(f"  {n:>7,}  {reason}")
+        if args.rejected_out:
+            args.rejected_out.write_bytes(to_csv_bytes(prepared.rejected))
+            print(f"rejected rows written to {args.rejected_out}")
+    if importer.rejected_count_over(prepared, args.max_rejected):
+        print(
+            f"{prepared.rejected_share:.1f} % of the rows were rejected, above --max-rejected "
+            f"{args.max_rejected:g} %: nothing was imported",
+            file=sys.stderr,
+        )
+        return EXIT_REJECTED
+    if args.dry_run:
+        print("dry run: nothing was imported")
+        return EXIT_OK
+    entry = store.commit(prepared, args.mode, profile.name if args.mapping != SUGGEST else None)
+    print(
+        f"imported {entry.accepted:,} rows into {entry.written}"
+        + (f" ({entry.updated:,} replaced rows with the same id)" if entry.updated else "")
+    )
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

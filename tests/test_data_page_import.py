@@ -1,0 +1,265 @@
+"""The Data page's import under AppTest: upload, mapping, preview, report, commit; a second upload with a
+saved mapping needs no mapping; bad files get a clear message; two exports tried as a new user would end
+on the Map and Community voice pages."""
+
+from __future__ import annotations
+
+import json
+from io import BytesIO
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from cpdash.config import DEFAULT_DATA, REPO_ROOT
+
+pytestmark = pytest.mark.apptest
+
+DASHBOARD = str(REPO_ROOT / "dashboard.py")
+FIXTURES = Path(__file__).parent / "fixtures"
+CALENDAR = (FIXTURES / "calendar_export.csv").read_bytes()
+VENDOR = (FIXTURES / "vendor_scores.csv").read_bytes()
+
+
+@pytest.fixture
+def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    """Point the app at a data folder, offline, with a private score cache."""
+
+    def use(source: Path, **extra: str) -> None:
+        monkeypatch.setenv("CPDASH_DATA", str(source))
+        monkeypatch.setenv("CPDASH_OFFLINE", "1")
+        monkeypatch.setenv("CPDASH_CACHE", str(tmp_path / "cache"))
+        monkeypatch.delenv("CPDASH_PROFILES", raising=False)
+        for name, value in extra.items():
+            monkeypatch.setenv(name, value)
+
+    return use
+
+
+@pytest.fixture
+def ours(tmp_path: Path) -> Path:
+    """A department's own folder: the city's boundaries and one event of its own."""
+    folder = tmp_path / "ours"
+    folder.mkdir()
+    (folder / "areas.geojson").write_bytes((DEFAULT_DATA / "areas.geojson").read_bytes())
+    (folder / "events.csv").write_text("event_id,start,program,area_id\nOWN1,2025-01-05,Town hall,A01\n")
+    return folder
+
+
+def data_page() -> AppTest:
+    at = AppTest.from_file(DASHBOARD, default_timeout=120)
+    at.switch_page("pages/data.py")
+    at.run()
+    assert_clean(at)
+    return at
+
+
+def assert_clean(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def upload(at: AppTest, name: str, data: bytes, mime: str = "text/csv") -> AppTest:
+    at.file_uploader(key="data_import_file").set_value((name, data, mime)).run()
+    assert_clean(at)
+    return at
+
+
+def frame_with(at: AppTest, *columns: str) -> pd.DataFrame:
+    """The first table on the page that has these columns (AppTest does not keep a table's key)."""
+    for element in at.dataframe:
+        value = element.value
+        if isinstance(value, pd.DataFrame) and set(columns) <= set(map(str, value.columns)):
+            return value
+    raise KeyError(columns)
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def texts(at: AppTest) -> str:
+    return " ".join(
+        e.value
+        for group in (at.info, at.caption, at.markdown, at.warning, at.success, at.error)
+        for e in group
+    )
+
+
+def test_upload_map_preview_report_commit_then_reuse_the_saved_mapping(env, ours: Path) -> None:
+    env(ours)
+    at = data_page()
+    upload(at, "calendar_export.csv", CALENDAR)
+    # the suggestions: the table, each column, and the transforms the export needs
+    assert at.selectbox(key="data_import_table").value == "events"
+    assert at.selectbox(key="data_import_profile").value == "Suggested mapping"
+    assert at.selectbox(key="data_import_col_title").value == "Subject"
+    assert at.selectbox(key="data_import_col_start").value == "Start Date"
+    assert at.selectbox(key="data_import_time_start").value == "Start Time"
+    assert at.selectbox(key="data_import_date_format_start").value == "%m/%d/%Y"
+    assert at.selectbox(key="data_import_program_from").value == "Subject"
+    assert at.selectbox(key="data_import_area_from").value == "Location"
+    assert at.multiselect(key="data_import_id_from").value == [
+        "Start Date",
+        "Subject",
+        "Location",
+        "Start Time",
+    ]
+    # the preview, as stored, and the report
+    preview = frame_with(at, "placed on the map")
+    assert preview["start"].iloc[0] == "2025-01-28T18:30" and preview["area_id"].iloc[0] == "A28"
+    assert set(preview["placed on the map"]) == {"at its area's centre (approximate)"}
+    assert metrics(at) == {"Rows read": "74", "Accepted": "72", "Rejected": "1", "Repeated rows removed": "1"}
+    rejected = frame_with(at, "row", "reason", "Subject")
+    assert rejected["reason"].tolist() == [
+        "duplicate of row 6 (the same values)",
+        "no area found in Location: 'TBD'",
+    ]
+    assert any(
+        d.proto.label.startswith("Download the 2 rejected and repeated rows")
+        for d in at.get("download_button")
+    )
+
+    # a changed mapping changes the preview: titles no longer give the program
+    at.selectbox(key="data_import_program_from").set_value("—").run()
+    assert "missing required column program" in texts(at)
+    at.selectbox(key="data_import_program_from").set_value("Subject").run()
+    assert metrics(at)["Accepted"] == "72"
+
+    at.text_input(key="data_import_save_name").set_value("city calendar")
+    at.button(key="data_import_save").click().run()
+    assert (ours / "mappings" / "city-calendar.json").is_file()
+    at.button(key="data_import_commit").click().run()
+    assert_clean(at)
+    assert any("Imported 72 rows from calendar_export.csv into events.csv" in s.value for s in at.success)
+    log = frame_with(at, "when", "mapping")
+    assert log[["file", "table", "accepted", "rejected", "mapping"]].values.tolist() == [
+        ["calendar_export.csv", "events", 72, 1, "city calendar"]
+    ]
+    summary = frame_with(at, "table", "accepted", "warnings").set_index("table")
+    assert summary.loc["events", "accepted"] == 73  # the data reloaded: its own event and the 72 new
+
+    # next month's export of the same shape: the saved mapping is chosen, nothing to map
+    at = data_page()
+    upload(at, "calendar_export_july.csv", CALENDAR)
+    assert at.selectbox(key="data_import_profile").value == "city calendar"
+    assert "fits this file: nothing to map" in texts(at)
+    assert metrics(at)["Accepted"] == "72"
+    at.button(key="data_import_commit").click().run()
+    assert any("(72 rows with the same id replaced)" in s.value for s in at.success)
+    assert len(frame_with(at, "when", "mapping")) == 2
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "message"),
+    [
+        ("events.csv", b"", "the file is empty"),
+        ("events.csv", b"%PDF-1.4 not a table", "not a CSV file (it looks like a PDF document)"),
+        ("events.xlsx", b"a,b\n1,2\n", "not an Excel workbook"),
+        ("events.json", b'{"not": "a list"}', "JSON must be a list of records"),
+        ("events.csv", "a,b\n1,2\n".encode("utf-16"), "UTF-16"),
+    ],
+)
+def test_a_bad_file_gets_a_clear_message_and_the_data_is_untouched(
+    env, ours: Path, name, data, message
+) -> None:
+    env(ours)
+    before = {p.name: p.read_bytes() for p in ours.iterdir() if p.is_file()}
+    at = upload(data_page(), name, data)
+    errors = " ".join(e.value for e in at.error)
+    assert "This file cannot be imported" in errors and message in errors.replace("\\", "")
+    assert "The data already loaded is unchanged" in errors
+    assert {p.name: p.read_bytes() for p in ours.iterdir() if p.is_file()} == before
+    assert frame_with(at, "table", "accepted", "warnings").set_index("table").loc["events", "accepted"] == 1
+
+
+def test_a_workbook_with_several_sheets_asks_which(env, ours: Path) -> None:
+    env(ours)
+    buffer = BytesIO()
+    calendar = pd.read_csv(FIXTURES / "calendar_export.csv", dtype=str)
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        pd.DataFrame({"note": ["exported from the city calendar"]}).to_excel(
+            writer, sheet_name="Read me", index=False
+        )
+        calendar.to_excel(writer, sheet_name="Calendar", index=False)
+    at = upload(data_page(), "calendar.xlsx", buffer.getvalue(), "application/vnd.ms-excel")
+    assert at.selectbox(key="data_import_sheet").value == "Read me"
+    assert any("has 2 sheets (Read me, Calendar)" in w.value for w in at.warning)
+    at.selectbox(key="data_import_sheet").set_value("Calendar").run()
+    assert_clean(at)
+    assert at.selectbox(key="data_import_table").value == "events"
+    assert metrics(at)["Accepted"] == "72"
+
+
+def test_the_sample_city_can_be_checked_but_not_changed(env) -> None:
+    env(DEFAULT_DATA)
+    at = upload(data_page(), "calendar_export.csv", CALENDAR)
+    assert any("synthetic sample city" in w.value for w in at.warning)
+    assert metrics(at)["Accepted"] == "72"
+    assert at.button(key="data_import_commit").disabled
+
+
+def test_public_view_offers_no_import(env, ours: Path) -> None:
+    env(ours, CPDASH_MODE="public")
+    at = data_page()
+    assert any("Imports are made in the staff deployment" in i.value for i in at.info)
+    with pytest.raises(KeyError):
+        at.file_uploader(key="data_import_file")
+
+
+def test_the_dictionary_and_filtered_download_still_work(env, ours: Path) -> None:
+    env(ours)
+    at = data_page()
+    at.selectbox(key="data_filtered_table").set_value("events").run()
+    assert any(d.proto.label == "Download 1 events rows (CSV)" for d in at.get("download_button")) or any(
+        d.proto.label.startswith("Download 0 events rows") for d in at.get("download_button")
+    )
+    assert at.dataframe[-1].value["table"].eq("events").all()
+
+
+# --- tried as a new user would ---------------------------------------------------------------------
+
+
+def test_a_calendar_export_becomes_events_on_the_map(env, ours: Path) -> None:
+    env(ours)
+    at = upload(data_page(), "calendar_export.csv", CALENDAR)
+    at.button(key="data_import_commit").click().run()
+    assert_clean(at)
+    at.switch_page("pages/map.py")  # the same session: its period now covers the new events
+    at.run()
+    assert_clean(at)
+    deck = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
+    layers = {layer["id"]: layer for layer in deck["layers"]}
+    placed = layers["events_approx"]["data"]  # drawn as rings: placed at their area's centre
+    assert len(placed) == 73  # the 72 imported and the folder's own event, none with coordinates
+    assert any("Coffee With The Commander" in point["t"] for point in placed)
+    assert all("Placed approximately" in point["t"] for point in placed)
+    assert any("73 of 73 events placed approximately" in c.value for c in at.caption)
+
+
+def test_a_vendor_score_table_becomes_trust_per_area_on_community_voice(env, ours: Path) -> None:
+    env(ours)
+    at = upload(data_page(), "vendor_scores.csv", VENDOR)
+    assert at.selectbox(key="data_import_table").value == "area_scores"
+    assert at.radio(key="data_import_shape").value == "wide"
+    assert at.selectbox(key="data_import_wide_start").value == "START_DATE"
+    assert at.selectbox(key="data_import_level_area").value == "AREA"
+    assert metrics(at) == {
+        "Rows read": "994",
+        "Accepted": "840",
+        "Rejected": "140",
+        "Repeated rows removed": "14",
+    }
+    at.button(key="data_import_commit").click().run()
+    assert_clean(at)
+    voice = AppTest.from_file(DASHBOARD, default_timeout=120)
+    voice.query_params.update({"voice_tab": "Scores", "filter_period": ["2025-01-01", "2025-06-30"]})
+    voice.switch_page("pages/community_voice.py")
+    voice.run()
+    assert_clean(voice)
+    assert voice.metric[0].label.startswith("Trust")
+    table = voice.dataframe[-1].value
+    names = {"Copper Hill", "Cedar Heights", "Millbrook", "Greenfield Commons", "Lantern Hill"}
+    assert names <= set(table.iloc[:, 0])
+    trust = table.set_index(table.columns[0])["Trust"]
+    assert trust.loc[list(names)].notna().all()
