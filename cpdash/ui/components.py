@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 import streamlit as st
 
@@ -100,6 +102,20 @@ def follow_drill_down() -> None:
     page = st.session_state.pop(GO_KEY, None)
     if page:
         st.switch_page(page, query_params={})  # {} not None: None refuses to clear bound params
+
+
+def csv_download_later(make: Callable[[], pd.DataFrame], label: str, *name_parts: object, key: str) -> None:
+    """A download button whose spreadsheet-safe CSV is built only when clicked (`make` returns the frame):
+    for tables that would cost time to build on every rerun."""
+    st.download_button(
+        label,
+        lambda: to_csv_bytes(make()),
+        file_name=file_name(*name_parts),
+        mime="text/csv",
+        key=key,
+        icon="⬇️",
+        on_click="ignore",
+    )
 
 
 def empty_state(message: str) -> None:

@@ -6,15 +6,16 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import streamlit as st
 
 from cpdash.config import Settings, settings_from_env
 from cpdash.dataset import Dataset
 from cpdash.load import load_dataset, source_signature
-from cpdash.maps import Shapes, compact_shapes
+from cpdash.maps import EventBasis, Shapes, compact_shapes, event_basis
 from cpdash.participation import Basis, basis
 from cpdash.topics import load_taxonomy
-from cpdash.voice import CommentIndex, ScoreBasis, comment_index, score_basis
+from cpdash.voice import CommentIndex, ScoreBasis, comment_index, score_basis, search_texts
 
 
 @dataclass
@@ -74,6 +75,17 @@ def get_map_shapes(settings: Settings, ds: Dataset) -> Shapes:
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)
+def _event_basis(signature: str, _ds: Dataset) -> EventBasis:
+    """The Map page's event arrays (tooltips, radii, colours, h3 cells), once per source and shared."""
+    return event_basis(_ds.events)
+
+
+def get_event_basis(settings: Settings, ds: Dataset) -> EventBasis:
+    """The data set's events as arrays ready to draw on a map (read-only, shared by every session)."""
+    return _event_basis(source_signature(settings.data), ds)
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
 def _participation_basis(signature: str, _ds: Dataset) -> Basis:
     """The Participation page's arrays (events, launches, attendee records), once per source and shared."""
     return basis(_ds)
@@ -105,3 +117,14 @@ def _score_basis(signature: str, k: int, _ds: Dataset) -> ScoreBasis:
 def get_score_basis(settings: Settings, ds: Dataset, k: int) -> ScoreBasis:
     """The data set's survey answers and published scores, ready for the Community voice page (read-only)."""
     return _score_basis(source_signature(settings.data), k, ds)
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _search_hits(signature: str, query: str, _index: CommentIndex) -> np.ndarray | None:
+    """Which distinct comments hold every word of `query`, once per source and query, shared."""
+    return search_texts(_index, query)
+
+
+def get_search_hits(settings: Settings, index: CommentIndex, query: str) -> np.ndarray | None:
+    """The comment explorer's search over every comment of the data set (None for an empty query)."""
+    return _search_hits(source_signature(settings.data), " ".join(query.lower().split()), index)
