@@ -13,7 +13,7 @@ filters = ui.current_filters()
 report = ds.report
 
 st.title("Data")
-st.markdown(f"Source: `{md(report.source)}`" + (" (synthetic sample city)" if ds.is_sample else ""))
+st.markdown(f"Source: {md(report.source)}" + (" (synthetic sample city)" if ds.is_sample else ""))
 
 tab_report, tab_import, tab_log, tab_dictionary = st.tabs(
     ["Validation report", "Import a file", "Import log", "Data dictionary"], key="data_tab"
@@ -35,7 +35,11 @@ with tab_report:
         st.success("Every row that was read was accepted.", icon="✅")
     for name in rejected_tables:
         t = report.tables[name]
-        st.markdown(f"**{name}**: {t.rows_rejected:,} of {t.rows_read:,} rows rejected (`{md(t.file)}`)")
+        st.markdown(f"**{name}**: {t.rows_rejected:,} of {t.rows_read:,} rows rejected ({md(t.file)})")
+        if settings.public:
+            # rejected rows keep residents' original text: the public view shows only why rows were rejected
+            st.dataframe(quality.reasons(report, name), hide_index=True, key=f"data_reasons_{name}")
+            continue
         left, right = st.columns([1, 2])
         left.dataframe(quality.reasons(report, name), hide_index=True, key=f"data_reasons_{name}")
         right.dataframe(t.rejected.head(500), hide_index=True, key=f"data_rejected_{name}")

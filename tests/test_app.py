@@ -264,3 +264,14 @@ def test_needs_attention_opens_the_explaining_page_for_that_area(env):
     features = json.loads((DEFAULT_DATA / "areas.geojson").read_text())["features"]
     names = {f["properties"]["area_id"]: f["properties"]["name"] for f in features}
     assert first.replace("\\", "").startswith(f"**{names[areas[0]]}**")
+
+
+def test_public_data_page_shows_reasons_but_not_rejected_rows(env, broken_source: Path):
+    env(broken_source, CPDASH_MODE="public")
+    at = make_app(page="data")
+    assert_clean(at, "public data page")
+    labels = [d.proto.label for d in at.get("download_button")]
+    assert not any("rejected" in label for label in labels), labels
+    shown = [set(d.value.columns) for d in at.dataframe]
+    assert {"reason", "rows"} in shown
+    assert not any("title" in columns for columns in shown), "rejected rows with residents' text are shown"
