@@ -317,7 +317,9 @@ def _score_table(n: np.ndarray, mean: np.ndarray, sd: np.ndarray, k: int) -> dic
     return {"score": value, "n": n, "low": low, "high": high, "suppressed": n < k}
 
 
-def score_columns(n: np.ndarray, mean: np.ndarray, sd: np.ndarray, k: int = K_DEFAULT) -> dict[str, np.ndarray]:
+def score_columns(
+    n: np.ndarray, mean: np.ndarray, sd: np.ndarray, k: int = K_DEFAULT
+) -> dict[str, np.ndarray]:
     """Columns score, n, low, high, suppressed from per-group counts, means and sample sds of 0-10 answers
     (the definition `score` uses, for callers that group their answers themselves)."""
     return _score_table(n, mean, sd, k)
