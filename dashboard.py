@@ -12,7 +12,7 @@ st.session_state.setdefault("public", settings.public)
 st.session_state.setdefault("offline", settings.offline)
 
 dataset = ui.get_dataset(settings)
-ui.sidebar_filters(dataset)
+ui.sidebar_filters(dataset, ui.get_data_bounds(settings, dataset))
 
 PAGES = [
     st.Page("pages/overview.py", title="Overview", icon="📊", url_path="overview", default=True),

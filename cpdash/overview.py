@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 
 from cpdash import format as fmt
 from cpdash import metrics
 from cpdash.dataset import SENTIMENT, Dataset
-from cpdash.filters import Filters, rows_in_period, select
+from cpdash.filters import Filters, data_bounds, rows_in_period, select
 
 ISSUE_ICONS = {"falling trust": "📉", "growing open concerns": "📬", "no engagement": "🚫"}
 PAGE_FILES = {
@@ -246,3 +246,30 @@ def attention_by_area(ds: Dataset, f: Filters, k: int = metrics.K_DEFAULT) -> li
         AttentionArea(area_id, e["name"], tuple(e["lines"]), tuple(e["pages"]))
         for area_id, e in areas.items()
     ]
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Everything the Overview shows for one set of filters."""
+
+    kpis: list[Kpi]
+    attendance: pd.DataFrame
+    trust: pd.DataFrame
+    attention: list[AttentionArea]
+    notes: list[str]  # what limits the figures, in words
+
+
+def summary(ds: Dataset, f: Filters, k: int = metrics.K_DEFAULT, public: bool = False) -> Summary:
+    """The Overview's KPI cards, trends and areas needing attention for the filters."""
+    attendance, trust = trends(ds, f, k)
+    cards = kpis(ds, f, k, public)
+    notes = [card.note for card in cards if card.note]
+    first, _ = data_bounds(ds)
+    if f.previous().start < first:
+        # the previous period reaches back before the data: a change would compare with nothing
+        cards = [replace(card, delta=None) for card in cards]
+        notes.append(
+            f"No change is shown: the data starts on {first:%-d %b %Y}, after the previous period began "
+            f"({f.previous().start:%-d %b %Y})."
+        )
+    return Summary(cards, attendance, trust, attention_by_area(ds, f, k), notes)

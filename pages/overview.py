@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from cpdash import charts, overview, ui
+from cpdash import charts, ui
 from cpdash.format import markdown_text as md
 
 ui.follow_drill_down()
@@ -18,22 +18,22 @@ ui.page_header(
     f"{filters.previous().end:%-d %b %Y}).",
 )
 
-cards = overview.kpis(ds, filters, k, public)
+settings = ui.get_settings()
+view = ui.get_overview(settings, ds, filters, k, public)
+cards = view.kpis
 for row in (cards[:4], cards[4:]):
     for column, card in zip(st.columns(4), row, strict=False):
         ui.kpi(column, card.label, card.value, card.delta, inverse=card.inverse, help=card.help)
-notes = [card.note for card in cards if card.note]
-if notes:
-    st.caption("  \n".join(notes))
+if view.notes:
+    st.caption("  \n".join(view.notes))
 
-attendance, trust = overview.trends(ds, filters, k)
 left, right = st.columns(2)
-left.plotly_chart(charts.monthly_attendance_chart(attendance), key="overview_attendance_chart")
-right.plotly_chart(charts.monthly_score_chart(trust, "Trust", public), key="overview_trust_chart")
+left.plotly_chart(charts.monthly_attendance_chart(view.attendance), key="overview_attendance_chart")
+right.plotly_chart(charts.monthly_score_chart(view.trust, "Trust", public), key="overview_trust_chart")
 
 st.subheader("Needs attention")
 SHOWN = 10
-areas = overview.attention_by_area(ds, filters, k)
+areas = view.attention
 if not areas:
     ui.empty_state("No area shows falling trust, a growing backlog of open concerns or a lack of engagement.")
 for i, area in enumerate(areas[:SHOWN]):

@@ -275,3 +275,13 @@ def test_public_data_page_shows_reasons_but_not_rejected_rows(env, broken_source
     shown = [set(d.value.columns) for d in at.dataframe]
     assert {"reason", "rows"} in shown
     assert not any("title" in columns for columns in shown), "rejected rows with residents' text are shown"
+
+
+def test_overview_shows_no_change_against_a_period_before_the_data(env, minimal_source: Path):
+    env(minimal_source)
+    at = make_app()
+    assert_clean(at, "overview on minimal data")
+    events = next(m for m in at.metric if m.label == "Events")
+    assert events.value != "0"
+    assert not events.delta, f"a change against a period with no data: {events.delta}"
+    assert any("No change is shown: the data starts on" in c.value for c in at.caption)

@@ -7,6 +7,8 @@ import plotly.graph_objects as go
 
 from cpdash.charts.base import BAND_COLOUR, FLAG_COLOUR, PRIMARY, SCORE_COLOUR, empty_figure, layout
 
+MIN_SCORE_SPAN = 30  # score points: a shorter y axis would exaggerate noise
+
 
 def monthly_attendance_chart(monthly: pd.DataFrame) -> go.Figure:
     """Bars of attendance per month, with the number of events (and events lacking a count) on hover."""
@@ -27,6 +29,17 @@ def monthly_attendance_chart(monthly: pd.DataFrame) -> go.Figure:
     )
     fig.update_xaxes(dtick="M1" if len(monthly) <= 13 else "M3", tickformat="%b %Y")
     return layout(fig, title, "People")
+
+
+def score_range(data: pd.DataFrame, span: float = MIN_SCORE_SPAN) -> list[float]:
+    """A y range that shows change (at least `span` points tall, inside 0–100) rather than a flat line."""
+    values = pd.concat([data["score"], data["low"], data["high"]]).dropna()
+    if values.empty:
+        return [0, 100]
+    low, high = float(values.min()), float(values.max())
+    middle, half = (low + high) / 2, max(high - low, span) / 2 + 2
+    low, high = max(0.0, middle - half), min(100.0, middle + half)
+    return [low, high]
 
 
 def monthly_score_chart(monthly: pd.DataFrame, label: str = "Trust", public: bool = False) -> go.Figure:
@@ -74,6 +87,6 @@ def monthly_score_chart(monthly: pd.DataFrame, label: str = "Trust", public: boo
                 customdata=flagged["n"],
             )
         )
-    fig.update_yaxes(range=[0, 100])
+    fig.update_yaxes(range=score_range(data))
     fig.update_xaxes(dtick="M1" if len(data) <= 13 else "M3", tickformat="%b %Y")
     return layout(fig, title, "Score")

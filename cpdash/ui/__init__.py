@@ -10,7 +10,7 @@ from cpdash.ui.components import (
     kpi,
     page_header,
 )
-from cpdash.ui.data import get_dataset, get_map_shapes, get_settings
+from cpdash.ui.data import get_data_bounds, get_dataset, get_map_shapes, get_overview, get_settings
 from cpdash.ui.filters import current_filters, sidebar_filters
 
 __all__ = [
@@ -21,8 +21,10 @@ __all__ = [
     "drill_down_button",
     "empty_state",
     "follow_drill_down",
+    "get_data_bounds",
     "get_dataset",
     "get_map_shapes",
+    "get_overview",
     "get_settings",
     "kpi",
     "page_header",

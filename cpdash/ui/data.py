@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -11,8 +12,10 @@ import streamlit as st
 
 from cpdash.config import Settings, settings_from_env
 from cpdash.dataset import Dataset
+from cpdash.filters import Filters, data_bounds
 from cpdash.load import load_dataset, source_signature
 from cpdash.maps import EventBasis, Shapes, compact_shapes, event_basis
+from cpdash.overview import Summary, summary
 from cpdash.participation import Basis, basis
 from cpdash.topics import load_taxonomy
 from cpdash.voice import CommentIndex, ScoreBasis, comment_index, score_basis, search_texts
@@ -128,3 +131,25 @@ def _search_hits(signature: str, query: str, _index: CommentIndex) -> np.ndarray
 def get_search_hits(settings: Settings, index: CommentIndex, query: str) -> np.ndarray | None:
     """The comment explorer's search over every comment of the data set (None for an empty query)."""
     return _search_hits(source_signature(settings.data), " ".join(query.lower().split()), index)
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _bounds(signature: str, _ds: Dataset) -> tuple[date, date]:
+    """First and last day of the data set, once per source."""
+    return data_bounds(_ds)
+
+
+def get_data_bounds(settings: Settings, ds: Dataset) -> tuple[date, date]:
+    """First and last day with any event, response or concern (cached per source)."""
+    return _bounds(source_signature(settings.data), ds)
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def _overview(signature: str, filters: Filters, k: int, public: bool, _ds: Dataset) -> Summary:
+    """The Overview's figures for one filter state (small; a state seen before costs nothing)."""
+    return summary(_ds, filters, k, public)
+
+
+def get_overview(settings: Settings, ds: Dataset, filters: Filters, k: int, public: bool) -> Summary:
+    """The Overview's figures for the filters, shared by every session that asks for the same view."""
+    return _overview(source_signature(settings.data), filters, k, public, ds)

@@ -8,7 +8,7 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
 from cpdash.dataset import Dataset
-from cpdash.filters import Filters, data_bounds, default_period
+from cpdash.filters import Filters, default_period
 from cpdash.schema import PROGRAMS
 
 PERIOD_KEY = "filter_period"
@@ -17,9 +17,12 @@ PROGRAM_KEY = "filter_program"
 STATE_KEY = "filters"
 
 
-def sidebar_filters(ds: Dataset) -> Filters:
-    """Draw the period, area and program filters in the sidebar and return what they select."""
-    first, last = data_bounds(ds)
+def sidebar_filters(ds: Dataset, bounds: tuple[date, date]) -> Filters:
+    """Draw the period, area and program filters in the sidebar and return what they select.
+
+    `bounds` is the first and last day of the data (cpdash.ui.get_data_bounds).
+    """
+    first, last = bounds
     default = default_period(first, last)
     names = dict(zip(ds.areas["area_id"], ds.areas["name"], strict=True))
     area_ids = sorted(names, key=lambda a: (str(names[a]).lower(), a))
