@@ -24,6 +24,7 @@ from cpdash.dataset import (
 from cpdash.geo import AreaIndex, Boundaries, geojson_of, label_points, parse_area_features
 from cpdash.io import DataError, RawFile, find_table_files, read_raw
 from cpdash.schema import AREAS, TABLES
+from cpdash.snapshot import read_snapshot, write_snapshot
 from cpdash.validate import empty_frame, normalise_column_name, validate_table
 
 Progress = Callable[[float, str], None]
@@ -287,10 +288,24 @@ def load_dataset(
             table="events", status="failed", errors=[f"data source {source}: no such folder"]
         )
         return Dataset(events=empty_frame(TABLES["events"]), areas=_areas_from_ids(), report=report)
+    signature = source_signature(folder) if cache_dir is not None and tables is None else None
+    if signature:
+        progress(0.02, "Reading the data as last checked")
+        clock = time.perf_counter()
+        saved = read_snapshot(cache_dir, signature)
+        if saved is not None:
+            saved.report.seconds = {"snapshot": time.perf_counter() - clock}
+            saved.report.notes.append(
+                "read from the validated snapshot: no file has changed since the data was last checked"
+            )
+            return saved
     files, notes = find_table_files(folder)
     report.notes.extend(notes)
     is_sample = _manifest(folder).get("synthetic") is True
-    return _load(FolderReader(files), report, is_sample, cache_dir, progress, tables, folder.name)
+    dataset = _load(FolderReader(files), report, is_sample, cache_dir, progress, tables, folder.name)
+    if signature:
+        write_snapshot(cache_dir, signature, dataset)
+    return dataset
 
 
 def _load(

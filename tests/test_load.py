@@ -649,3 +649,32 @@ def test_load_only_some_tables(folder_source: Path, tmp_path: Path) -> None:
     ds = load(folder_source, tmp_path, tables=("areas", "events"))
     assert ds.responses is None and ds.concerns is None
     assert len(ds.events) == 6 and "responses" not in ds.report.tables
+
+
+def test_a_restart_with_unchanged_files_reads_the_validated_snapshot(
+    folder_source: Path, tmp_path: Path
+) -> None:
+    first = load_dataset(folder_source, cache_dir=tmp_path / "cache")
+    assert "snapshot" not in first.report.seconds
+    again = load_dataset(folder_source, cache_dir=tmp_path / "cache")
+    assert set(again.report.seconds) == {"snapshot"}
+    assert any("validated snapshot" in note for note in again.report.notes)
+    pd.testing.assert_frame_equal(again.events, first.events)
+    assert again.report.rows_rejected == first.report.rows_rejected
+    # a changed file makes a full load again
+    path = folder_source / "events.csv"
+    path.write_text(path.read_text() + "E99,2025-05-02,Town hall,001,,,,,,\n")
+    os.utime(path, (time.time() + 5, time.time() + 5))
+    changed = load_dataset(folder_source, cache_dir=tmp_path / "cache")
+    assert "snapshot" not in changed.report.seconds
+    assert "E99" in set(changed.events["event_id"])
+
+
+def test_a_damaged_snapshot_is_ignored(folder_source: Path, tmp_path: Path) -> None:
+    from cpdash.snapshot import snapshot_path
+
+    load_dataset(folder_source, cache_dir=tmp_path / "cache")
+    snapshot_path(tmp_path / "cache", source_signature(folder_source)).write_bytes(b"not a pickle")
+    again = load_dataset(folder_source, cache_dir=tmp_path / "cache")
+    assert "snapshot" not in again.report.seconds
+    assert len(again.events) > 0
