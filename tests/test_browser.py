@@ -6,6 +6,7 @@ than the app's own server (the app must work offline, with no outside request).
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import os
@@ -18,6 +19,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Request, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -242,6 +244,13 @@ def assert_map_canvas(page: Page) -> None:
     """The Map page draws a deck.gl canvas of a real size."""
     canvas = page.locator(DECK_CANVAS).first
     canvas.wait_for(state="visible", timeout=30_000)
+    # deck.gl starts with a default 300 x 150 canvas and sizes it to its container on its next frame
+    with contextlib.suppress(PlaywrightTimeout):
+        page.wait_for_function(
+            "s => { const c = document.querySelector(s); return c && c.clientWidth > 200 && c.clientHeight > 200; }",
+            arg=DECK_CANVAS,
+            timeout=15_000,
+        )
     box = canvas.bounding_box()
     assert box and box["width"] > 200 and box["height"] > 200, f"Map: the deck canvas is too small: {box}"
 
