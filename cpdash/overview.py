@@ -103,7 +103,7 @@ def _trust(ds: Dataset, f: Filters, k: int, public: bool) -> Kpi:
 
 def _sentiment(ds: Dataset, f: Filters) -> Kpi:
     """Net comment sentiment (% positive − % negative) against the previous period."""
-    label = "Net sentiment"
+    label = "Sentiment"
     if not ds.has("responses") or SENTIMENT not in ds.responses:
         return Kpi("sentiment", label, "—", None, note="No comments in the data: sentiment cannot be shown.")
     responses = select(ds.responses, f, None)

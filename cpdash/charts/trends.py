@@ -27,8 +27,13 @@ def monthly_attendance_chart(monthly: pd.DataFrame) -> go.Figure:
             " (%{customdata[1]:,} without a count)<extra></extra>",
         )
     )
-    fig.update_xaxes(dtick="M1" if len(monthly) <= 13 else "M3", tickformat="%b %Y")
+    fig.update_xaxes(dtick=month_step(len(monthly)), tickformat="%b<br>%Y", tickangle=0)
     return layout(fig, title, "People")
+
+
+def month_step(months: int) -> str:
+    """Tick every month, two or three months, so that labels on a half-width chart never collide."""
+    return "M1" if months <= 7 else ("M2" if months <= 14 else "M3")
 
 
 def score_range(data: pd.DataFrame, span: float = MIN_SCORE_SPAN) -> list[float]:
@@ -88,5 +93,5 @@ def monthly_score_chart(monthly: pd.DataFrame, label: str = "Trust", public: boo
             )
         )
     fig.update_yaxes(range=score_range(data))
-    fig.update_xaxes(dtick="M1" if len(data) <= 13 else "M3", tickformat="%b %Y")
+    fig.update_xaxes(dtick=month_step(len(data)), tickformat="%b<br>%Y", tickangle=0)
     return layout(fig, title, "Score")
