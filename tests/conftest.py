@@ -231,3 +231,17 @@ def router_always_runs(monkeypatch: pytest.MonkeyPatch) -> None:
         PagesManager.uses_pages_directory = False
 
     monkeypatch.setattr(PagesManager, "__init__", init)
+
+
+@pytest.fixture
+def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    """Point the app at a data folder, offline, with a private score cache (and any other CPDASH_* setting)."""
+
+    def use(source: Path, **extra: str) -> None:
+        monkeypatch.setenv("CPDASH_DATA", str(source))
+        monkeypatch.setenv("CPDASH_OFFLINE", "1")
+        monkeypatch.setenv("CPDASH_CACHE", str(tmp_path / "cache"))
+        for name, value in extra.items():
+            monkeypatch.setenv(name, value)
+
+    return use

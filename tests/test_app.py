@@ -26,20 +26,6 @@ PAGES = {
 }
 
 
-@pytest.fixture
-def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
-    """Point the app at a data folder, offline, with a private score cache."""
-
-    def use(source: Path, **extra: str) -> None:
-        monkeypatch.setenv("CPDASH_DATA", str(source))
-        monkeypatch.setenv("CPDASH_OFFLINE", "1")
-        monkeypatch.setenv("CPDASH_CACHE", str(tmp_path / "cache"))
-        for name, value in extra.items():
-            monkeypatch.setenv(name, value)
-
-    return use
-
-
 def make_app(query: dict | None = None, page: str | None = None) -> AppTest:
     """A fresh simulated session opened on `page` (default: the Overview), with URL query params."""
     at = AppTest.from_file(DASHBOARD, default_timeout=60)

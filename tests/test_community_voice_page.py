@@ -21,20 +21,6 @@ TABS = ["Scores", "By group", "Events and trust", "Comment sentiment", "Topics",
 HTML = "<img src=x onerror=alert(1)>"
 
 
-@pytest.fixture
-def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
-    """Point the app at a data folder, offline, with a private score cache."""
-
-    def use(source: Path, **extra: str) -> None:
-        monkeypatch.setenv("CPDASH_DATA", str(source))
-        monkeypatch.setenv("CPDASH_OFFLINE", "1")
-        monkeypatch.setenv("CPDASH_CACHE", str(tmp_path / "cache"))
-        for name, value in extra.items():
-            monkeypatch.setenv(name, value)
-
-    return use
-
-
 def voice_page(tab: str = "Scores", **query: str) -> AppTest:
     """A fresh session on the Community voice page with `tab` open (and other URL parameters)."""
     at = AppTest.from_file(DASHBOARD, default_timeout=120)

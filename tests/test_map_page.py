@@ -20,20 +20,6 @@ EVIL = "<img src=x onerror=alert(1)>"
 YEAR = {"filter_period": ["2025-01-01", "2025-12-31"]}
 
 
-@pytest.fixture
-def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
-    """Point the app at a data folder, offline, with a private score cache."""
-
-    def use(source: Path, **extra: str) -> None:
-        monkeypatch.setenv("CPDASH_DATA", str(source))
-        monkeypatch.setenv("CPDASH_OFFLINE", "1")
-        monkeypatch.setenv("CPDASH_CACHE", str(tmp_path / "cache"))
-        for name, value in extra.items():
-            monkeypatch.setenv(name, value)
-
-    return use
-
-
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The committed sample data; generated with cpdash.sample while it is not there yet."""

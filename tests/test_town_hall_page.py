@@ -23,20 +23,6 @@ TITLES = [title for _, title in th.SECTIONS]
 DAYS = ["2025-10-01", "2025-11-10", "2026-01-15", "2026-02-15", "2026-03-31"]
 
 
-@pytest.fixture
-def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
-    """Point the app at a data folder, offline, with a private score cache."""
-
-    def use(folder: Path, **extra: str) -> None:
-        monkeypatch.setenv("CPDASH_DATA", str(folder))
-        monkeypatch.setenv("CPDASH_OFFLINE", "1")
-        monkeypatch.setenv("CPDASH_CACHE", str(tmp_path / "cache"))
-        for name, value in extra.items():
-            monkeypatch.setenv(name, value)
-
-    return use
-
-
 def make_source(folder: Path, concerns: bool = True) -> Path:
     """Three areas; events in each; 12 trust answers in North End (001) in the period, 4 elsewhere."""
     folder.mkdir()

@@ -60,20 +60,6 @@ def source(tmp_path: Path) -> Path:
     return folder
 
 
-@pytest.fixture
-def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
-    """Point the app at a data folder, offline, with a private score cache."""
-
-    def use(folder: Path, **extra: str) -> None:
-        monkeypatch.setenv("CPDASH_DATA", str(folder))
-        monkeypatch.setenv("CPDASH_OFFLINE", "1")
-        monkeypatch.setenv("CPDASH_CACHE", str(tmp_path / "cache"))
-        for name, value in extra.items():
-            monkeypatch.setenv(name, value)
-
-    return use
-
-
 def open_page(query: dict | None = None) -> AppTest:
     """A fresh session on the page."""
     at = AppTest.from_file(DASHBOARD, default_timeout=60)
