@@ -601,6 +601,25 @@ def _event_measures(events: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def _without_event(scope: pd.DataFrame, chosen: pd.DataFrame) -> list[str]:
+    """Sorted ids of the areas in `scope` where none of the `chosen` events took place."""
+    with_event = set(pd.unique(chosen["area_id"])) if "area_id" in chosen.columns else set()
+    return sorted(a for a in scope["area_id"] if a not in with_event)
+
+
+def areas_without_event(
+    events: pd.DataFrame | None,
+    areas: pd.DataFrame | None,
+    start: dt.date,
+    end: dt.date,
+    area_ids: Sequence[str] | None = None,
+) -> list[str]:
+    """The areas in scope with no event from `start` to `end` (what `engagement` reports, computed alone)."""
+    return _without_event(
+        scope_areas(events, areas, area_ids), _events_in_scope(events, start, end, area_ids)
+    )
+
+
 def engagement(
     events: pd.DataFrame | None,
     areas: pd.DataFrame | None,
@@ -631,8 +650,7 @@ def engagement(
         att_known = math.nan
     per_10k = _ratio(att_known, population) * PER_POPULATION
 
-    with_event = set(pd.unique(chosen["area_id"])) if "area_id" in chosen.columns else set()
-    without = sorted(a for a in scope["area_id"] if a not in with_event)
+    without = _without_event(scope, chosen)
     n_scope = len(scope)
     return Engagement(
         events=n_events,
@@ -1011,13 +1029,13 @@ def _no_engagement(
     events: pd.DataFrame | None, areas: pd.DataFrame | None, start: dt.date, end: dt.date
 ) -> list[dict[str, object]]:
     """Areas in scope with no event in the period."""
-    current = engagement(events, areas, start, end)
-    if not current.areas_without_event:
+    current = areas_without_event(events, areas, start, end)
+    if not current:
         return []
     prev_start, prev_end = previous_period(start, end)
-    before = set(engagement(events, areas, prev_start, prev_end).areas_without_event)
+    before = set(areas_without_event(events, areas, prev_start, prev_end))
     rows = []
-    for area_id in current.areas_without_event:
+    for area_id in current:
         detail = f"No event between {_fmt_date(start)} and {_fmt_date(end)}"
         severity = NO_EVENT_SEVERITY
         if area_id in before:

@@ -252,6 +252,8 @@ def test_engagement_by_hand(events: pd.DataFrame, areas: pd.DataFrame) -> None:
     assert e.attendance_per_10k == pytest.approx(20 / 15_000 * 10_000)
     assert (e.areas_in_scope, e.areas_without_event) == (3, ["C"])
     assert e.share_areas_without_event == pytest.approx(1 / 3)
+    assert m.areas_without_event(events, areas, *JAN) == ["C"]
+    assert m.areas_without_event(events, areas, *JAN, area_ids=["A", "C"]) == ["C"]
 
 
 def test_engagement_per_10k_unknown_population(events: pd.DataFrame, areas: pd.DataFrame) -> None:
