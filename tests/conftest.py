@@ -245,3 +245,19 @@ def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
             monkeypatch.setenv(name, value)
 
     return use
+
+
+def open_app_page(page: str, title: str | None = None, query: dict | None = None):
+    """A fresh AppTest session of the app (URL query params applied), navigated to `page`, run cleanly."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=60)
+    if query:
+        at.query_params.update(query)
+    at.run()
+    at.switch_page(page)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    if title is not None:
+        assert at.title[0].value == title
+    return at

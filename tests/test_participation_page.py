@@ -8,14 +8,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import area_features, write_csv, write_geojson
+from conftest import area_features, open_app_page, write_csv, write_geojson
 from streamlit.testing.v1 import AppTest
 
-from cpdash.config import DEFAULT_DATA, REPO_ROOT
+from cpdash.config import DEFAULT_DATA
 
 pytestmark = pytest.mark.apptest
 
-DASHBOARD = str(REPO_ROOT / "dashboard.py")
 PAGE = "pages/participation.py"
 FIRST_HALF_2025 = {"filter_period": ["2025-01-01", "2025-06-12"]}  # the data ends on 12 June
 COFFEE, TOWN_HALL, SPORTS = "Coffee with a Cop", "Town hall", "Youth sports and activities"
@@ -71,15 +70,7 @@ def source(tmp_path: Path) -> Path:
 
 def open_page(query: dict | None = None) -> AppTest:
     """A fresh session on the Participation page."""
-    at = AppTest.from_file(DASHBOARD, default_timeout=60)
-    if query:
-        at.query_params.update(query)
-    at.run()
-    at.switch_page(PAGE)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    assert at.title[0].value == "Participation"
-    return at
+    return open_app_page(PAGE, "Participation", query)
 
 
 def specs(at: AppTest) -> dict[str, dict]:

@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import open_app_page
 from streamlit.testing.v1 import AppTest
 
 from cpdash import town_hall as th
@@ -85,14 +86,7 @@ def source(tmp_path: Path) -> Path:
 
 def open_page(query: dict | None = None) -> AppTest:
     """A fresh session on the page."""
-    at = AppTest.from_file(DASHBOARD, default_timeout=60)
-    if query:
-        at.query_params.update(query)
-    at.run()
-    at.switch_page(PAGE)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_app_page(PAGE, None, query)
 
 
 def page_constant(name: str) -> object:

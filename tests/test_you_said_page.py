@@ -15,15 +15,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import open_app_page
 from streamlit.testing.v1 import AppTest
 
 from cpdash import format as fmt
-from cpdash.config import DEFAULT_DATA, REPO_ROOT
+from cpdash.config import DEFAULT_DATA
 from tests.conftest import area_features, write_csv, write_geojson
 
 pytestmark = pytest.mark.apptest
 
-DASHBOARD = str(REPO_ROOT / "dashboard.py")
 PAGE = "pages/you_said_we_did.py"
 PERIOD = {"filter_period": ["2026-01-01", "2026-03-31"]}
 C1_SUMMARY = "Loud bar [click](http://evil.example) **now**, call me at 555-123-4567"
@@ -62,15 +62,7 @@ def source(tmp_path: Path) -> Path:
 
 def open_page(query: dict | None = None) -> AppTest:
     """A fresh session on the page."""
-    at = AppTest.from_file(DASHBOARD, default_timeout=60)
-    if query:
-        at.query_params.update(query)
-    at.run()
-    at.switch_page(PAGE)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    assert at.title[0].value == "You said, we did"
-    return at
+    return open_app_page(PAGE, "You said, we did", query)
 
 
 def spec(at: AppTest, index: int) -> dict:
