@@ -130,7 +130,7 @@ def peak_rss_bytes() -> int:
 
 def worker_load(data: Path, cache: Path) -> dict[str, Any]:
     """Load the data set once with the given score cache; time, steps and peak RSS."""
-    from cpdash.load import load_dataset
+    from cpdash.data.load import load_dataset
 
     began = now()
     ds = load_dataset(data, cache_dir=cache)

@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from cpdash.sentiment import NEGATIVE, POSITIVE, analyzer, detect_language, score_texts  # noqa: E402
+from cpdash.text.sentiment import NEGATIVE, POSITIVE, analyzer, detect_language, score_texts  # noqa: E402
 
 DEFAULT_CSV = ROOT.parent / "shared" / "data" / "vader_tweets_GroundTruth.csv"
 RATING_SCALE = 4.0  # ratings run from -4 to +4

@@ -4,10 +4,10 @@ The core (everything but `cpdash.ui`) is Streamlit-free: plain functions on Data
 """
 
 from cpdash.config import Settings, settings_from_env
-from cpdash.dataset import Dataset, LoadReport, TableReport
-from cpdash.filters import Filters
-from cpdash.load import load_dataset
-from cpdash.schema import TABLES
+from cpdash.data.dataset import Dataset, LoadReport, TableReport
+from cpdash.data.filters import Filters
+from cpdash.data.load import load_dataset
+from cpdash.data.schema import TABLES
 
 __all__ = [
     "TABLES",

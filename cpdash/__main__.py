@@ -13,13 +13,13 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from cpdash import importer, profiles
 from cpdash.config import settings_from_env
-from cpdash.export import to_csv_bytes
-from cpdash.io import DataError
-from cpdash.load import is_database, load_dataset
-from cpdash.schema import TABLES
-from cpdash.store import log_frame, open_store
+from cpdash.data.load import is_database, load_dataset
+from cpdash.data.readers import DataError
+from cpdash.data.schema import TABLES
+from cpdash.export.safe_csv import to_csv_bytes
+from cpdash.importing import importer, profiles
+from cpdash.importing.store import log_frame, open_store
 
 EXIT_OK, EXIT_REJECTED, EXIT_UNUSABLE = 0, 1, 2
 SUGGEST = "suggest"  # --mapping suggest: the mapping the importer suggests (printed, to save and edit)

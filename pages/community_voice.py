@@ -4,12 +4,13 @@ from functools import partial
 
 import streamlit as st
 
-from cpdash import format as fmt
-from cpdash import ui, voice
+from cpdash import ui
 from cpdash.charts import voice as voice_charts
-from cpdash.export import file_name, to_csv_bytes
-from cpdash.topics import taxonomy_frame
+from cpdash.export.safe_csv import file_name, to_csv_bytes
+from cpdash.text.topics import taxonomy_frame
 from cpdash.ui.data import get_comment_index, get_score_basis, get_search_hits
+from cpdash.views import format as fmt
+from cpdash.views import voice
 
 TABS = ["Scores", "By group", "Events and trust", "Comment sentiment", "Topics", "Comment explorer"]
 ANY = "Any"

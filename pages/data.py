@@ -2,10 +2,11 @@
 
 import streamlit as st
 
-from cpdash import quality, ui
-from cpdash.format import markdown_text as md
-from cpdash.schema import TABLES
+from cpdash import ui
+from cpdash.data import quality
+from cpdash.data.schema import TABLES
 from cpdash.ui import data_import
+from cpdash.views.format import markdown_text as md
 
 settings = ui.get_settings()
 ds = ui.get_dataset(settings)

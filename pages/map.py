@@ -2,10 +2,11 @@
 
 import streamlit as st
 
-from cpdash import map_details as details
-from cpdash import maps, ui
-from cpdash.format import markdown_text as md
+from cpdash import ui
+from cpdash.charts import maps
 from cpdash.ui.data import get_event_basis, get_participation_basis
+from cpdash.views import map as details
+from cpdash.views.format import markdown_text as md
 
 DECK_KEY = "map_deck"
 AREA_KEY = "map_area"

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from cpdash import charts, ui
-from cpdash.format import markdown_text as md
+from cpdash.views.format import markdown_text as md
 
 ui.follow_drill_down()
 ds = ui.get_dataset(ui.get_settings())

@@ -4,12 +4,12 @@ from functools import partial
 
 import streamlit as st
 
-from cpdash import format as fmt
 from cpdash import metrics, ui
-from cpdash import participation as part
 from cpdash.charts import participation as charts
 from cpdash.ui.components import csv_download_later
 from cpdash.ui.data import get_participation_basis
+from cpdash.views import format as fmt
+from cpdash.views import participation as part
 
 settings = ui.get_settings()
 ds = ui.get_dataset(settings)

@@ -2,11 +2,12 @@
 
 import streamlit as st
 
-from cpdash import pack, ui
-from cpdash import town_hall as th
+from cpdash import ui
 from cpdash.charts.town_hall import projector
-from cpdash.export import file_name, to_csv_bytes
-from cpdash.format import markdown_text as md
+from cpdash.export import pack
+from cpdash.export.safe_csv import file_name, to_csv_bytes
+from cpdash.views import town_hall as th
+from cpdash.views.format import markdown_text as md
 
 PRESENTING = "town_hall_presenting"
 PRESENTER_CHART_HEIGHT = 450  # fits below the title on a 1280x720 projector

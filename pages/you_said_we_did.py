@@ -2,11 +2,11 @@
 
 import streamlit as st
 
-from cpdash import follow_through as ft
 from cpdash import ui
 from cpdash.charts import follow_through as charts
-from cpdash.export import file_name, to_csv_bytes
-from cpdash.format import markdown_text as md
+from cpdash.export.safe_csv import file_name, to_csv_bytes
+from cpdash.views import you_said as ft
+from cpdash.views.format import markdown_text as md
 
 ds = ui.get_dataset(ui.get_settings())
 filters = ui.current_filters()

@@ -14,10 +14,10 @@ import pytest
 from conftest import REPO, area_features, write_geojson
 
 from cpdash.__main__ import EXIT_OK, EXIT_REJECTED, EXIT_UNUSABLE, main
-from cpdash.importer import read_upload, suggest_profile
-from cpdash.load import load_dataset
-from cpdash.profiles import save_profile
-from cpdash.store import open_store
+from cpdash.data.load import load_dataset
+from cpdash.importing.importer import read_upload, suggest_profile
+from cpdash.importing.profiles import save_profile
+from cpdash.importing.store import open_store
 
 FIXTURES = Path(__file__).parent / "fixtures"
 EXPORT = (

@@ -14,14 +14,15 @@ import pytest
 import sqlalchemy as sa
 from postgres_support import binaries, postgres_cluster, reset_database
 
-from cpdash import db, importer
 from cpdash.__main__ import main
 from cpdash.config import DEFAULT_DATA
-from cpdash.dataset import APPROXIMATE
-from cpdash.filters import Filters, select
-from cpdash.importer import prepare, read_upload, suggest_profile
-from cpdash.load import load_dataset, source_signature
-from cpdash.store import StoreError, open_store
+from cpdash.data import database as db
+from cpdash.data.dataset import APPROXIMATE
+from cpdash.data.filters import Filters, select
+from cpdash.data.load import load_dataset, source_signature
+from cpdash.importing import importer
+from cpdash.importing.importer import prepare, read_upload, suggest_profile
+from cpdash.importing.store import StoreError, open_store
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -251,7 +252,7 @@ def test_an_unreachable_database_is_reported_without_its_password() -> None:
 
 
 def test_sqlite_works_too(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'cpdash.db'}"
+    url = f"sqlite:///{tmp_path / 'cpdash.data.database'}"
     commit_file(url, DEFAULT_DATA / "areas.geojson", "areas")
     _, entry = commit_file(url, FIXTURES / "calendar_export.csv", "events")
     assert entry.accepted == 72

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cpdash.export import FORMULA_START, file_name, safe_cell, safe_frame, to_csv_bytes
+from cpdash.export.safe_csv import FORMULA_START, file_name, safe_cell, safe_frame, to_csv_bytes
 
 RISKY = [
     '=HYPERLINK("http://x","y")',

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cpdash.dataset import Dataset, LoadReport
-from cpdash.filters import (
+from cpdash.data.dataset import Dataset, LoadReport
+from cpdash.data.filters import (
     Filters,
     data_bounds,
     default_period,

@@ -23,8 +23,8 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from cpdash import follow_through as ft
-from cpdash.filters import Filters
+from cpdash.data.filters import Filters
+from cpdash.views import you_said as ft
 
 PERIOD = Filters(date(2026, 1, 1), date(2026, 3, 31))
 ROWS = [

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cpdash.format import change_text, is_missing, markdown_text, money, number, percent, signed
+from cpdash.views.format import change_text, is_missing, markdown_text, money, number, percent, signed
 
 NAN = float("nan")
 DASH = "—"

@@ -8,7 +8,7 @@ import pytest
 from conftest import area_features, feature, square
 from shapely.geometry import Point, shape
 
-from cpdash.geo import AreaIndex, Boundaries, area_key, geojson_of, label_points, parse_area_features
+from cpdash.data.geo import AreaIndex, Boundaries, area_key, geojson_of, label_points, parse_area_features
 
 # --- area_key and AreaIndex ------------------------------------------------------------------------
 

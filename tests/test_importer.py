@@ -12,13 +12,13 @@ import pandas as pd
 import pytest
 from conftest import area_features, feature
 
-from cpdash import importer, transforms
 from cpdash.config import DEFAULT_DATA
-from cpdash.dataset import APPROXIMATE
-from cpdash.importer import Context, ImportProblem, prepare, read_upload, suggest_profile
-from cpdash.load import load_dataset
-from cpdash.profiles import Profile
-from cpdash.store import open_store
+from cpdash.data.dataset import APPROXIMATE
+from cpdash.data.load import load_dataset
+from cpdash.importing import importer, transforms
+from cpdash.importing.importer import Context, ImportProblem, prepare, read_upload, suggest_profile
+from cpdash.importing.profiles import Profile
+from cpdash.importing.store import open_store
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -306,7 +306,7 @@ def test_a_calendar_export_becomes_events_on_the_map(tmp_path: Path) -> None:
     assert programs["Police Explorers Open House"] == "Youth mentorship"
     assert programs["Bingo Night"] == "Other"
     assert events.loc[events["title"] == "Clergy Walk", "start"].dt.hour.isin([9, 10, 14, 17, 18, 19]).all()
-    from cpdash import maps
+    from cpdash.charts import maps
 
     assert hasattr(
         maps, "__file__"

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from conftest import area_features, write_geojson, write_text
 
-from cpdash.io import DataError, find_table_files, read_csv, read_excel, read_table_file
+from cpdash.data.readers import DataError, find_table_files, read_csv, read_excel, read_table_file
 
 # --- CSV -------------------------------------------------------------------------------------------
 
@@ -354,7 +354,7 @@ def test_find_table_files_prefers_parquet_and_warns(tmp_path: Path) -> None:
 
 
 def test_tolerant_csv_keeps_good_rows_and_lists_bad_ones(tmp_path: Path) -> None:
-    from cpdash.io import read_csv_rows
+    from cpdash.data.readers import read_csv_rows
 
     text = (
         "event_id,title,area_id\n"
@@ -376,7 +376,7 @@ def test_tolerant_csv_keeps_good_rows_and_lists_bad_ones(tmp_path: Path) -> None
 
 
 def test_good_csv_reads_the_same_both_ways(tmp_path: Path) -> None:
-    from cpdash.io import read_csv_rows
+    from cpdash.data.readers import read_csv_rows
 
     path = write_text(tmp_path / "events.csv", "event_id,title\nE1,Café\nE2,\n")
     frame, bad = read_csv_rows(path)
@@ -397,7 +397,7 @@ def test_excel_sheet_named_with_spaces_and_capitals_is_matched(tmp_path: Path) -
 
 
 def test_read_raw_names_the_sheet_read(tmp_path: Path) -> None:
-    from cpdash.io import read_raw
+    from cpdash.data.readers import read_raw
 
     path = _workbook(tmp_path / "book.xlsx", {"A": pd.DataFrame({"x": [1]}), "B": pd.DataFrame({"y": [2]})})
     raw = read_raw(path, "events", sheet="B")
@@ -414,6 +414,6 @@ def test_read_raw_names_the_sheet_read(tmp_path: Path) -> None:
     ],
 )
 def test_sniff(head: bytes, what: str | None) -> None:
-    from cpdash.io import sniff
+    from cpdash.data.readers import sniff
 
     assert sniff(head) == what

@@ -26,9 +26,9 @@ from conftest import (
 )
 from shapely.geometry import Point, shape
 
-from cpdash.dataset import APPROXIMATE, CENTROID_LAT, CENTROID_LON, SENTIMENT, Dataset, LoadReport
-from cpdash.load import load_dataset, place_events, source_signature
-from cpdash.schema import EVENTS
+from cpdash.data.dataset import APPROXIMATE, CENTROID_LAT, CENTROID_LON, SENTIMENT, Dataset, LoadReport
+from cpdash.data.load import load_dataset, place_events, source_signature
+from cpdash.data.schema import EVENTS
 
 
 def load(folder: Path, tmp_path: Path, **kwargs) -> Dataset:
@@ -671,7 +671,7 @@ def test_a_restart_with_unchanged_files_reads_the_validated_snapshot(
 
 
 def test_a_damaged_snapshot_is_ignored(folder_source: Path, tmp_path: Path) -> None:
-    from cpdash.snapshot import snapshot_path
+    from cpdash.data.snapshot import snapshot_path
 
     load_dataset(folder_source, cache_dir=tmp_path / "cache")
     snapshot_path(tmp_path / "cache", source_signature(folder_source)).write_bytes(b"not a pickle")

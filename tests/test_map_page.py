@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cpdash import maps
+from cpdash.charts import maps
 from cpdash.config import DEFAULT_DATA, REPO_ROOT
 
 pytestmark = pytest.mark.apptest

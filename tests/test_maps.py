@@ -12,12 +12,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cpdash import map_details as details
-from cpdash import maps, metrics, participation
-from cpdash.dataset import Dataset, LoadReport
-from cpdash.filters import Filters, select
-from cpdash.load import load_dataset
-from cpdash.schema import PROGRAMS
+from cpdash import metrics
+from cpdash.charts import maps
+from cpdash.data.dataset import Dataset, LoadReport
+from cpdash.data.filters import Filters, select
+from cpdash.data.load import load_dataset
+from cpdash.data.schema import PROGRAMS
+from cpdash.views import map as details
+from cpdash.views import participation
 
 EVIL = "<img src=x onerror=alert(1)>"
 YEAR_2025 = Filters(date(2025, 1, 1), date(2025, 12, 31))

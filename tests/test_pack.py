@@ -17,9 +17,9 @@ import pytest
 from PIL import Image
 from plotly.offline import get_plotlyjs
 
-from cpdash import pack
-from cpdash import town_hall as th
-from cpdash.dataset import Dataset
+from cpdash.data.dataset import Dataset
+from cpdash.export import pack
+from cpdash.views import town_hall as th
 from tests.test_town_hall import PERIOD, make_dataset
 
 STEM = "cpdash-town-hall-northside-2026-01-01-2026-03-31"

@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 
 from cpdash import metrics
-from cpdash import participation as p
 from cpdash.charts import participation as charts
-from cpdash.filters import Filters, rows_in_period, select
-from cpdash.schema import AGE_SHARE_COLUMNS
+from cpdash.data.filters import Filters, rows_in_period, select
+from cpdash.data.schema import AGE_SHARE_COLUMNS
+from cpdash.views import participation as p
 
 D = dt.date
 NAN = float("nan")

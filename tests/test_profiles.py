@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from cpdash import transforms
-from cpdash.profiles import (
+from cpdash.importing import transforms
+from cpdash.importing.profiles import (
     Profile,
     ProfileError,
     file_name,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from cpdash.redact import redact, redact_series
+from cpdash.text.redact import redact, redact_series
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ import pytest
 import shapely
 
 from cpdash import sample
-from cpdash.schema import (
+from cpdash.data.schema import (
     AGE_GROUPS,
     AGE_SHARE_COLUMNS,
     AREA_LEVELS,

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-from cpdash import sentiment as s
+from cpdash.text import sentiment as s
 
 POSITIVE_TEXT = "Officer Diaz was great, friendly and really helpful. Thank you!"
 NEGATIVE_TEXT = "The police never listen to us. Terrible, rude and useless."

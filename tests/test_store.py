@@ -18,10 +18,10 @@ import pandas as pd
 import pytest
 from conftest import REPO, area_features, write_geojson
 
-from cpdash import importer
-from cpdash.importer import prepare, read_upload, suggest_profile
-from cpdash.load import load_dataset, source_signature
-from cpdash.store import (
+from cpdash.data.load import load_dataset, source_signature
+from cpdash.importing import importer
+from cpdash.importing.importer import prepare, read_upload, suggest_profile
+from cpdash.importing.store import (
     LOG_FILE,
     STATE_FOLDER,
     TMP_FOLDER,
@@ -149,8 +149,8 @@ def test_a_crash_just_before_the_swap_leaves_the_previous_data_exactly(
 KILLED_IMPORT = """
 import sys
 from pathlib import Path
-from cpdash.importer import prepare, read_upload, suggest_profile
-from cpdash.store import open_store
+from cpdash.importing.importer import prepare, read_upload, suggest_profile
+from cpdash.importing.store import open_store
 rows = "".join(f"K{i},2025-03-01,Town hall,001,{'x' * 100}\\n" for i in range(150_000))
 upload = read_upload("events.csv", ("event_id,start,program,area_id,title\\n" + rows).encode(), max_bytes=10**9)
 prepared = prepare(upload, suggest_profile(upload, "events"))
@@ -190,8 +190,8 @@ def test_an_import_killed_mid_write_leaves_the_previous_data_exactly(source: Pat
 CONCURRENT_IMPORT = """
 import sys
 from pathlib import Path
-from cpdash.importer import prepare, read_upload, suggest_profile
-from cpdash.store import open_store
+from cpdash.importing.importer import prepare, read_upload, suggest_profile
+from cpdash.importing.store import open_store
 prefix = sys.argv[2]
 rows = "".join(f"{prefix}{i},2025-03-01,Town hall,001,t\\n" for i in range(20_000))
 upload = read_upload("events.csv", ("event_id,start,program,area_id,title\\n" + rows).encode())

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cpdash import topics as t
+from cpdash.text import topics as t
 
 PRODUCT_TOPICS = (
     "traffic and speeding",
@@ -204,7 +204,7 @@ def test_combinations() -> None:
 
 
 def test_a_topics_file_is_not_reported_as_an_unknown_table(tmp_path: Path) -> None:
-    from cpdash.io import find_table_files
+    from cpdash.data.readers import find_table_files
 
     (tmp_path / "events.csv").write_text("event_id,start,program,area_id\n", encoding="utf-8")
     (tmp_path / "topics.csv").write_text(

@@ -13,9 +13,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cpdash import town_hall as th
-from cpdash.dataset import Dataset, LoadReport
-from cpdash.filters import Filters
+from cpdash.data.dataset import Dataset, LoadReport
+from cpdash.data.filters import Filters
+from cpdash.views import town_hall as th
 
 PERIOD = Filters(date(2026, 1, 1), date(2026, 3, 31))
 COMMENTS = [  # (submitted, comment, sentiment), oldest first

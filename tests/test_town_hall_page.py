@@ -11,8 +11,8 @@ import pytest
 from conftest import open_app_page
 from streamlit.testing.v1 import AppTest
 
-from cpdash import town_hall as th
 from cpdash.config import DEFAULT_DATA, REPO_ROOT
+from cpdash.views import town_hall as th
 from tests.conftest import area_features, write_csv, write_geojson
 
 pytestmark = pytest.mark.apptest

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cpdash import transforms as t
-from cpdash.schema import PROGRAMS
+from cpdash.data.schema import PROGRAMS
+from cpdash.importing import transforms as t
 
 # --- dates -----------------------------------------------------------------------------------------
 

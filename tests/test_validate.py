@@ -8,10 +8,10 @@ import pytest
 from conftest import square
 from shapely.geometry import shape
 
-from cpdash.dataset import TableReport
-from cpdash.geo import AreaIndex, Boundaries
-from cpdash.schema import AREA_SCORES, AREAS, ATTENDEES, CONCERNS, EVENTS, PROGRAMS, RESPONSES
-from cpdash.validate import (
+from cpdash.data.dataset import TableReport
+from cpdash.data.geo import AreaIndex, Boundaries
+from cpdash.data.schema import AREA_SCORES, AREAS, ATTENDEES, CONCERNS, EVENTS, PROGRAMS, RESPONSES
+from cpdash.data.validate import (
     normalise_column_name,
     parse_dates,
     parse_numbers,

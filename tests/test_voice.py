@@ -11,11 +11,12 @@ import pandas as pd
 import pytest
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-from cpdash import metrics, voice
-from cpdash.dataset import Dataset, LoadReport
-from cpdash.filters import Filters
-from cpdash.load import load_dataset
-from cpdash.topics import Taxonomy, Topic
+from cpdash import metrics
+from cpdash.data.dataset import Dataset, LoadReport
+from cpdash.data.filters import Filters
+from cpdash.data.load import load_dataset
+from cpdash.text.topics import Taxonomy, Topic
+from cpdash.views import voice
 from tests.conftest import area_features, write_csv, write_geojson
 
 YEAR = Filters(date(2025, 1, 1), date(2025, 12, 31))

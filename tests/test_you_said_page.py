@@ -18,8 +18,8 @@ import pytest
 from conftest import open_app_page
 from streamlit.testing.v1 import AppTest
 
-from cpdash import format as fmt
 from cpdash.config import DEFAULT_DATA
+from cpdash.views import format as fmt
 from tests.conftest import area_features, write_csv, write_geojson
 
 pytestmark = pytest.mark.apptest

@@ -17,8 +17,8 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from cpdash.charts.base import BAND_COLOUR, FLAG_COLOUR, FONT, PALETTE, SCORE_COLOUR, empty_figure
-from cpdash.maps import program_colour
-from cpdash.schema import PROGRAMS
+from cpdash.charts.maps import program_colour
+from cpdash.data.schema import PROGRAMS
 
 # --- constants -------------------------------------------------------------------------------------
 

@@ -7,11 +7,11 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from cpdash.dataset import Dataset
-from cpdash.export import file_name, to_csv_bytes
-from cpdash.filters import Filters, describe
-from cpdash.format import NO_CHANGE
+from cpdash.data.dataset import Dataset
+from cpdash.data.filters import Filters, describe
+from cpdash.export.safe_csv import file_name, to_csv_bytes
 from cpdash.ui.filters import AREA_KEY
+from cpdash.views.format import NO_CHANGE
 
 DATA_PAGE = "pages/data.py"
 GO_KEY = "drill_down_page"

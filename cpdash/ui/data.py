@@ -10,15 +10,15 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
+from cpdash.charts.maps import EventBasis, Shapes, compact_shapes, event_basis
 from cpdash.config import Settings, settings_from_env
-from cpdash.dataset import Dataset
-from cpdash.filters import Filters, data_bounds
-from cpdash.load import load_dataset, source_signature
-from cpdash.maps import EventBasis, Shapes, compact_shapes, event_basis
-from cpdash.overview import Summary, summary
-from cpdash.participation import Basis, basis
-from cpdash.topics import load_taxonomy
-from cpdash.voice import CommentIndex, ScoreBasis, comment_index, score_basis, search_texts
+from cpdash.data.dataset import Dataset
+from cpdash.data.filters import Filters, data_bounds
+from cpdash.data.load import load_dataset, source_signature
+from cpdash.text.topics import load_taxonomy
+from cpdash.views.overview import Summary, summary
+from cpdash.views.participation import Basis, basis
+from cpdash.views.voice import CommentIndex, ScoreBasis, comment_index, score_basis, search_texts
 
 
 @dataclass

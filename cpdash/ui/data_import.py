@@ -12,18 +12,18 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
-from cpdash import importer, profiles, transforms
 from cpdash.config import Settings
-from cpdash.dataset import Dataset
-from cpdash.db import filtered_rows
-from cpdash.filters import Filters, default_period
-from cpdash.format import markdown_text as md
-from cpdash.io import DataError
-from cpdash.load import source_signature
-from cpdash.schema import PROGRAMS, SCORE_METRICS, TABLES
-from cpdash.store import log_frame, open_store
+from cpdash.data.database import filtered_rows
+from cpdash.data.dataset import Dataset
+from cpdash.data.filters import Filters, default_period
+from cpdash.data.load import source_signature
+from cpdash.data.readers import DataError
+from cpdash.data.schema import PROGRAMS, SCORE_METRICS, TABLES
+from cpdash.importing import importer, profiles, transforms
+from cpdash.importing.store import log_frame, open_store
 from cpdash.ui.components import csv_download
 from cpdash.ui.filters import PERIOD_KEY
+from cpdash.views.format import markdown_text as md
 
 P = "data_import_"
 K_FILE, K_SHEET, K_TABLE, K_PROFILE = P + "file", P + "sheet", P + "table", P + "profile"

@@ -7,9 +7,9 @@ from datetime import date
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from cpdash.dataset import Dataset
-from cpdash.filters import Filters, default_period
-from cpdash.schema import PROGRAMS
+from cpdash.data.dataset import Dataset
+from cpdash.data.filters import Filters, default_period
+from cpdash.data.schema import PROGRAMS
 
 PERIOD_KEY = "filter_period"
 AREA_KEY = "filter_area"

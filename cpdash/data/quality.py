@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from cpdash.dataset import LoadReport
-from cpdash.schema import TABLES, data_dictionary
+from cpdash.data.dataset import LoadReport
+from cpdash.data.schema import TABLES, data_dictionary
 
 STATUS_TEXT = {"loaded": "loaded", "absent": "not provided", "failed": "could not be used"}
 

@@ -23,8 +23,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from cpdash import _sample_text as txt
-from cpdash.schema import (
+from cpdash.data.schema import (
     AGE_GROUPS,
     AGE_SHARE_COLUMNS,
     AREA_SCORES,
@@ -37,6 +36,7 @@ from cpdash.schema import (
     RESPONSES,
     SCORE_METRICS,
 )
+from cpdash.sample import text as txt
 
 CITY_NAME = "Riverton (synthetic sample city)"
 NOTICE = "Synthetic data: invented people, places and events for demonstration only."
@@ -1606,7 +1606,3 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"{name:12} {len(result[name]):>10,} rows")
     print(f"wrote {args.out} in {time.perf_counter() - began:.1f} s")
     return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -6,10 +6,10 @@ from dataclasses import dataclass, replace
 
 import pandas as pd
 
-from cpdash import format as fmt
 from cpdash import metrics
-from cpdash.dataset import SENTIMENT, Dataset
-from cpdash.filters import Filters, data_bounds, rows_in_period, select
+from cpdash.data.dataset import SENTIMENT, Dataset
+from cpdash.data.filters import Filters, data_bounds, rows_in_period, select
+from cpdash.views import format as fmt
 
 ISSUE_ICONS = {"falling trust": "📉", "growing open concerns": "📬", "no engagement": "🚫"}
 PAGE_FILES = {

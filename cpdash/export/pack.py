@@ -23,9 +23,9 @@ import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
-from cpdash import town_hall as th
 from cpdash.charts.town_hall import projector
-from cpdash.export import file_name, to_csv_bytes
+from cpdash.export.safe_csv import file_name, to_csv_bytes
+from cpdash.views import town_hall as th
 
 SLIDE_WIDTH, SLIDE_HEIGHT = 1280, 720  # a 16:9 projector, in CSS pixels
 CHART_WIDTH, CHART_HEIGHT = 620, 470  # a chart beside the text of a slide

@@ -16,20 +16,20 @@ from pathlib import Path
 
 import pandas as pd
 
-from cpdash.dataset import Dataset
+from cpdash.data.dataset import Dataset
 
 SNAPSHOT_DIR = "datasets"
 KEEP = 2  # snapshots kept: the newest, and one before it
 # Modules whose code decides what a load produces: a change to any of them invalidates every snapshot.
 CODE_FILES = (
-    "dataset.py",
-    "geo.py",
-    "io.py",
-    "load.py",
-    "schema.py",
-    "sentiment.py",
-    "transforms.py",
-    "validate.py",
+    "data/dataset.py",
+    "data/geo.py",
+    "data/readers.py",
+    "data/load.py",
+    "data/schema.py",
+    "text/sentiment.py",
+    "importing/transforms.py",
+    "data/validate.py",
 )
 
 log = logging.getLogger(__name__)
@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 def _code_version() -> str:
     """A hash of the loading code and the pandas version."""
     digest = hashlib.blake2b(pd.__version__.encode(), digest_size=16)
-    here = Path(__file__).resolve().parent
+    here = Path(__file__).resolve().parent.parent  # the cpdash package
     for name in CODE_FILES:
         path = here / name
         if path.exists():

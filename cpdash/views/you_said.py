@@ -17,11 +17,11 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from cpdash import format as fmt
 from cpdash import metrics
-from cpdash.filters import Filters
-from cpdash.overview import Kpi
-from cpdash.redact import redact
+from cpdash.data.filters import Filters
+from cpdash.text.redact import redact
+from cpdash.views import format as fmt
+from cpdash.views.overview import Kpi
 
 OPEN = "open"
 IN_PROGRESS = "in progress"

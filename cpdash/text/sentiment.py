@@ -42,7 +42,7 @@ POSITIVE = 0.05  # compound >= POSITIVE is a positive comment
 NEGATIVE = -0.05  # compound <= NEGATIVE is a negative comment
 SCORER = "vaderSentiment"  # the package that scores; its version is part of every cache key
 CACHE_ENV = "CPDASH_CACHE"  # environment variable naming the cache directory
-CACHE_DEFAULT = Path(__file__).resolve().parent.parent / ".cache"
+CACHE_DEFAULT = Path(__file__).resolve().parents[2] / ".cache"
 CACHE_FILE = "sentiment.parquet"
 KEY_BYTES = 16  # BLAKE2b digest size of a cache key
 PARALLEL_MIN_TEXTS = 20_000  # score in a process pool when at least this many texts need scoring

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cpdash.config import REPO_ROOT
-from cpdash.schema import TABLES
-from cpdash.transforms import AUTO, SCALES, ProgramRule, WideSpec, default_program_rules
+from cpdash.data.schema import TABLES
+from cpdash.importing.transforms import AUTO, SCALES, ProgramRule, WideSpec, default_program_rules
 
 PROFILE_SUFFIX = ".json"
 PROFILES_FOLDER = "mappings"  # inside a folder source
@@ -167,7 +167,7 @@ def _str_dict(value: object, name: str, where: str) -> dict[str, str]:
 
 
 def _rules(value: object, where: str) -> list[ProgramRule]:
-    from cpdash.schema import PROGRAMS
+    from cpdash.data.schema import PROGRAMS
 
     if not isinstance(value, list):
         raise ProfileError(f"{where}: 'program_rules' must be a list of [words, program] pairs")

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from cpdash.geo import area_key
-from cpdash.schema import AREA_LEVELS, PROGRAMS, SCORE_METRICS
-from cpdash.validate import DATE_FORMATS, parse_dates, parse_numbers, to_text
+from cpdash.data.geo import area_key
+from cpdash.data.schema import AREA_LEVELS, PROGRAMS, SCORE_METRICS
+from cpdash.data.validate import DATE_FORMATS, parse_dates, parse_numbers, to_text
 
 AUTO = "auto"
 # Date formats a user can choose, shown as people write them; "auto" tries ISO then every known format.

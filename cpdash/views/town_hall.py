@@ -17,14 +17,14 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from cpdash import follow_through as ft
-from cpdash import format as fmt
 from cpdash import metrics
 from cpdash.charts import follow_through as ft_charts
 from cpdash.charts import town_hall as th_charts
-from cpdash.dataset import SENTIMENT, Dataset
-from cpdash.filters import Filters, rows_in_period, select
-from cpdash.redact import redact
+from cpdash.data.dataset import SENTIMENT, Dataset
+from cpdash.data.filters import Filters, rows_in_period, select
+from cpdash.text.redact import redact
+from cpdash.views import format as fmt
+from cpdash.views import you_said as ft
 
 ENGAGEMENT = "engagement"
 VOICE = "voice"

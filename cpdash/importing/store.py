@@ -21,12 +21,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from cpdash.geo import area_key
-from cpdash.importer import MODES, NATURAL_KEYS, Prepared, storage_frame
-from cpdash.io import DataError, find_table_files, read_geojson, read_raw
-from cpdash.load import MANIFEST, is_database
-from cpdash.schema import TABLES
-from cpdash.validate import normalise_column_name, parse_dates, to_text
+from cpdash.data.geo import area_key
+from cpdash.data.load import MANIFEST, is_database
+from cpdash.data.readers import DataError, find_table_files, read_geojson, read_raw
+from cpdash.data.schema import TABLES
+from cpdash.data.validate import normalise_column_name, parse_dates, to_text
+from cpdash.importing.importer import MODES, NATURAL_KEYS, Prepared, storage_frame
 
 STATE_FOLDER = ".cpdash"
 LOCK_FILE = "lock"
@@ -106,7 +106,7 @@ def log_frame(entries: list[dict]) -> pd.DataFrame:
 def open_store(source: str | Path) -> FolderStore:
     """The store of a data source: a folder, or a database (see cpdash.db)."""
     if is_database(source):
-        from cpdash.db import DatabaseStore
+        from cpdash.data.database import DatabaseStore
 
         return DatabaseStore(str(source))  # type: ignore[return-value]
     return FolderStore(Path(source))

@@ -12,11 +12,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from cpdash import format as fmt
-from cpdash import metrics, participation
-from cpdash.dataset import SENTIMENT, Dataset
-from cpdash.filters import Filters, rows_in_period, select
-from cpdash.maps import Choropleth
+from cpdash import metrics
+from cpdash.charts.maps import Choropleth
+from cpdash.data.dataset import SENTIMENT, Dataset
+from cpdash.data.filters import Filters, rows_in_period, select
+from cpdash.views import format as fmt
+from cpdash.views import participation
 
 # --- constants -------------------------------------------------------------------------------------
 
@@ -457,7 +458,7 @@ class Picked:
 
 def parse_selection(state: object) -> Picked:
     """The area or event in a st.pydeck_chart selection state ({"selection": {"objects": {layer: [...]}}})."""
-    from cpdash import maps  # the layer ids
+    from cpdash.charts import maps  # the layer ids
 
     try:
         objects = state["selection"]["objects"]  # type: ignore[index]

@@ -23,7 +23,7 @@ import shapely
 from pydeck.bindings.json_tools import default_serialize
 from shapely.geometry import mapping, shape
 
-from cpdash.schema import PROGRAMS
+from cpdash.data.schema import PROGRAMS
 
 # --- constants -------------------------------------------------------------------------------------
 

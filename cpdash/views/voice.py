@@ -24,13 +24,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from cpdash import format as fmt
 from cpdash import metrics
-from cpdash.dataset import SENTIMENT, Dataset
-from cpdash.filters import Filters, rows_in_period
-from cpdash.redact import redact_series
-from cpdash.sentiment import ENGLISH, NEGATIVE, POSITIVE, SPANISH, detect_language, language_tags
-from cpdash.topics import Taxonomy, combinations, fold, fold_text, tag, tag_concerns
+from cpdash.data.dataset import SENTIMENT, Dataset
+from cpdash.data.filters import Filters, rows_in_period
+from cpdash.text.redact import redact_series
+from cpdash.text.sentiment import ENGLISH, NEGATIVE, POSITIVE, SPANISH, detect_language, language_tags
+from cpdash.text.topics import Taxonomy, combinations, fold, fold_text, tag, tag_concerns
+from cpdash.views import format as fmt
 
 # --- constants -------------------------------------------------------------------------------------
 

@@ -12,9 +12,9 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from cpdash.dataset import TableReport
-from cpdash.geo import AreaIndex, Boundaries
-from cpdash.schema import PROGRAM_ALIASES, Column, Table
+from cpdash.data.dataset import TableReport
+from cpdash.data.geo import AreaIndex, Boundaries
+from cpdash.data.schema import PROGRAM_ALIASES, Column, Table
 
 DATE_FORMATS = (
     "%m/%d/%Y",

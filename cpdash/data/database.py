@@ -22,12 +22,12 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import NullPool
 
-from cpdash.dataset import Dataset
-from cpdash.filters import Filters, select
-from cpdash.importer import MODES, NATURAL_KEYS, Prepared
-from cpdash.io import DataError, RawFile
-from cpdash.schema import TABLES, Table
-from cpdash.store import LOG_COLUMNS, LogEntry, StoreError, new_entry
+from cpdash.data.dataset import Dataset
+from cpdash.data.filters import Filters, select
+from cpdash.data.readers import DataError, RawFile
+from cpdash.data.schema import TABLES, Table
+from cpdash.importing.importer import MODES, NATURAL_KEYS, Prepared
+from cpdash.importing.store import LOG_COLUMNS, LogEntry, StoreError, new_entry
 
 LOG_TABLE = "cpdash_imports"
 GEOMETRY = "geometry"  # areas: the boundary as GeoJSON text
@@ -246,7 +246,7 @@ def filtered_select(
 
 def filtered_rows(source: str, ds: Dataset, table: str, filters: Filters) -> pd.DataFrame | None:
     """The rows of `table` the filters select: from the database in SQL, or from the loaded folder."""
-    from cpdash.load import is_database
+    from cpdash.data.load import is_database
 
     if is_database(source):
         try:

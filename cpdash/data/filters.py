@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
-from cpdash.dataset import Dataset
+from cpdash.data.dataset import Dataset
 
 DEFAULT_MONTHS = 12
 

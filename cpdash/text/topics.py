@@ -32,7 +32,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from cpdash.sentiment import detect_language
+from cpdash.text.sentiment import detect_language
 
 # --- constants -------------------------------------------------------------------------------------
 

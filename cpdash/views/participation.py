@@ -19,11 +19,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from cpdash import format as fmt
 from cpdash import metrics
-from cpdash.dataset import Dataset
-from cpdash.filters import Filters
-from cpdash.schema import AGE_GROUPS, AGE_SHARE_COLUMNS
+from cpdash.data.dataset import Dataset
+from cpdash.data.filters import Filters
+from cpdash.data.schema import AGE_GROUPS, AGE_SHARE_COLUMNS
+from cpdash.views import format as fmt
 
 # --- constants -------------------------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from cpdash.schema import FILE_SUFFIXES, TABLES
+from cpdash.data.schema import FILE_SUFFIXES, TABLES
 
 _KEY = re.compile(r"[^0-9a-z]+")
 CSV_ENCODINGS = ("utf-8-sig", "cp1252")  # utf-8-sig reads plain UTF-8 and UTF-8 with a BOM

@@ -12,7 +12,7 @@ from typing import Protocol
 import numpy as np
 import pandas as pd
 
-from cpdash.dataset import (
+from cpdash.data.dataset import (
     APPROXIMATE,
     CENTROID_LAT,
     CENTROID_LON,
@@ -21,11 +21,11 @@ from cpdash.dataset import (
     LoadReport,
     TableReport,
 )
-from cpdash.geo import AreaIndex, Boundaries, geojson_of, label_points, parse_area_features
-from cpdash.io import DataError, RawFile, find_table_files, read_raw
-from cpdash.schema import AREAS, TABLES
-from cpdash.snapshot import read_snapshot, write_snapshot
-from cpdash.validate import empty_frame, normalise_column_name, validate_table
+from cpdash.data.geo import AreaIndex, Boundaries, geojson_of, label_points, parse_area_features
+from cpdash.data.readers import DataError, RawFile, find_table_files, read_raw
+from cpdash.data.schema import AREAS, TABLES
+from cpdash.data.snapshot import read_snapshot, write_snapshot
+from cpdash.data.validate import empty_frame, normalise_column_name, validate_table
 
 Progress = Callable[[float, str], None]
 MANIFEST = "manifest.json"
@@ -221,7 +221,7 @@ def _score_sentiment(
     if "comment" not in responses or responses["comment"].notna().sum() == 0:
         responses[SENTIMENT] = np.nan
         return responses
-    from cpdash.sentiment import score_comments
+    from cpdash.text.sentiment import score_comments
 
     scores, stats = score_comments(
         responses["comment"],
@@ -247,7 +247,7 @@ def source_signature(source: str | Path) -> str:
     """A cheap key that changes when the source changes: for a folder, its files' names, sizes and
     modification times; for a database, its import log (every import through cpdash adds to it)."""
     if is_database(source):
-        from cpdash.db import signature
+        from cpdash.data.database import signature
 
         return signature(str(source))
     folder = Path(source)
@@ -273,7 +273,7 @@ def load_dataset(
     progress = progress or _noop
     report = LoadReport(source=str(source))
     if is_database(source):
-        from cpdash.db import DatabaseReader, display_url
+        from cpdash.data.database import DatabaseReader, display_url
 
         report.source = display_url(str(source))
         try:

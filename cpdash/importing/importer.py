@@ -24,20 +24,20 @@ import pandas as pd
 import shapely
 from shapely.geometry import shape
 
-from cpdash import transforms
-from cpdash.dataset import APPROXIMATE, Dataset, TableReport
-from cpdash.geo import POLYGON_TYPES, AreaIndex, Boundaries
-from cpdash.io import DataError, RawFile, read_geojson, read_raw, sheet_for_table, sniff
-from cpdash.load import place_events
-from cpdash.profiles import Profile
-from cpdash.schema import PROGRAM_ALIASES, PROGRAMS, TABLES, Table
-from cpdash.validate import (
+from cpdash.data.dataset import APPROXIMATE, Dataset, TableReport
+from cpdash.data.geo import POLYGON_TYPES, AreaIndex, Boundaries
+from cpdash.data.load import place_events
+from cpdash.data.readers import DataError, RawFile, read_geojson, read_raw, sheet_for_table, sniff
+from cpdash.data.schema import PROGRAM_ALIASES, PROGRAMS, TABLES, Table
+from cpdash.data.validate import (
     normalise_column_name,
     parse_dates,
     parse_numbers,
     to_text,
     validate_table,
 )
+from cpdash.importing import transforms
+from cpdash.importing.profiles import Profile
 
 MAX_UPLOAD_BYTES = 100 * 1024 * 1024
 UPLOAD_TYPES: dict[str, str] = {

@@ -1,0 +1,1 @@
+"""Residents' words: sentiment scoring, topics and redaction of personal details."""

@@ -1,0 +1,1 @@
+"""One view model per page: the figures a page lays out, in words and tables."""
