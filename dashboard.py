@@ -1,8 +1,10 @@
-"""cpdash: the router. Page config, shared filters (kept in the URL), then the page the user chose."""
+"""cpdash: the router. Page config, the shared data and sidebar filters (kept in the URL), the page context,
+then the page the user chose."""
 
 import streamlit as st
 
 from cpdash import ui
+from cpdash.metrics.suppression import Policy
 
 st.set_page_config(page_title="cpdash · Community policing", page_icon="🤝", layout="wide")
 
@@ -12,7 +14,12 @@ st.session_state.setdefault("public", settings.public)
 st.session_state.setdefault("offline", settings.offline)
 
 dataset = ui.get_dataset(settings)
-ui.sidebar_filters(dataset, ui.get_data_bounds(settings, dataset))
+source = ui.get_source(settings, dataset)
+filters, notes = ui.sidebar_filters(dataset, source.extent())
+policy = Policy(settings.k, settings.public)
+ui.keep(
+    ui.PageContext(settings, dataset, source, filters, policy, ui.area_names(dataset), notes=tuple(notes))
+)
 
 PAGES = [
     st.Page("pages/overview.py", title="Overview", icon="📊", url_path="overview", default=True),

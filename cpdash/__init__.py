@@ -5,9 +5,9 @@ The core (everything but `cpdash.ui`) is Streamlit-free: plain functions on Data
 
 from cpdash.config import Settings, settings_from_env
 from cpdash.data.dataset import Dataset, LoadReport, TableReport
-from cpdash.data.filters import Filters
 from cpdash.data.load import load_dataset
 from cpdash.data.schema import TABLES
+from cpdash.metrics.periods import Filters
 
 __all__ = [
     "TABLES",

@@ -28,8 +28,7 @@ period = (filters.start, filters.end)
 
 ui.page_header(
     "Community voice",
-    ds,
-    filters,
+    ui.page_context(),
     "How residents feel about safety and about the police: where, among whom, and why. Scores are the mean "
     "answer on 0–10 × 10, on 0–100 (**not a percentage**), each with the number of responses (n) behind it "
     f"and, when computed here, its 95 % interval; figures on fewer than {k} responses are "

@@ -37,7 +37,7 @@ def _on_pick() -> None:
         st.session_state[AREA_KEY] = picked.area_id
 
 
-ui.page_header("Map", ds, filters)
+ui.page_header("Map", ui.page_context())
 
 shapes = ui.get_map_shapes(settings, ds)
 layers, missing_layers = details.layer_options(ds, bool(shapes))

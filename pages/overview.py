@@ -1,4 +1,4 @@
-"""Overview: KPIs against the previous period, trends, and the areas that need attention."""
+"""Overview: KPIs against the compared period, trends, and the areas that need attention."""
 
 import streamlit as st
 
@@ -6,22 +6,11 @@ from cpdash import charts, ui
 from cpdash.views.format import markdown_text as md
 
 ui.follow_drill_down()
-ds = ui.get_dataset(ui.get_settings())
-filters = ui.current_filters()
-k, public = st.session_state["k"], st.session_state["public"]
+ctx = ui.page_context()
+view = ui.get_overview(ctx.settings, ctx.src, ctx.filters, ctx.policy, ctx.compare)
+ui.page_header("Overview", ctx, view.comparison)
 
-ui.page_header(
-    "Overview",
-    ds,
-    filters,
-    f"Changes compare with the {filters.days} days before ({filters.previous().start:%-d %b %Y} – "
-    f"{filters.previous().end:%-d %b %Y}).",
-)
-
-settings = ui.get_settings()
-view = ui.get_overview(settings, ds, filters, k, public)
-cards = view.kpis
-for row in (cards[:4], cards[4:]):
+for row in (view.cards[:4], view.cards[4:]):
     for column, card in zip(st.columns(4), row, strict=False):
         ui.kpi(column, card.label, card.value, card.delta, inverse=card.inverse, help=card.help)
 if view.notes:
@@ -29,7 +18,7 @@ if view.notes:
 
 left, right = st.columns(2)
 left.plotly_chart(charts.monthly_attendance_chart(view.attendance), key="overview_attendance_chart")
-right.plotly_chart(charts.monthly_score_chart(view.trust, "Trust", public), key="overview_trust_chart")
+right.plotly_chart(charts.score_trend_chart(view.trend, "Trust", height=240), key="overview_trust_chart")
 
 st.subheader("Needs attention")
 SHOWN = 10

@@ -4,8 +4,9 @@ from functools import partial
 
 import streamlit as st
 
-from cpdash import metrics, ui
+from cpdash import ui
 from cpdash.charts import participation as charts
+from cpdash.metrics import legacy as metrics
 from cpdash.ui.components import csv_download_later
 from cpdash.ui.data import get_participation_basis
 from cpdash.views import format as fmt
@@ -22,8 +23,7 @@ period = (filters.start, filters.end)
 
 ui.page_header(
     "Participation",
-    ds,
-    filters,
+    ui.page_context(),
     "Who takes part, how often, and at what cost. Changes compare with the "
     f"{filters.days} days before ({before.start:%-d %b %Y} – {before.end:%-d %b %Y}).",
 )

@@ -14,8 +14,7 @@ previous = filters.previous()
 
 ui.page_header(
     "You said, we did",
-    ds,
-    filters,
+    ui.page_context(),
     "Concerns residents raised, what was done about them and what is still open. Changes compare with "
     f"the {filters.days} days before ({previous.start:%-d %b %Y} – {previous.end:%-d %b %Y}).",
 )

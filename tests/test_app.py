@@ -142,12 +142,12 @@ def test_filters_are_kept_across_pages(env):
     features = json.loads((DEFAULT_DATA / "areas.geojson").read_text())["features"]
     chosen = tuple(f["properties"]["area_id"] for f in features[:2])
     at.multiselect(key="filter_area").set_value(list(chosen)).run()
-    assert at.session_state["filters"].areas == chosen
+    assert at.session_state["page_context"].filters.areas == chosen
     open_page(at, "participation")
-    assert at.session_state["filters"].areas == chosen
+    assert at.session_state["page_context"].filters.areas == chosen
     assert list(at.multiselect(key="filter_area").value) == list(chosen)
     open_page(at, "community_voice")
-    assert at.session_state["filters"].areas == chosen
+    assert at.session_state["page_context"].filters.areas == chosen
 
 
 def test_filters_are_restored_from_the_url(env):
@@ -159,7 +159,7 @@ def test_filters_are_restored_from_the_url(env):
         {"filter_area": [name], "filter_period": ["2025-01-01", "2025-06-30"]}, page="participation"
     )
     assert_clean(at, "participation from URL")
-    filters = at.session_state["filters"]
+    filters = at.session_state["page_context"].filters
     assert filters.areas == (area_id,)
     assert (filters.start, filters.end) == (date(2025, 1, 1), date(2025, 6, 30))
     assert name in at.caption[0].value
@@ -245,7 +245,7 @@ def test_needs_attention_opens_the_explaining_page_for_that_area(env):
     button.click().run()
     assert_clean(at, "after drill-down")
     assert at.title[0].value == target
-    areas = at.session_state["filters"].areas
+    areas = at.session_state["page_context"].filters.areas
     assert len(areas) == 1
     features = json.loads((DEFAULT_DATA / "areas.geojson").read_text())["features"]
     names = {f["properties"]["area_id"]: f["properties"]["name"] for f in features}

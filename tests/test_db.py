@@ -18,11 +18,12 @@ from cpdash.__main__ import main
 from cpdash.config import DEFAULT_DATA
 from cpdash.data import database as db
 from cpdash.data.dataset import APPROXIMATE
-from cpdash.data.filters import Filters, select
+from cpdash.data.filters import select
 from cpdash.data.load import load_dataset, source_signature
 from cpdash.importing import importer
 from cpdash.importing.importer import prepare, read_upload, suggest_profile
 from cpdash.importing.store import StoreError, open_store
+from cpdash.metrics.periods import Filters
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

@@ -10,14 +10,13 @@ import pytest
 
 from cpdash.data.dataset import Dataset, LoadReport
 from cpdash.data.filters import (
-    Filters,
     data_bounds,
-    default_period,
     describe,
     rows_in_period,
     scope_areas,
     select,
 )
+from cpdash.metrics.periods import Filters, default_period
 
 D = date
 

@@ -23,7 +23,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from cpdash.data.filters import Filters
+from cpdash.metrics.periods import Filters
 from cpdash.views import you_said as ft
 
 PERIOD = Filters(date(2026, 1, 1), date(2026, 3, 31))

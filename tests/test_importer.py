@@ -342,7 +342,7 @@ def test_a_wide_vendor_table_becomes_trust_scores_per_area(tmp_path: Path) -> No
     assert set(long["group"].dropna()) == {"age: low", "age: medium", "age: high", "sex: female", "sex: male"}
     open_store(folder).commit(prepared)
     ds = load_dataset(folder, cache_dir=tmp_path / "cache")
-    from cpdash import metrics
+    from cpdash.metrics import legacy as metrics
 
     published = metrics.latest_published_scores(ds.area_scores, "trust", level="area")
     assert set(published["area_id"]) == {"A28", "A02", "A03", "A14", "A07"}

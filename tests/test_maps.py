@@ -12,12 +12,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cpdash import metrics
 from cpdash.charts import maps
 from cpdash.data.dataset import Dataset, LoadReport
-from cpdash.data.filters import Filters, select
+from cpdash.data.filters import select
 from cpdash.data.load import load_dataset
 from cpdash.data.schema import PROGRAMS
+from cpdash.metrics import legacy as metrics
+from cpdash.metrics.periods import Filters
 from cpdash.views import map as details
 from cpdash.views import participation
 

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cpdash import metrics as m
+from cpdash.metrics import legacy as m
 
 D = dt.date
 NAN = float("nan")

@@ -9,10 +9,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cpdash import metrics
 from cpdash.charts import participation as charts
-from cpdash.data.filters import Filters, rows_in_period, select
+from cpdash.data.filters import rows_in_period, select
 from cpdash.data.schema import AGE_SHARE_COLUMNS
+from cpdash.metrics import legacy as metrics
+from cpdash.metrics.periods import Filters
 from cpdash.views import participation as p
 
 D = dt.date

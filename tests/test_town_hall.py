@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from cpdash.data.dataset import Dataset, LoadReport
-from cpdash.data.filters import Filters
+from cpdash.metrics.periods import Filters
 from cpdash.views import town_hall as th
 
 PERIOD = Filters(date(2026, 1, 1), date(2026, 3, 31))

@@ -11,10 +11,10 @@ import pandas as pd
 import pytest
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-from cpdash import metrics
 from cpdash.data.dataset import Dataset, LoadReport
-from cpdash.data.filters import Filters
 from cpdash.data.load import load_dataset
+from cpdash.metrics import legacy as metrics
+from cpdash.metrics.periods import Filters
 from cpdash.text.topics import Taxonomy, Topic
 from cpdash.views import voice
 from tests.conftest import area_features, write_csv, write_geojson

@@ -4,6 +4,6 @@ One module per concern; pages import the builders from here and render what they
 """
 
 from cpdash.charts.base import PALETTE, empty_figure, layout
-from cpdash.charts.trends import monthly_attendance_chart, monthly_score_chart
+from cpdash.charts.trends import monthly_attendance_chart, score_trend_chart
 
-__all__ = ["PALETTE", "empty_figure", "layout", "monthly_attendance_chart", "monthly_score_chart"]
+__all__ = ["PALETTE", "empty_figure", "layout", "monthly_attendance_chart", "score_trend_chart"]

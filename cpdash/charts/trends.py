@@ -1,13 +1,35 @@
-"""Monthly trends: attendance and scores by month."""
+"""Trends over time: attendance by month, and a score over time (cpdash.views.trends) as every page draws it."""
 
 from __future__ import annotations
+
+import html
 
 import pandas as pd
 import plotly.graph_objects as go
 
-from cpdash.charts.base import BAND_COLOUR, FLAG_COLOUR, PRIMARY, SCORE_COLOUR, empty_figure, layout
+from cpdash.charts.base import (
+    BAND_COLOUR,
+    FLAG_COLOUR,
+    FONT,
+    PALETTE,
+    PRIMARY,
+    SCORE_COLOUR,
+    empty_figure,
+    layout,
+)
 
 MIN_SCORE_SPAN = 30  # score points: a shorter y axis would exaggerate noise
+CITY = "City"
+CITY_COLOUR = "#6E6E6E"
+CITY_BAND = "rgba(110, 110, 110, 0.12)"
+CITY_LINE = {"color": CITY_COLOUR, "width": 2, "dash": "dash"}
+LEGEND_BELOW = {"orientation": "h", "x": 0, "y": -0.15, "yanchor": "top", "xanchor": "left"}
+DASHES = ("solid", "dot", "dashdot", "longdash")  # one per cadence of a published series
+
+
+def _e(values: object) -> list[str]:
+    """HTML-escaped labels (plotly reads a few tags in text)."""
+    return [html.escape(str(v)) for v in values]
 
 
 def monthly_attendance_chart(monthly: pd.DataFrame) -> go.Figure:
@@ -33,7 +55,7 @@ def monthly_attendance_chart(monthly: pd.DataFrame) -> go.Figure:
 
 def month_step(months: int) -> str:
     """Tick every month, two or three months, so that labels on a half-width chart never collide."""
-    return "M1" if months <= 7 else ("M2" if months <= 14 else "M3")
+    return "M1" if months <= 7 else ("M2" if months <= 14 else ("M3" if months <= 40 else "M6"))
 
 
 def score_range(data: pd.DataFrame, span: float = MIN_SCORE_SPAN) -> list[float]:
@@ -43,55 +65,96 @@ def score_range(data: pd.DataFrame, span: float = MIN_SCORE_SPAN) -> list[float]
         return [0, 100]
     low, high = float(values.min()), float(values.max())
     middle, half = (low + high) / 2, max(high - low, span) / 2 + 2
-    low, high = max(0.0, middle - half), min(100.0, middle + half)
-    return [low, high]
+    return [max(0.0, middle - half), min(100.0, middle + half)]
 
 
-def monthly_score_chart(monthly: pd.DataFrame, label: str = "Trust", public: bool = False) -> go.Figure:
-    """A score per month with its 95 % interval; months with too few responses hidden (public) or flagged."""
-    title = f"{label} score by month (0–100, not a percentage)"
-    if monthly.empty or monthly["n"].sum() == 0:
-        return empty_figure(title, f"No {label.lower()} answers in this period")
-    data = monthly.copy()
-    if public:
-        data.loc[data["suppressed"], ["score", "low", "high"]] = float("nan")
-    fig = go.Figure()
-    fig.add_trace(
-        go.Scatter(
-            x=pd.concat([data["month"], data["month"][::-1]]),
-            y=pd.concat([data["high"], data["low"][::-1]]),
-            fill="toself",
-            fillcolor=BAND_COLOUR,
-            line={"width": 0},
-            hoverinfo="skip",
-            name="95 % interval",
+def _series(data: pd.DataFrame, name: str, colour: str, band: str, line: dict) -> list[dict]:
+    """The 95 % band (when there is one) and the line of one series."""
+    traces: list[dict] = []
+    if data["low"].notna().any():
+        traces.append(
+            {
+                "type": "scatter",
+                "mode": "lines",  # no markers on the band's edges
+                "x": pd.concat([data["when"], data["when"][::-1]]),
+                "y": pd.concat([data["high"], data["low"][::-1]]),
+                "fill": "toself",
+                "fillcolor": band,
+                "line": {"width": 0},
+                "hoverinfo": "skip",
+                "showlegend": False,
+                "name": f"{html.escape(name)}: 95 % interval",
+            }
         )
+    n_text = [f"n={n:,.0f}" if pd.notna(n) else "n not published" for n in data["n"]]
+    interval = [
+        f"; 95 % interval {lo:.0f}–{hi:.0f}" if pd.notna(lo) and pd.notna(hi) else ""
+        for lo, hi in zip(data["low"], data["high"], strict=True)
+    ]
+    flag = [" ⚠ fewer answers than the threshold" if f else "" for f in data["flagged"]]
+    traces.append(
+        {
+            "type": "scatter",
+            "x": data["when"],
+            "y": data["score"],
+            "mode": "lines+markers",
+            "line": line | {"color": colour},
+            "marker": {"size": 7, "color": colour},
+            "name": html.escape(name),
+            "customdata": list(zip(_e(data["period"]), n_text, interval, flag, strict=True)),
+            "hovertemplate": html.escape(name)
+            + ": %{y:.0f} (%{customdata[1]}%{customdata[2]}) · %{customdata[0]}%{customdata[3]}<extra></extra>",
+        }
     )
-    fig.add_trace(
-        go.Scatter(
-            x=data["month"],
-            y=data["score"],
-            mode="lines+markers",
-            line={"color": SCORE_COLOUR, "width": 3},
-            name=label,
-            customdata=list(zip(data["n"], data["low"], data["high"], strict=True)),
-            hovertemplate="%{y:.0f} (n=%{customdata[0]:,}; 95 % interval %{customdata[1]:.0f}–%{customdata[2]:.0f})"
-            "<extra></extra>",
-        )
-    )
-    flagged = data[data["suppressed"] & data["score"].notna()]
+    return traces
+
+
+def score_trend_chart(trend: pd.DataFrame, label: str, height: int = 300) -> go.Figure:
+    """A score over time (0–100, not a percentage): one line per series and cadence, the city dashed grey,
+    95 % bands where computed, flagged points marked ⚠ (a legend says what the mark means)."""
+    published = bool(len(trend)) and bool((trend["low"].isna() & trend["score"].notna()).all())
+    title = f"{label} score {'as published' if published else 'by month'} (0–100, not a percentage)"
+    if trend.empty or trend["score"].notna().sum() == 0:
+        return empty_figure(title, f"No {label.lower()} score to draw in this period")
+    names = list(dict.fromkeys(trend["series"]))
+    traces: list[dict] = []
+    for i, name in enumerate(names):
+        data = trend[trend["series"] == name]
+        is_city = name.startswith(CITY) and len(names) > 1
+        cadences = list(dict.fromkeys(trend["cadence"]))
+        dash = DASHES[cadences.index(data["cadence"].iloc[0]) % len(DASHES)] if len(cadences) > 1 else "solid"
+        colour = CITY_COLOUR if is_city else (SCORE_COLOUR if i == 0 else PALETTE[i % len(PALETTE)])
+        line = CITY_LINE if is_city else {"width": 3, "dash": dash}
+        traces += _series(data, name, colour, CITY_BAND if is_city else BAND_COLOUR, line)
+    flagged = trend[trend["flagged"].astype(bool) & trend["score"].notna()]
     if len(flagged):
-        fig.add_trace(
-            go.Scatter(
-                x=flagged["month"],
-                y=flagged["score"],
-                mode="markers",
-                marker={"color": FLAG_COLOUR, "size": 11, "symbol": "x"},
-                name="fewer responses than the threshold",
-                hovertemplate="few responses (n=%{customdata:,})<extra></extra>",
-                customdata=flagged["n"],
-            )
+        traces.append(
+            {
+                "type": "scatter",
+                "x": flagged["when"],
+                "y": flagged["score"],
+                "mode": "markers",
+                "marker": {"color": FLAG_COLOUR, "size": 12, "symbol": "x"},
+                "name": "⚠ fewer answers than the threshold",
+                "hoverinfo": "skip",
+            }
         )
-    fig.update_yaxes(range=score_range(data))
-    fig.update_xaxes(dtick=month_step(len(data)), tickformat="%b<br>%Y", tickangle=0)
-    return layout(fig, title, "Score")
+    legend = len(names) > 1 or len(flagged) > 0
+    months = trend["when"].nunique()
+    fig = go.Figure(
+        {
+            "data": traces,
+            "layout": {
+                "title": {"text": title, "x": 0, "xanchor": "left", "font": {"size": 16}},
+                "height": height + (40 if legend else 0),
+                "margin": {"l": 10, "r": 10, "t": 48, "b": 10},
+                "font": FONT,
+                "showlegend": legend,
+                "legend": LEGEND_BELOW,
+                "hovermode": "x unified",
+                "xaxis": {"dtick": month_step(months), "tickformat": "%b<br>%Y", "tickangle": 0},
+                "yaxis": {"range": score_range(trend), "title": {"text": "Score"}},
+            },
+        }
+    )
+    return fig

@@ -23,11 +23,12 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import NullPool
 
 from cpdash.data.dataset import Dataset
-from cpdash.data.filters import Filters, select
+from cpdash.data.filters import select
 from cpdash.data.readers import DataError, RawFile
 from cpdash.data.schema import TABLES, Table
 from cpdash.importing.importer import MODES, NATURAL_KEYS, Prepared
 from cpdash.importing.store import LOG_COLUMNS, LogEntry, StoreError, new_entry
+from cpdash.metrics.periods import Filters
 
 LOG_TABLE = "cpdash_imports"
 GEOMETRY = "geometry"  # areas: the boundary as GeoJSON text

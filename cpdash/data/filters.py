@@ -2,35 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
 
 from cpdash.data.dataset import Dataset
-
-DEFAULT_MONTHS = 12
-
-
-@dataclass(frozen=True)
-class Filters:
-    """What the user chose in the sidebar: an inclusive period, and areas and programs (empty = all)."""
-
-    start: date
-    end: date
-    areas: tuple[str, ...] = ()
-    programs: tuple[str, ...] = ()
-
-    @property
-    def days(self) -> int:
-        """Length of the period in days, both ends included."""
-        return (self.end - self.start).days + 1
-
-    def previous(self) -> Filters:
-        """The same filters over the period of equal length just before this one."""
-        end = self.start - timedelta(days=1)
-        return Filters(end - timedelta(days=self.days - 1), end, self.areas, self.programs)
+from cpdash.metrics.periods import Filters
 
 
 def data_bounds(ds: Dataset) -> tuple[date, date]:
@@ -46,12 +24,6 @@ def data_bounds(ds: Dataset) -> tuple[date, date]:
         today = date.today()
         return today, today
     return min(firsts).date(), max(lasts).date()
-
-
-def default_period(first: date, last: date, months: int = DEFAULT_MONTHS) -> tuple[date, date]:
-    """The last `months` months of data (or all of it, when there is less)."""
-    start = (pd.Timestamp(last) - pd.DateOffset(months=months) + pd.Timedelta(days=1)).date()
-    return max(start, first), last
 
 
 def rows_in_period(frame: pd.DataFrame, column: str, start: date, end: date) -> pd.DataFrame:

@@ -1,4 +1,5 @@
-"""Streamlit glue: cached loading, the shared sidebar filters and components. The only part that caches."""
+"""Streamlit glue: cached loading, the page context, the shared sidebar filters and components.
+The only part of cpdash that imports Streamlit, and the only part that caches."""
 
 from cpdash.ui.components import (
     area_names,
@@ -10,10 +11,12 @@ from cpdash.ui.components import (
     kpi,
     page_header,
 )
-from cpdash.ui.data import get_data_bounds, get_dataset, get_map_shapes, get_overview, get_settings
-from cpdash.ui.filters import current_filters, sidebar_filters
+from cpdash.ui.context import PageContext, keep, page_context
+from cpdash.ui.data import get_dataset, get_map_shapes, get_overview, get_settings, get_source
+from cpdash.ui.filters import sidebar_filters
 
 __all__ = [
+    "PageContext",
     "area_names",
     "csv_download",
     "current_filters",
@@ -21,12 +24,19 @@ __all__ = [
     "drill_down_button",
     "empty_state",
     "follow_drill_down",
-    "get_data_bounds",
     "get_dataset",
     "get_map_shapes",
     "get_overview",
     "get_settings",
+    "get_source",
+    "keep",
     "kpi",
+    "page_context",
     "page_header",
     "sidebar_filters",
 ]
+
+
+def current_filters():
+    """The filters of this run (pages that take the whole context use page_context())."""
+    return page_context().filters

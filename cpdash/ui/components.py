@@ -8,8 +8,9 @@ import pandas as pd
 import streamlit as st
 
 from cpdash.data.dataset import Dataset
-from cpdash.data.filters import Filters, describe
+from cpdash.data.filters import describe
 from cpdash.export.safe_csv import file_name, to_csv_bytes
+from cpdash.ui.context import PageContext
 from cpdash.ui.filters import AREA_KEY
 from cpdash.views.format import NO_CHANGE
 
@@ -22,10 +23,12 @@ def area_names(ds: Dataset) -> dict[str, str]:
     return dict(zip(ds.areas["area_id"], ds.areas["name"].astype("str"), strict=True))
 
 
-def page_header(title: str, ds: Dataset, filters: Filters, intro: str | None = None) -> None:
-    """The page title, what the filters select in words, and a one-line introduction."""
+def page_header(title: str, ctx: PageContext, intro: str | None = None) -> None:
+    """The page title, what the filters select in words, what limits them, and a one-line introduction."""
     st.title(title)
-    st.caption(describe(filters, area_names(ds)))
+    st.caption(describe(ctx.filters, ctx.names))
+    for note in ctx.notes:
+        st.warning(note, icon="📅")
     if intro:
         st.markdown(intro)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -13,10 +12,12 @@ import streamlit as st
 from cpdash.charts.maps import EventBasis, Shapes, compact_shapes, event_basis
 from cpdash.config import Settings, settings_from_env
 from cpdash.data.dataset import Dataset
-from cpdash.data.filters import Filters, data_bounds
 from cpdash.data.load import load_dataset, source_signature
+from cpdash.metrics.memory import MemorySource
+from cpdash.metrics.periods import Filters
+from cpdash.metrics.suppression import Policy
 from cpdash.text.topics import load_taxonomy
-from cpdash.views.overview import Summary, summary
+from cpdash.views.overview import Overview, overview
 from cpdash.views.participation import Basis, basis
 from cpdash.views.voice import CommentIndex, ScoreBasis, comment_index, score_basis, search_texts
 
@@ -134,22 +135,22 @@ def get_search_hits(settings: Settings, index: CommentIndex, query: str) -> np.n
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)
-def _bounds(signature: str, _ds: Dataset) -> tuple[date, date]:
-    """First and last day of the data set, once per source."""
-    return data_bounds(_ds)
+def _source(signature: str, folder: str, _ds: Dataset) -> MemorySource:
+    """The statistics source of a data set (in memory), with the source's topic taxonomy; shared."""
+    return MemorySource(_ds, load_taxonomy(folder))
 
 
-def get_data_bounds(settings: Settings, ds: Dataset) -> tuple[date, date]:
-    """First and last day with any event, response or concern (cached per source)."""
-    return _bounds(source_signature(settings.data), ds)
+def get_source(settings: Settings, ds: Dataset) -> MemorySource:
+    """The data set's statistics source, shared read-only by every session (cpdash.metrics.gather)."""
+    return _source(source_signature(settings.data), str(settings.data), ds)
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
-def _overview(signature: str, filters: Filters, k: int, public: bool, _ds: Dataset) -> Summary:
+def _overview(signature: str, f: Filters, policy: Policy, compare: str, _src: MemorySource) -> Overview:
     """The Overview's figures for one filter state (small; a state seen before costs nothing)."""
-    return summary(_ds, filters, k, public)
+    return overview(_src, f, policy, compare)
 
 
-def get_overview(settings: Settings, ds: Dataset, filters: Filters, k: int, public: bool) -> Summary:
+def get_overview(settings: Settings, src: MemorySource, f: Filters, policy: Policy, compare: str) -> Overview:
     """The Overview's figures for the filters, shared by every session that asks for the same view."""
-    return _overview(source_signature(settings.data), filters, k, public, ds)
+    return _overview(source_signature(settings.data), f, policy, compare, src)

@@ -15,12 +15,12 @@ import streamlit as st
 from cpdash.config import Settings
 from cpdash.data.database import filtered_rows
 from cpdash.data.dataset import Dataset
-from cpdash.data.filters import Filters, default_period
 from cpdash.data.load import source_signature
 from cpdash.data.readers import DataError
 from cpdash.data.schema import PROGRAMS, SCORE_METRICS, TABLES
 from cpdash.importing import importer, profiles, transforms
 from cpdash.importing.store import log_frame, open_store
+from cpdash.metrics.periods import Filters, default_period
 from cpdash.ui.components import csv_download
 from cpdash.ui.filters import PERIOD_KEY
 from cpdash.views.format import markdown_text as md

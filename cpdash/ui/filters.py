@@ -1,33 +1,67 @@
-"""The shared sidebar filters, kept in the URL so that a copied link opens the same view."""
+"""The shared sidebar filters, kept in the URL so that a copied link opens the same view.
+
+The period picker spans every dated table (events, responses, concerns and published area scores). A link
+asking for days outside the data is not reset in silence: the overlap is shown, and the page says so.
+"""
 
 from __future__ import annotations
 
-from datetime import date
+import datetime as dt
 
 import streamlit as st
-from streamlit.runtime.pages_manager import PagesManager
 
 from cpdash.data.dataset import Dataset
-from cpdash.data.filters import Filters, default_period
 from cpdash.data.schema import PROGRAMS
+from cpdash.metrics.periods import Filters, default_period, period_text
 
 PERIOD_KEY = "filter_period"
 AREA_KEY = "filter_area"
 PROGRAM_KEY = "filter_program"
-STATE_KEY = "filters"
 
 
-def sidebar_filters(ds: Dataset, bounds: tuple[date, date]) -> Filters:
-    """Draw the period, area and program filters in the sidebar and return what they select.
+def _dates(values: list[str]) -> list[dt.date] | None:
+    """The ISO dates of a URL parameter (None when any is not a date)."""
+    try:
+        return [dt.date.fromisoformat(v) for v in values]
+    except ValueError:
+        return None
 
-    `bounds` is the first and last day of the data (cpdash.ui.get_data_bounds).
+
+def _link_period(first: dt.date, last: dt.date, default: tuple[dt.date, dt.date]) -> str | None:
+    """When the URL asks for a period outside the data: set the overlap (or the default) before the
+    widget is drawn, and return what to tell the reader; None when the URL asks for nothing unusual."""
+    if PERIOD_KEY in st.session_state:
+        return None
+    asked = _dates(st.query_params.get_all(PERIOD_KEY))
+    if not asked:
+        return None
+    low, high = min(asked), max(asked)
+    if first <= low and high <= last:
+        return None
+    start, end = max(low, first), min(high, last)
+    told = f"The link asked for {period_text(low, high)}, but the data runs from {period_text(first, last)}"
+    if start > end:
+        st.session_state[PERIOD_KEY] = default
+        return told + ": nothing falls in the period asked for, so the last 12 months of data are shown."
+    st.session_state[PERIOD_KEY] = (start, end)
+    return told + f": the part within the data ({period_text(start, end)}) is shown."
+
+
+def sidebar_filters(ds: Dataset, extent: tuple[dt.date, dt.date] | None) -> tuple[Filters, list[str]]:
+    """Draw the period, area and program filters in the sidebar; return what they select and any note.
+
+    `extent` is the first and last day of the data, every dated table included (today when none).
     """
-    first, last = bounds
+    today = dt.date.today()
+    first, last = extent if extent is not None else (today, today)
     default = default_period(first, last)
-    names = dict(zip(ds.areas["area_id"], ds.areas["name"], strict=True))
+    notes = [note] if (note := _link_period(first, last, default)) else []
+    names = dict(zip(ds.areas["area_id"], ds.areas["name"], strict=True)) if "name" in ds.areas else {}
     area_ids = sorted(names, key=lambda a: (str(names[a]).lower(), a))
-    present = set(ds.events["program"].dropna().unique()) if len(ds.events) else set()
-    programs = [p for p in PROGRAMS if p in present]
+    present = (
+        set(ds.events["program"].dropna().unique()) if len(ds.events) and "program" in ds.events else set()
+    )
+    programs = [p for p in PROGRAMS if p in present] + sorted(present - set(PROGRAMS))
     with st.sidebar:
         st.markdown("**Filters**")
         period = st.date_input(
@@ -38,7 +72,8 @@ def sidebar_filters(ds: Dataset, bounds: tuple[date, date]) -> Filters:
             key=PERIOD_KEY,
             bind="query-params",
             format="YYYY-MM-DD",
-            help="Figures cover this period and compare it with the period of equal length just before it.",
+            help=f"Any days from {period_text(first, last)}: figures cover this period and compare it with "
+            "the period before.",
         )
         areas = st.multiselect(
             "Areas",
@@ -48,45 +83,24 @@ def sidebar_filters(ds: Dataset, bounds: tuple[date, date]) -> Filters:
             bind="query-params",
             placeholder="All areas",
         )
-        chosen_programs = st.multiselect(
+        chosen = st.multiselect(
             "Programs",
             programs,
             key=PROGRAM_KEY,
             bind="query-params",
             placeholder="All programs",
-            help="Applies to events and what is counted from them (attendance, hours, cost).",
+            help="Applies to events and what is counted from them (attendance, hours, cost, participants).",
         )
     start, end = _period(period, default)
-    filters = Filters(start, end, tuple(areas), tuple(chosen_programs))
-    st.session_state[STATE_KEY] = filters
-    return filters
+    return Filters(start, end, tuple(areas), tuple(chosen)), notes
 
 
-def _period(value: object, default: tuple[date, date]) -> tuple[date, date]:
+def _period(value: object, default: tuple[dt.date, dt.date]) -> tuple[dt.date, dt.date]:
     """The chosen period; while only its first day is picked, that day to the default end."""
-    if isinstance(value, date):
+    if isinstance(value, dt.date):
         return value, max(value, default[1])
-    if isinstance(value, (tuple, list)) and len(value) == 2 and all(isinstance(v, date) for v in value):
+    if isinstance(value, (tuple, list)) and len(value) == 2 and all(isinstance(v, dt.date) for v in value):
         return min(value), max(value)
-    if isinstance(value, (tuple, list)) and len(value) == 1 and isinstance(value[0], date):
+    if isinstance(value, (tuple, list)) and len(value) == 1 and isinstance(value[0], dt.date):
         return value[0], max(value[0], default[1])
     return default
-
-
-def current_filters() -> Filters:
-    """The filters the router drew for this run (reruns through the router when a page ran without it)."""
-    if PagesManager.uses_pages_directory is not False or STATE_KEY not in st.session_state:
-        _run_through_router()
-    return st.session_state[STATE_KEY]
-
-
-def _run_through_router() -> None:
-    """Rerun so that dashboard.py draws the filters before the page.
-
-    Streamlit treats a `pages/` folder as an old-style multipage app until the first st.navigation
-    call in the process, so the very first visit to a page's URL after a restart runs the page alone
-    (without the router). Marking the folder as not auto-discovered and rerunning sends that visit
-    through the router.
-    """
-    PagesManager.uses_pages_directory = False
-    st.rerun()

@@ -12,10 +12,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from cpdash import metrics
 from cpdash.charts.maps import Choropleth
 from cpdash.data.dataset import SENTIMENT, Dataset
-from cpdash.data.filters import Filters, rows_in_period, select
+from cpdash.data.filters import rows_in_period, select
+from cpdash.metrics import legacy as metrics
+from cpdash.metrics.periods import Filters
 from cpdash.views import format as fmt
 from cpdash.views import participation
 

@@ -19,10 +19,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from cpdash import metrics
 from cpdash.data.dataset import Dataset
-from cpdash.data.filters import Filters
 from cpdash.data.schema import AGE_GROUPS, AGE_SHARE_COLUMNS
+from cpdash.metrics import legacy as metrics
+from cpdash.metrics.periods import Filters
 from cpdash.views import format as fmt
 
 # --- constants -------------------------------------------------------------------------------------

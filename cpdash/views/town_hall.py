@@ -17,11 +17,12 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from cpdash import metrics
 from cpdash.charts import follow_through as ft_charts
 from cpdash.charts import town_hall as th_charts
 from cpdash.data.dataset import SENTIMENT, Dataset
-from cpdash.data.filters import Filters, rows_in_period, select
+from cpdash.data.filters import rows_in_period, select
+from cpdash.metrics import legacy as metrics
+from cpdash.metrics.periods import Filters
 from cpdash.text.redact import redact
 from cpdash.views import format as fmt
 from cpdash.views import you_said as ft

@@ -24,9 +24,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from cpdash import metrics
 from cpdash.data.dataset import SENTIMENT, Dataset
-from cpdash.data.filters import Filters, rows_in_period
+from cpdash.data.filters import rows_in_period
+from cpdash.metrics import legacy as metrics
+from cpdash.metrics.periods import Filters
 from cpdash.text.redact import redact_series
 from cpdash.text.sentiment import ENGLISH, NEGATIVE, POSITIVE, SPANISH, detect_language, language_tags
 from cpdash.text.topics import Taxonomy, combinations, fold, fold_text, tag, tag_concerns

@@ -17,11 +17,11 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from cpdash import metrics
-from cpdash.data.filters import Filters
+from cpdash.metrics import legacy as metrics
+from cpdash.metrics.periods import Filters
 from cpdash.text.redact import redact
 from cpdash.views import format as fmt
-from cpdash.views.overview import Kpi
+from cpdash.views.figures import Card as Kpi
 
 OPEN = "open"
 IN_PROGRESS = "in progress"

@@ -1,0 +1,143 @@
+"""Engagement: events, attendance, attendance per 10,000 residents, youth share, officer hours, cost per
+attendee and the areas with no event. The one definition every page uses.
+
+A missing attendance is unknown, never zero: totals use the events that have it and say how many lack it;
+youth share and cost per attendee use only the events that have both figures.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from cpdash.metrics import areas as area_scope
+from cpdash.metrics.gather import AREA, Groups, Source
+from cpdash.metrics.periods import Filters
+
+PER_POPULATION = 10_000
+COLUMNS = (
+    "events",
+    "attendance",
+    "events_with_attendance",
+    "events_without_attendance",
+    "youth_attendance",
+    "youth_share",
+    "officer_hours",
+    "cost",
+    "cost_per_attendee",
+)
+
+
+def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    """num / den, NaN where den is 0."""
+    num, den = np.asarray(num, dtype="float64"), np.asarray(den, dtype="float64")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
+
+
+def columns(groups: Groups) -> dict[str, np.ndarray]:
+    """The engagement figures per group from the event sums: a total is 0 for a group without events and
+    NaN when none of its events has the figure."""
+    events = groups["events"]
+
+    def total(name: str, known: str) -> np.ndarray:
+        return np.where(events == 0, 0.0, np.where(groups[known] > 0, groups[name], np.nan))
+
+    return {
+        "events": events.astype("int64"),
+        "attendance": total("attendance", "attendance_known"),
+        "events_with_attendance": groups["attendance_known"].astype("int64"),
+        "events_without_attendance": (events - groups["attendance_known"]).astype("int64"),
+        "youth_attendance": total("youth_attendance", "youth_known"),
+        "youth_share": _ratio(groups["youth_num"], groups["youth_den"]),
+        "officer_hours": total("officer_hours", "hours_known"),
+        "cost": total("cost", "cost_known"),
+        "cost_per_attendee": _ratio(groups["cost_num"], groups["cost_den"]),
+    }
+
+
+def from_groups(groups: Groups) -> pd.DataFrame:
+    """The groups' keys with the engagement figures."""
+    out = groups.keys.copy()
+    for name, values in columns(groups).items():
+        out[name] = values
+    return out
+
+
+def scope(src: Source, f: Filters) -> pd.DataFrame:
+    """The areas engagement is about: the chosen ones, else every area at the level events are recorded at."""
+    if f.areas:
+        return area_scope.scope(src, f)
+    everywhere = src.events(Filters(), (AREA,))
+    used = pd.Index(everywhere.keys[AREA][everywhere["events"] > 0].astype("str"))
+    return area_scope.scope(src, f, area_scope.event_levels(src, used))
+
+
+def by_area(src: Source, f: Filters) -> pd.DataFrame:
+    """Engagement per area in scope (every one, those without an event as zero rows), with name,
+    population, attendance and events per 10,000 residents."""
+    areas = scope(src, f)
+    figures = from_groups(src.events(f, (AREA,))).set_index(AREA)
+    out = areas.join(figures, on=AREA)
+    population = out["population"].where(out["population"] > 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["attendance_per_10k"] = out["attendance"] / population * PER_POPULATION
+        out["events_per_10k"] = out["events"] / population * PER_POPULATION
+    return out.reset_index(drop=True)
+
+
+def engagement_by(src: Source, f: Filters, by: tuple[str, ...]) -> pd.DataFrame:
+    """Engagement per group of `by` (program, month, ...): keys and the engagement figures."""
+    return from_groups(src.events(f, by))
+
+
+@dataclass(frozen=True)
+class Engagement:
+    """Engagement in a period and set of areas (see the module docstring); shares are fractions 0-1."""
+
+    events: int
+    attendance: float
+    events_with_attendance: int
+    events_without_attendance: int
+    youth_attendance: float
+    youth_share: float
+    officer_hours: float
+    cost: float
+    cost_per_attendee: float
+    population: float
+    areas_without_population: int
+    attendance_per_10k: float
+    areas_in_scope: int
+    areas_without_event: tuple[str, ...]
+    share_areas_without_event: float
+
+
+def engagement(src: Source, f: Filters) -> Engagement:
+    """Engagement over the filters' period, areas and programs."""
+    table = by_area(src, f)
+    total = from_groups(src.events(f)).iloc[0]
+    known = table[table["population"].notna()]
+    population = float(known["population"].sum()) if len(known) else math.nan
+    attendance_known = known["attendance"].sum(min_count=1) if len(known) else math.nan
+    per_10k = float(_ratio(np.array([attendance_known]), np.array([population]))[0]) * PER_POPULATION
+    without = tuple(table.loc[table["events"] == 0, AREA].astype("str"))
+    return Engagement(
+        events=int(total["events"]),
+        attendance=float(total["attendance"]),
+        events_with_attendance=int(total["events_with_attendance"]),
+        events_without_attendance=int(total["events_without_attendance"]),
+        youth_attendance=float(total["youth_attendance"]),
+        youth_share=float(total["youth_share"]),
+        officer_hours=float(total["officer_hours"]),
+        cost=float(total["cost"]),
+        cost_per_attendee=float(total["cost_per_attendee"]),
+        population=population,
+        areas_without_population=int(table["population"].isna().sum()),
+        attendance_per_10k=per_10k,
+        areas_in_scope=len(table),
+        areas_without_event=without,
+        share_areas_without_event=float(_ratio(np.array([len(without)]), np.array([len(table)]))[0]),
+    )

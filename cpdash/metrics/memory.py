@@ -1,0 +1,312 @@
+"""The in-memory Source: a loaded data set's tables as day-sorted numpy columns, grouped with bincount.
+
+Built once per data set (cpdash.ui keeps one, shared read-only by every session); each table's columns
+are made the first time a figure needs them. Every answer to a query is a slice of the sorted rows, a mask
+and a few bincounts: fast at a million responses.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from cpdash.data.dataset import SENTIMENT, Dataset
+from cpdash.data.schema import PROGRAMS, SCORE_METRICS
+from cpdash.metrics import columns as c
+from cpdash.metrics import published
+from cpdash.metrics.comments import COMBO, CommentTable, comment_table
+from cpdash.metrics.gather import AGE, AREA, ATTENDEE_STATS, COMMENT_TOPIC, DIMENSIONS, PROGRAM, TOPIC, Groups
+from cpdash.metrics.periods import Filters
+from cpdash.metrics.stats import attendee_groups, concern_flags
+from cpdash.text.topics import Taxonomy, default_taxonomy
+
+STATUSES = ("open", "in progress", "resolved", "declined")  # status codes 0..3, -1 for none or another
+TABLES = ("events", "responses", "concerns", "area_scores", "attendees", "areas")
+
+
+def _present(frame: pd.DataFrame | None) -> bool:
+    return frame is not None and len(frame) > 0
+
+
+def _numbers(frame: pd.DataFrame, column: str) -> np.ndarray:
+    """`column` as float64, NaN where unknown (all NaN when absent)."""
+    if column not in frame.columns:
+        return np.full(len(frame), np.nan)
+    return pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+
+
+def _frame(frame: pd.DataFrame | None) -> pd.DataFrame:
+    return frame if frame is not None else pd.DataFrame()
+
+
+class MemorySource:
+    """Statistics of a loaded data set, gathered in memory (see cpdash.metrics.gather)."""
+
+    def __init__(self, ds: Dataset, taxonomy: Taxonomy | None = None) -> None:
+        self.ds = ds
+        self.taxonomy = taxonomy or default_taxonomy()
+        self._lock = threading.RLock()  # sessions share the source: one builds a table, the others wait
+
+    def _get(self, name: str):
+        """One table's columns, built once (under the lock) and then shared."""
+        with self._lock:
+            return getattr(self, name)
+
+    # --- labels shared by every table ---------------------------------------------------------------
+
+    @cached_property
+    def area_labels(self) -> pd.Index:
+        """Every area id: the areas table's, then any other a table uses."""
+        ids: list[str] = []
+        if _present(self.ds.areas) and AREA in self.ds.areas.columns:
+            ids = list(dict.fromkeys(self.ds.areas[AREA].dropna().astype("str")))
+        known = set(ids)
+        for frame in (self.ds.events, self.ds.responses, self.ds.concerns):
+            if _present(frame) and AREA in frame.columns:
+                extra = sorted(set(frame[AREA].dropna().astype("str")) - known)
+                ids += extra
+                known |= set(extra)
+        return pd.Index(ids, dtype="str", name=AREA)
+
+    @cached_property
+    def program_labels(self) -> pd.Index:
+        """The known programs in their usual order, then any other the events name."""
+        seen = set()
+        if _present(self.ds.events) and PROGRAM in self.ds.events.columns:
+            seen = set(self.ds.events[PROGRAM].dropna().astype("str"))
+        return pd.Index([*PROGRAMS, *sorted(seen - set(PROGRAMS))], dtype="str", name=PROGRAM)
+
+    def _area_key(self, frame: pd.DataFrame) -> c.Key:
+        if AREA not in frame.columns:
+            return c.Key(np.full(len(frame), -1, dtype="int64"), self.area_labels)
+        return c.factor(frame[AREA], self.area_labels)
+
+    def _program_key(self, programs: pd.Series | None, n: int) -> c.Key:
+        if programs is None:
+            return c.Key(np.full(n, -1, dtype="int64"), self.program_labels)
+        return c.factor(programs, self.program_labels)
+
+    # --- each table as columns ----------------------------------------------------------------------
+
+    @cached_property
+    def _events(self) -> c.Columns:
+        events = _frame(self.ds.events)
+        att, youth = _numbers(events, "attendance"), _numbers(events, "youth_attendance")
+        hours, cost = _numbers(events, "officer_hours"), _numbers(events, "cost")
+        has_att = ~np.isnan(att)
+        pair_youth = has_att & ~np.isnan(youth) & (np.nan_to_num(att) > 0)
+        pair_cost = has_att & ~np.isnan(cost)
+        values = {
+            "attendance": np.where(has_att, att, 0.0),
+            "attendance_known": has_att.astype("float64"),
+            "youth_attendance": np.nan_to_num(youth),
+            "youth_known": (~np.isnan(youth)).astype("float64"),
+            "youth_num": np.where(pair_youth, youth, 0.0),
+            "youth_den": np.where(pair_youth, att, 0.0),
+            "officer_hours": np.nan_to_num(hours),
+            "hours_known": (~np.isnan(hours)).astype("float64"),
+            "cost": np.nan_to_num(cost),
+            "cost_known": (~np.isnan(cost)).astype("float64"),
+            "cost_num": np.where(pair_cost, cost, 0.0),
+            "cost_den": np.where(pair_cost, att, 0.0),
+        }
+        day = c.days_of(events["start"]) if "start" in events.columns else np.zeros(0, "int64")
+        programs = events[PROGRAM] if PROGRAM in events.columns else None
+        keys = {AREA: self._area_key(events), PROGRAM: self._program_key(programs, len(events))}
+        ids = (
+            events["event_id"].astype("str").to_numpy(dtype=object) if "event_id" in events.columns else None
+        )
+        return c.columns(day, keys, values, ids)
+
+    @cached_property
+    def _answers(self) -> c.Columns:
+        responses = _frame(self.ds.responses)
+        day = c.days_of(responses["submitted"]) if "submitted" in responses.columns else np.zeros(0, "int64")
+        programs = None
+        events = self.ds.events
+        if "event_id" in responses.columns and _present(events) and PROGRAM in events.columns:
+            lookup = events.drop_duplicates("event_id").set_index("event_id")[PROGRAM].astype("str")
+            programs = responses["event_id"].map(lookup)
+        keys = {AREA: self._area_key(responses), PROGRAM: self._program_key(programs, len(responses))}
+        for dimension in DIMENSIONS:
+            if dimension in responses.columns:
+                keys[dimension] = c.factor(responses[dimension])
+        values = {m: _numbers(responses, m) for m in SCORE_METRICS if m in responses.columns}
+        return c.columns(day, keys, values)
+
+    @cached_property
+    def _comments(self) -> CommentTable:
+        return comment_table(self.ds, self.taxonomy, self.area_labels, self.program_labels)
+
+    @cached_property
+    def _concerns(self) -> c.Columns:
+        concerns = _frame(self.ds.concerns)
+        raised = c.days_of(concerns["raised"]) if "raised" in concerns.columns else np.zeros(0, "int64")
+        resolved = (
+            c.days_of(concerns["resolved"])
+            if "resolved" in concerns.columns
+            else np.full(len(concerns), c.NO_DAY, dtype="int64")
+        )
+        status = (
+            c.factor(concerns["status"].astype("string").str.lower(), pd.Index(STATUSES))
+            if "status" in concerns.columns
+            else c.Key(np.full(len(concerns), -1, dtype="int64"), pd.Index(STATUSES))
+        )
+        keys = {AREA: self._area_key(concerns), "status": status}
+        if TOPIC in concerns.columns:
+            keys[TOPIC] = c.factor(concerns[TOPIC])
+        ids = (
+            concerns["concern_id"].astype("str").to_numpy(dtype=object) if "concern_id" in concerns else None
+        )
+        return c.columns(raised, keys, {"resolved_day": resolved.astype("float64")}, ids)
+
+    @cached_property
+    def _attendees(self) -> dict[str, object] | None:
+        records = self.ds.attendees
+        if not _present(records) or not {"event_id", "participant_key"} <= set(records.columns):
+            return None
+        events = self._get("_events")
+        records = records.dropna(subset=["event_id", "participant_key"])
+        records = records.drop_duplicates(subset=["event_id", "participant_key"])
+        position = (
+            events.ids.get_indexer(records["event_id"].astype("str")) if events.ids is not None else None
+        )
+        if position is None:
+            return None
+        matched = position >= 0
+        records, position = records[matched], position[matched]
+        participant, keys = pd.factorize(records["participant_key"].astype("str"))
+        participant = np.asarray(participant, dtype="int64")
+        day = events.day[position]
+        first_day = np.full(len(keys), np.iinfo("int64").max)
+        np.minimum.at(first_day, participant, day)
+        age = (
+            c.factor(records[AGE])
+            if AGE in records.columns
+            else c.Key(np.full(len(records), -1), pd.Index([]))
+        )
+        age_of = np.full(len(keys), -1, dtype="int64")
+        known = age.codes >= 0
+        age_of[participant[known]] = age.codes[known]  # a participant's age group, as recorded for them
+        cols = c.columns(
+            day,
+            {
+                AREA: c.Key(events.keys[AREA].codes[position], self.area_labels),
+                PROGRAM: c.Key(events.keys[PROGRAM].codes[position], self.program_labels),
+                AGE: c.Key(age_of[participant], age.labels),
+            },
+            {"participant": participant.astype("float64")},
+        )
+        return {
+            "cols": cols,
+            "first_day": first_day,
+            "participants": len(keys),
+            "unmatched": int((~matched).sum()),
+        }
+
+    # --- the Source interface ----------------------------------------------------------------------
+
+    def answers(self, metric: str, f: Filters, by: tuple[str, ...] = ()) -> Groups:
+        """n, total and m2 of the answers to `metric`."""
+        cols = self._get("_answers")
+        rows = c.select(cols, f)
+        group, keys, _ = c.grouping(cols, rows, by, f)
+        values = cols.values.get(metric)
+        values = values[rows] if values is not None else np.full(len(rows), np.nan)
+        return Groups(keys, c.moments(group, len(keys), values))
+
+    def comments(self, f: Filters, by: tuple[str, ...] = ()) -> Groups:
+        """Comments and their sentiment classes."""
+        return self._get("_comments").groups(f, by)
+
+    def events(self, f: Filters, by: tuple[str, ...] = ()) -> Groups:
+        """Events and the sums of their figures."""
+        cols = self._get("_events")
+        rows = c.select(cols, f, by_program=True)
+        group, keys, _ = c.grouping(cols, rows, by, f)
+        size = len(keys)
+        stats = {"events": c.count(group, size)}
+        for name, values in cols.values.items():
+            stats[name] = c.count(group, size, values[rows])
+        return Groups(keys, stats)
+
+    def concerns(self, f: Filters, by: tuple[str, ...] = ()) -> Groups:
+        """Follow-through counts for the period (every concern raised by its end counts)."""
+        cols = self._get("_concerns")
+        rows = c.select(cols, f.with_period(None, f.end))
+        names = tuple(COMBO if b == COMMENT_TOPIC else b for b in by)
+        extra = {COMBO: self._get("_comments").concern_topics} if COMBO in names else None
+        group, keys, labels = c.grouping(cols, rows, names, f, extra)
+        flags, days = concern_flags(cols, rows, f)
+        size = len(keys)
+        stats = {name: c.count(group, size, flag.astype("float64")) for name, flag in flags.items()}
+        took = flags["resolved"] & (group >= 0)
+        samples = {"days": (group[took], days[took], np.ones(int(took.sum())))}
+        if COMBO in names:
+            comments = self._get("_comments")
+            keys, stats = c.spread(stats, labels, names, COMBO, comments.membership(), comments.topic_labels)
+            keys = keys.rename(columns={COMBO: COMMENT_TOPIC})
+            samples = {"days": (np.zeros(0, "int64"), np.zeros(0), np.zeros(0))}  # no medians by topic
+        return Groups(keys, stats, samples)
+
+    def attendees(self, f: Filters, by: tuple[str, ...] = ()) -> Groups:
+        """Records, distinct participants, repeat and returning participants."""
+        built = self._get("_attendees")
+        if built is None:
+            keys = c.key_frame([pd.Index([])] * len(by), by)
+            return Groups(keys, {name: np.zeros(len(keys)) for name in ATTENDEE_STATS})
+        return attendee_groups(built, f, by)
+
+    @cached_property
+    def _published(self) -> pd.DataFrame:
+        return published.normalise(self.ds.area_scores)
+
+    def published(self) -> pd.DataFrame:
+        """The published area scores, normalised once (cpdash.metrics.published)."""
+        return self._get("_published")
+
+    def areas(self) -> pd.DataFrame:
+        """The areas table (read-only)."""
+        return self.ds.areas if self.ds.areas is not None else pd.DataFrame({AREA: pd.Series(dtype="str")})
+
+    def has(self, what: str) -> bool:
+        """True when the data can answer `what`: a table, an answer metric, "comments", "sentiment", or a
+        column of a table as "table.column" (with at least one value)."""
+        if what in TABLES:
+            return self.ds.has(what)
+        if what in SCORE_METRICS:
+            return self.has(f"responses.{what}")
+        if what == "comments":
+            return len(self._get("_comments")) > 0
+        if what == "sentiment":
+            return self.has(f"responses.{SENTIMENT}")
+        table, _, column = what.partition(".")
+        frame = getattr(self.ds, table, None) if table in TABLES else None
+        return _present(frame) and column in frame.columns and bool(frame[column].notna().any())
+
+    @cached_property
+    def _extent(self) -> tuple[dt.date, dt.date] | None:
+        days = []
+        for frame, column in (
+            (self.ds.events, "start"),
+            (self.ds.responses, "submitted"),
+            (self.ds.concerns, "raised"),
+            (self.ds.area_scores, "period_start"),
+            (self.ds.area_scores, "period_end"),
+        ):
+            if _present(frame) and column in frame.columns:
+                known = c.days_of(frame[column])
+                known = known[known != c.NO_DAY]
+                if len(known):
+                    days += [int(known.min()), int(known.max())]
+        if not days:
+            return None
+        return c.EPOCH + dt.timedelta(days=min(days)), c.EPOCH + dt.timedelta(days=max(days))
+
+    def extent(self) -> tuple[dt.date, dt.date] | None:
+        """First and last day of any dated row of any table."""
+        return self._get("_extent")

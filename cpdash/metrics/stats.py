@@ -1,0 +1,82 @@
+"""In-memory statistics that need more than a sum: the follow-through flags of each concern for a period,
+and distinct, repeat and returning participants (cpdash.metrics.memory uses them)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from cpdash.metrics import columns as c
+from cpdash.metrics.gather import MONTH, RESOLVE_WITHIN_DAYS, Groups
+from cpdash.metrics.periods import Filters
+
+OPEN, IN_PROGRESS, RESOLVED, DECLINED = 0, 1, 2, 3  # status codes (cpdash.metrics.memory.STATUSES)
+NEVER = np.iinfo("int64").max
+
+
+def concern_flags(cols: c.Columns, rows: np.ndarray, f: Filters) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Per selected concern, its follow-through flags for the filters' period (the definitions of
+    cpdash.metrics.follow_through), and the days from raised to resolved (NaN without a date)."""
+    raised = cols.day[rows]
+    resolved = cols.values["resolved_day"][rows]
+    status = cols.keys["status"].codes[rows]
+    start = c.day_number(f.start) if f.start is not None else -NEVER
+    end = c.day_number(f.end) if f.end is not None else NEVER
+    is_resolved, is_declined = status == RESOLVED, status == DECLINED
+    is_closed = is_resolved | is_declined
+    no_status = status < 0  # none, or one the contract does not know
+    has_date = resolved != float(c.NO_DAY)
+    dated_by_end = has_date & (resolved <= end)
+    closed_by_end = (is_closed & (~has_date | dated_by_end)) | (no_status & dated_by_end)
+    raised_by_end = raised <= end
+    raised_in = raised_by_end & (raised >= start)
+    date_in = dated_by_end & (resolved >= start)
+    days = np.where(has_date, resolved - raised, np.nan)
+    eligible = raised_in & (raised + RESOLVE_WITHIN_DAYS <= end)
+    open_at_end = raised_by_end & ~closed_by_end
+    with np.errstate(invalid="ignore"):
+        within = eligible & is_resolved & has_date & (days <= RESOLVE_WITHIN_DAYS)
+    return {
+        "raised": raised_in,
+        "resolved": is_resolved & date_in,
+        "declined": is_declined & date_in,
+        "open_at_end": open_at_end,
+        "in_progress_at_end": open_at_end & (status == IN_PROGRESS),
+        "missing_resolved_date": raised_by_end & is_closed & ~has_date,
+        "resolved_within_90": within,
+        "eligible_90": eligible,
+    }, days
+
+
+def attendee_groups(built: dict, f: Filters, by: tuple[str, ...]) -> Groups:
+    """Records, distinct participants, repeat participants (2 or more events) and returning participants
+    (first event in the data before the group's month, or before the period) per group."""
+    cols: c.Columns = built["cols"]
+    rows = c.select(cols, f, by_program=True)
+    group, keys, _ = c.grouping(cols, rows, by, f)
+    size = len(keys)
+    people = max(int(built["participants"]), 1)
+    participant = cols.values["participant"][rows].astype("int64")
+    keep = group >= 0
+    pairs = group[keep] * people + participant[keep]
+    unique, first_row, counts = np.unique(pairs, return_index=True, return_counts=True)
+    owner, who = unique // people, unique % people
+    if MONTH in by:
+        month = c.months_of(cols.day[rows][keep][first_row])
+        start = month.astype("datetime64[M]").astype("datetime64[D]").astype("int64")
+    else:
+        start = np.full(len(unique), c.day_number(f.start) if f.start is not None else -NEVER)
+    returning = built["first_day"][who] < start
+
+    def per_group(mask: np.ndarray | None = None) -> np.ndarray:
+        chosen = owner if mask is None else owner[mask]
+        return np.bincount(chosen, minlength=size)[:size].astype("float64")
+
+    return Groups(
+        keys,
+        {
+            "records": c.count(group, size),
+            "participants": per_group(),
+            "repeat": per_group(counts >= 2),
+            "returning": per_group(returning),
+        },
+    )
