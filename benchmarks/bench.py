@@ -13,7 +13,7 @@ What it measures (each in its own process where a fresh process matters; see ben
   (Playwright), plus the serialized size of the page's elements in the AppTest tree;
 - memory per session: server RSS with 1, then 5 browser sessions on the Overview: (RSS5 - RSS1) / 4.
 
-Targets (PRODUCT.md) are printed beside each figure with pass or fail.
+Targets (the README's Performance section) are printed beside each figure with pass or fail.
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ AREA_KEY = "filter_area"
 APP_TIMEOUT = 600.0
 MB = 1024 * 1024
 
-# PRODUCT.md performance targets.
+# The performance targets (README, Performance).
 TARGET_RERUN_S = 0.100
 TARGET_MAP_BYTES = 1 * MB
 TARGET_COLD_S = 15.0
@@ -443,7 +443,7 @@ def figure(value: float | None, unit: str) -> str:
 
 
 def targets(result: dict[str, Any]) -> list[dict[str, Any]]:
-    """Every figure that has a PRODUCT.md target, with pass or fail."""
+    """Every figure that has a performance target, with pass or fail."""
     checks = []
     load = result.get("load", {})
     if "cold" in load:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +13,22 @@ DEFAULT_DATA = REPO_ROOT / "sample_data"
 DEFAULT_CACHE = REPO_ROOT / ".cache"
 DEFAULT_K = 10
 MODES = ("staff", "public")
+STREAMLIT_CONFIG = REPO_ROOT / ".streamlit" / "config.toml"
+STREAMLIT_UPLOAD_DEFAULT_MB = 200  # Streamlit's own default when config.toml sets none
+
+
+def upload_limit_mb(path: Path = STREAMLIT_CONFIG) -> int:
+    """The largest upload in megabytes: the server's `maxUploadSize`, the one setting of this limit."""
+    try:
+        with path.open("rb") as handle:
+            return int(
+                tomllib.load(handle).get("server", {}).get("maxUploadSize", STREAMLIT_UPLOAD_DEFAULT_MB)
+            )
+    except (OSError, tomllib.TOMLDecodeError, TypeError, ValueError):
+        return STREAMLIT_UPLOAD_DEFAULT_MB
+
+
+UPLOAD_LIMIT_MB = upload_limit_mb()
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,6 @@ whose latest row is the source's version: the app reloads when it changes.
 
 from __future__ import annotations
 
-import functools
 import json
 import time
 from dataclasses import dataclass
@@ -56,22 +55,17 @@ def display_url(url: str) -> str:
 
 
 def make_engine(url: str) -> Engine:
-    """The process's engine for `url`: a small pool of connections, checked before each use.
+    """An engine for `url`: a small pool of connections, checked before each use.
 
-    Kept per process (like the loaded data set) so that the source's version, asked for on every rerun,
-    costs one query on an open connection rather than a new connection and dialect set-up (~20 ms).
+    The app keeps one per process (cpdash.ui) so that the source's version, asked for on every rerun, costs
+    one query on an open connection rather than a new connection and dialect set-up (~20 ms).
     """
     try:
-        return _engine(url)
+        if url.startswith("sqlite"):
+            return sa.create_engine(url, poolclass=NullPool)
+        return sa.create_engine(url, pool_size=2, max_overflow=4, pool_pre_ping=True, pool_recycle=600)
     except Exception as exc:
         raise DataError(f"{display_url(url)}: not a usable database URL ({_first(exc)})") from exc
-
-
-@functools.lru_cache(maxsize=4)
-def _engine(url: str) -> Engine:
-    if url.startswith("sqlite"):
-        return sa.create_engine(url, poolclass=NullPool)
-    return sa.create_engine(url, pool_size=2, max_overflow=4, pool_pre_ping=True, pool_recycle=600)
 
 
 def _first(exc: Exception) -> str:
@@ -179,11 +173,12 @@ def _blank(value: object) -> bool:
     return value is None or (isinstance(value, float) and np.isnan(value))
 
 
-def signature(url: str) -> str:
-    """The database's version for the data cache: its import log's size and latest row."""
+def signature(url: str, engine: Engine | None = None) -> str:
+    """The database's version for the data cache: its import log's size and latest row (on `engine`, the
+    process's pool when the app has one, else on a connection made for the purpose)."""
     shown = display_url(url)
     try:
-        with make_engine(url).connect() as conn:
+        with (engine or make_engine(url)).connect() as conn:
             row = conn.execute(sa.text(f"SELECT count(*), max(id) FROM {LOG_TABLE}")).one()
         return f"db:{shown}|imports:{row[0]}:{row[1]}"
     except sa.exc.ProgrammingError:

@@ -243,13 +243,14 @@ def is_database(source: str | Path) -> bool:
     return "://" in str(source) and not Path(str(source)).exists()
 
 
-def source_signature(source: str | Path) -> str:
+def source_signature(source: str | Path, engine: object | None = None) -> str:
     """A cheap key that changes when the source changes: for a folder, its files' names, sizes and
-    modification times; for a database, its import log (every import through cpdash adds to it)."""
+    modification times; for a database, its import log (every import through cpdash adds to it), read on
+    `engine` when given."""
     if is_database(source):
         from cpdash.data.database import signature
 
-        return signature(str(source))
+        return signature(str(source), engine)
     folder = Path(source)
     if not folder.is_dir():
         return f"missing:{folder}"

@@ -24,6 +24,7 @@ import pandas as pd
 import shapely
 from shapely.geometry import shape
 
+from cpdash.config import UPLOAD_LIMIT_MB
 from cpdash.data.dataset import APPROXIMATE, Dataset, TableReport
 from cpdash.data.geo import POLYGON_TYPES, AreaIndex, Boundaries
 from cpdash.data.load import place_events
@@ -39,7 +40,7 @@ from cpdash.data.validate import (
 from cpdash.importing import transforms
 from cpdash.importing.profiles import Profile
 
-MAX_UPLOAD_BYTES = 100 * 1024 * 1024
+MAX_UPLOAD_BYTES = UPLOAD_LIMIT_MB * 1024 * 1024  # the server's limit (.streamlit/config.toml)
 UPLOAD_TYPES: dict[str, str] = {
     ".csv": "csv",
     ".xlsx": "excel",

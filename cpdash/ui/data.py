@@ -11,8 +11,9 @@ import streamlit as st
 
 from cpdash.charts.maps import EventBasis, Shapes, compact_shapes, event_basis
 from cpdash.config import Settings, settings_from_env
+from cpdash.data.database import make_engine
 from cpdash.data.dataset import Dataset
-from cpdash.data.load import load_dataset, source_signature
+from cpdash.data.load import is_database, load_dataset, source_signature
 from cpdash.metrics.memory import MemorySource
 from cpdash.metrics.periods import Filters
 from cpdash.metrics.suppression import Policy
@@ -20,6 +21,18 @@ from cpdash.text.topics import load_taxonomy
 from cpdash.views.overview import Overview, overview
 from cpdash.views.participation import Basis, basis
 from cpdash.views.voice import CommentIndex, ScoreBasis, comment_index, score_basis, search_texts
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _engine(url: str) -> object:
+    """The process's pool of connections to a database source (one per URL, shared by every session)."""
+    return make_engine(url)
+
+
+def _signature(settings: Settings) -> str:
+    """The source's current version (a database's on the process's pool of connections)."""
+    data = settings.data
+    return source_signature(data, _engine(data) if is_database(data) else None)
 
 
 @dataclass
@@ -47,7 +60,7 @@ def get_settings() -> Settings:
 
 def get_dataset(settings: Settings) -> Dataset:
     """The shared data set; the first load shows its progress (reading, validating, scoring)."""
-    slot = _slot(source_signature(settings.data))
+    slot = _slot(_signature(settings))
     if slot.dataset is not None:
         return slot.dataset
     holder = st.empty()
@@ -75,7 +88,7 @@ def _map_shapes(signature: str, _geojson: dict | None) -> Shapes:
 
 def get_map_shapes(settings: Settings, ds: Dataset) -> Shapes:
     """The data set's area outlines, ready to draw on a map (read-only, shared by every session)."""
-    return _map_shapes(source_signature(settings.data), ds.areas_geojson)
+    return _map_shapes(_signature(settings), ds.areas_geojson)
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)
@@ -86,7 +99,7 @@ def _event_basis(signature: str, _ds: Dataset) -> EventBasis:
 
 def get_event_basis(settings: Settings, ds: Dataset) -> EventBasis:
     """The data set's events as arrays ready to draw on a map (read-only, shared by every session)."""
-    return _event_basis(source_signature(settings.data), ds)
+    return _event_basis(_signature(settings), ds)
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)
@@ -97,7 +110,7 @@ def _participation_basis(signature: str, _ds: Dataset) -> Basis:
 
 def get_participation_basis(settings: Settings, ds: Dataset) -> Basis:
     """The data set's events and attendee records as arrays for the Participation page (read-only, shared)."""
-    return _participation_basis(source_signature(settings.data), ds)
+    return _participation_basis(_signature(settings), ds)
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)
@@ -109,7 +122,7 @@ def _comment_index(signature: str, folder: str, _ds: Dataset) -> CommentIndex:
 def get_comment_index(settings: Settings, ds: Dataset) -> CommentIndex:
     """The data set's comments as arrays for the Community voice page, with the source's topic taxonomy
     (topics.csv / topics.json in the data folder, else the built-in one); read-only, shared."""
-    return _comment_index(source_signature(settings.data), str(settings.data), ds)
+    return _comment_index(_signature(settings), str(settings.data), ds)
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -120,7 +133,7 @@ def _score_basis(signature: str, k: int, _ds: Dataset) -> ScoreBasis:
 
 def get_score_basis(settings: Settings, ds: Dataset, k: int) -> ScoreBasis:
     """The data set's survey answers and published scores, ready for the Community voice page (read-only)."""
-    return _score_basis(source_signature(settings.data), k, ds)
+    return _score_basis(_signature(settings), k, ds)
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
@@ -131,7 +144,7 @@ def _search_hits(signature: str, query: str, _index: CommentIndex) -> np.ndarray
 
 def get_search_hits(settings: Settings, index: CommentIndex, query: str) -> np.ndarray | None:
     """The comment explorer's search over every comment of the data set (None for an empty query)."""
-    return _search_hits(source_signature(settings.data), " ".join(query.lower().split()), index)
+    return _search_hits(_signature(settings), " ".join(query.lower().split()), index)
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)
@@ -142,7 +155,7 @@ def _source(signature: str, folder: str, _ds: Dataset) -> MemorySource:
 
 def get_source(settings: Settings, ds: Dataset) -> MemorySource:
     """The data set's statistics source, shared read-only by every session (cpdash.metrics.gather)."""
-    return _source(source_signature(settings.data), str(settings.data), ds)
+    return _source(_signature(settings), str(settings.data), ds)
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
@@ -153,4 +166,4 @@ def _overview(signature: str, f: Filters, policy: Policy, compare: str, _src: Me
 
 def get_overview(settings: Settings, src: MemorySource, f: Filters, policy: Policy, compare: str) -> Overview:
     """The Overview's figures for the filters, shared by every session that asks for the same view."""
-    return _overview(source_signature(settings.data), f, policy, compare, src)
+    return _overview(_signature(settings), f, policy, compare, src)
