@@ -9,52 +9,58 @@ import pandas as pd
 from cpdash.metrics.gather import AREA, Source
 from cpdash.metrics.periods import Filters
 
-SCOPE_COLUMNS = ("area_id", "name", "level", "population")
+SCOPE_COLUMNS = ("area_id", "name", "level", "parent_id", "population")
 
 
-def _numbers(frame: pd.DataFrame, column: str) -> pd.Series:
-    if column not in frame.columns:
-        return pd.Series(np.nan, index=frame.index, dtype="float64")
-    return pd.to_numeric(frame[column], errors="coerce").astype("float64")
+def normalise(areas: pd.DataFrame | None) -> pd.DataFrame:
+    """The areas table as figures read it, once per data set: one row per area_id (text), its name (its id
+    when it has none), level, parent_id, population and share_* columns as numbers; sorted by area_id."""
+    if areas is None or AREA not in areas.columns:
+        return pd.DataFrame(
+            {c: pd.Series(dtype="float64" if c == "population" else "str") for c in SCOPE_COLUMNS}
+        )
+    table = areas.drop_duplicates(AREA)
+    ids = table[AREA].astype("str")
+    out = {AREA: ids}
+    out["name"] = (table["name"].astype("str") if "name" in table.columns else ids).where(
+        table.get("name", ids).notna(), ids
+    )
+    for column in ("level", "parent_id"):
+        out[column] = (
+            table[column].astype("string")
+            if column in table.columns
+            else pd.Series(pd.NA, index=table.index, dtype="string")
+        )
+    numbers = ["population", *(c for c in table.columns if c.startswith("share_"))]
+    for column in numbers:
+        out[column] = (
+            pd.to_numeric(table[column], errors="coerce").astype("float64")
+            if column in table.columns
+            else np.nan
+        )
+    return pd.DataFrame(out).sort_values(AREA, kind="stable").reset_index(drop=True)
 
 
 def names(src: Source) -> dict[str, str]:
     """area_id -> the name residents know it by (its id when it has none)."""
     areas = src.areas()
-    if AREA not in areas.columns:
-        return {}
-    unique = areas.drop_duplicates(AREA)
-    label = unique["name"] if "name" in unique.columns else unique[AREA]
-    return dict(zip(unique[AREA].astype("str"), label.fillna(unique[AREA]).astype("str"), strict=True))
+    return dict(zip(areas[AREA], areas["name"], strict=True))
 
 
-def event_levels(src: Source, events_areas: pd.Index) -> list[str]:
-    """The levels of the areas that events are recorded at (empty when it cannot be told)."""
-    areas = src.areas()
-    if "level" not in areas.columns or AREA not in areas.columns:
-        return []
-    used = areas[areas[AREA].astype("str").isin(events_areas)]
-    return sorted(used["level"].dropna().astype("str").unique())
-
-
-def scope(src: Source, f: Filters, levels: list[str] | None = None) -> pd.DataFrame:
+def scope(src: Source, f: Filters, levels: tuple[str, ...] | None = None) -> pd.DataFrame:
     """The areas in scope: the filters' areas, else every area at `levels` (every area when None or empty).
 
-    Columns area_id, name, level, population, and the areas table's share_* columns; one row per area,
-    sorted by area_id. A chosen id the areas table lacks is kept with its id as name.
+    The columns of `normalise`, one row per area, sorted by area_id; a chosen id the areas table lacks is
+    kept with its id as name and no population.
     """
     areas = src.areas()
-    table = areas.drop_duplicates(AREA) if AREA in areas.columns else pd.DataFrame({AREA: []})
-    table = table.assign(**{AREA: table[AREA].astype("str")})
     if f.areas:
-        chosen = pd.DataFrame({AREA: pd.Series(list(dict.fromkeys(f.areas)), dtype="str")})
-        table = chosen.merge(table, on=AREA, how="left")
-    elif levels and "level" in table.columns:
-        table = table[table["level"].astype("str").isin(levels)]
-    out = table.assign(
-        name=(table["name"] if "name" in table.columns else table[AREA]).fillna(table[AREA]).astype("str"),
-        level=table["level"] if "level" in table.columns else pd.NA,
-        population=_numbers(table, "population"),
-    )
-    shares = [c for c in out.columns if c.startswith("share_")]
-    return out[[*SCOPE_COLUMNS, *shares]].sort_values(AREA, kind="stable").reset_index(drop=True)
+        chosen = sorted(dict.fromkeys(str(a) for a in f.areas))
+        out = areas.set_index(AREA).reindex(pd.Index(chosen, dtype="str", name=AREA)).reset_index()
+        out["name"] = out["name"].fillna(out[AREA])
+        return out
+    if levels:
+        return areas[areas["level"].isin(list(levels)).fillna(False).to_numpy(dtype=bool)].reset_index(
+            drop=True
+        )
+    return areas

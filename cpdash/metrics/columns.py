@@ -61,13 +61,17 @@ class Key:
 
 
 def factor(values: pd.Series, labels: pd.Index | None = None) -> Key:
-    """Codes of `values` into `labels` (by default their sorted distinct values), -1 where missing."""
-    text = values.astype("string").str.strip()
-    text = text.where(text != "")
+    """Codes of `values` into `labels` (by default their sorted distinct values, stripped), -1 where missing.
+
+    The distinct values are found first and only they are cleaned, so a million rows cost one factorize.
+    """
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    clean = pd.Series(uniques, dtype="string").str.strip()
+    clean = clean.where(clean != "")
     if labels is None:
-        labels = pd.Index(sorted(text.dropna().unique()), dtype="str")
-    codes = labels.get_indexer(text.fillna("\x00"))
-    return Key(np.asarray(codes, dtype="int64"), labels)
+        labels = pd.Index(sorted(clean.dropna().unique()), dtype="str")
+    lookup = np.append(labels.get_indexer(clean.fillna("\x00")), -1)  # the last slot: a missing value
+    return Key(np.asarray(lookup[codes], dtype="int64"), labels)
 
 
 @dataclass(frozen=True)
@@ -121,27 +125,37 @@ def chosen(labels: pd.Index, values: Sequence[str]) -> np.ndarray:
     return out
 
 
-def select(
-    cols: Columns, q: Filters, areas: np.ndarray | None = None, by_program: bool = False
-) -> np.ndarray:
-    """Positions of the rows the query selects: in its period, in `areas` (a lookup from `chosen`, or the
-    query's areas), and in its programs when `by_program`."""
+Rows = slice | np.ndarray  # the rows a query selects: a slice of the day-sorted rows, or their positions
+
+
+def size(rows: Rows) -> int:
+    """How many rows `rows` selects."""
+    return rows.stop - rows.start if isinstance(rows, slice) else len(rows)
+
+
+def select(cols: Columns, q: Filters, areas: np.ndarray | None = None, by_program: bool = False) -> Rows:
+    """The rows the query selects: in its period (a slice when that is all), in `areas` (a lookup from
+    `chosen`, or the query's areas), and in its programs when `by_program`."""
     lo, hi = day_bounds(cols.day, q.start, q.end)
+    needs_area = bool(q.areas) and AREA in cols.keys
+    needs_program = by_program and bool(q.programs) and PROGRAM in cols.keys
+    if not needs_area and not needs_program:
+        return slice(lo, hi)
     rows = np.arange(lo, hi)
-    if q.areas and AREA in cols.keys:
+    if needs_area:
         lookup = areas if areas is not None else chosen(cols.keys[AREA].labels, q.areas)
         rows = rows[lookup[cols.keys[AREA].codes[lo:hi] + 1]]
-    if by_program and q.programs and PROGRAM in cols.keys:
+    if needs_program:
         key = cols.keys[PROGRAM]
         rows = rows[chosen(key.labels, q.programs)[key.codes[rows] + 1]]
     return rows
 
 
-def month_span(cols: Columns, rows: np.ndarray, q: Filters) -> tuple[int, int]:
+def month_span(cols: Columns, rows: Rows, q: Filters) -> tuple[int, int]:
     """First month and number of months the month key runs over: the query's period, else the rows'."""
     if q.start is not None and q.end is not None:
         first, last = month_number(q.start), month_number(q.end)
-    elif len(rows):
+    elif size(rows):
         months = months_of(cols.day[rows])
         first = month_number(q.start) if q.start is not None else int(months.min())
         last = month_number(q.end) if q.end is not None else int(months.max())
@@ -151,7 +165,7 @@ def month_span(cols: Columns, rows: np.ndarray, q: Filters) -> tuple[int, int]:
 
 
 def grouping(
-    cols: Columns, rows: np.ndarray, by: Sequence[str], q: Filters, extra: Mapping[str, Key] | None = None
+    cols: Columns, rows: Rows, by: Sequence[str], q: Filters, extra: Mapping[str, Key] | None = None
 ) -> tuple[np.ndarray, pd.DataFrame, list[pd.Index]]:
     """A dense group code per selected row (-1 when a key is missing), the groups' key values and each
     key's labels.
@@ -169,12 +183,12 @@ def grouping(
             continue
         key = (extra or {}).get(name) or cols.keys.get(name)
         if key is None:
-            codes.append(np.full(len(rows), -1, dtype="int64"))
+            codes.append(np.full(size(rows), -1, dtype="int64"))
             labels.append(pd.Index([], dtype="str"))
             continue
         codes.append(key.codes[rows])
         labels.append(key.labels)
-    group, keys = combine(codes, labels, by, len(rows))
+    group, keys = combine(codes, labels, by, size(rows))
     return group, keys, labels
 
 
@@ -195,6 +209,8 @@ def key_frame(labels: Sequence[pd.Index], names: Sequence[str]) -> pd.DataFrame:
     """Every combination of the keys' labels, one row each (one row with no column for no key)."""
     if not names:
         return pd.DataFrame(index=pd.RangeIndex(1))
+    if len(names) == 1:
+        return pd.DataFrame({names[0]: pd.Index(labels[0]).to_numpy()})
     if any(len(lab) == 0 for lab in labels):
         return pd.DataFrame({name: pd.Index(lab)[:0] for name, lab in zip(names, labels, strict=True)})
     product = pd.MultiIndex.from_product([pd.Index(lab) for lab in labels], names=list(names))

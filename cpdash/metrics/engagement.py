@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from cpdash.metrics import areas as area_scope
-from cpdash.metrics.gather import AREA, Groups, Source
+from cpdash.metrics.gather import AREA, EVENT_STATS, Groups, Source
 from cpdash.metrics.periods import Filters
 
 PER_POPULATION = 10_000
@@ -61,19 +61,12 @@ def columns(groups: Groups) -> dict[str, np.ndarray]:
 
 def from_groups(groups: Groups) -> pd.DataFrame:
     """The groups' keys with the engagement figures."""
-    out = groups.keys.copy()
-    for name, values in columns(groups).items():
-        out[name] = values
-    return out
+    return groups.frame(columns(groups))
 
 
 def scope(src: Source, f: Filters) -> pd.DataFrame:
     """The areas engagement is about: the chosen ones, else every area at the level events are recorded at."""
-    if f.areas:
-        return area_scope.scope(src, f)
-    everywhere = src.events(Filters(), (AREA,))
-    used = pd.Index(everywhere.keys[AREA][everywhere["events"] > 0].astype("str"))
-    return area_scope.scope(src, f, area_scope.event_levels(src, used))
+    return area_scope.scope(src, f, None if f.areas else src.event_levels())
 
 
 def by_area(src: Source, f: Filters) -> pd.DataFrame:
@@ -81,6 +74,10 @@ def by_area(src: Source, f: Filters) -> pd.DataFrame:
     population, attendance and events per 10,000 residents."""
     areas = scope(src, f)
     figures = from_groups(src.events(f, (AREA,))).set_index(AREA)
+    unknown = areas.loc[~areas[AREA].isin(figures.index), AREA].to_numpy()  # chosen ids no table has
+    if len(unknown):  # ... had no event: zero rows, like any other area without one
+        none = Groups(pd.DataFrame({AREA: unknown}), {name: np.zeros(len(unknown)) for name in EVENT_STATS})
+        figures = pd.concat([figures, from_groups(none).set_index(AREA)])
     out = areas.join(figures, on=AREA)
     population = out["population"].where(out["population"] > 0)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -115,9 +112,9 @@ class Engagement:
     share_areas_without_event: float
 
 
-def engagement(src: Source, f: Filters) -> Engagement:
-    """Engagement over the filters' period, areas and programs."""
-    table = by_area(src, f)
+def engagement(src: Source, f: Filters, table: pd.DataFrame | None = None) -> Engagement:
+    """Engagement over the filters' period, areas and programs (`table`: their by_area, when already made)."""
+    table = by_area(src, f) if table is None else table
     total = from_groups(src.events(f)).iloc[0]
     known = table[table["population"].notna()]
     population = float(known["population"].sum()) if len(known) else math.nan

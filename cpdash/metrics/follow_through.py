@@ -54,10 +54,7 @@ def columns(groups: Groups) -> dict[str, np.ndarray]:
 
 def from_groups(groups: Groups) -> pd.DataFrame:
     """The groups' keys with the follow-through figures."""
-    out = groups.keys.copy()
-    for name, values in columns(groups).items():
-        out[name] = values
-    return out
+    return groups.frame(columns(groups))
 
 
 @dataclass(frozen=True)

@@ -100,6 +100,12 @@ class Groups:
         """The statistic of the only group (queries grouped by nothing)."""
         return float(self.stats[name][0])
 
+    def frame(self, columns: dict[str, np.ndarray]) -> pd.DataFrame:
+        """The groups' keys beside `columns` (one value per group), as one table."""
+        data: dict[str, object] = {name: self.keys[name] for name in self.keys.columns}
+        data.update(columns)
+        return pd.DataFrame(data, index=self.keys.index)
+
 
 class Source(Protocol):
     """Where the statistics come from: the data set in memory, or a database."""
@@ -129,7 +135,11 @@ class Source(Protocol):
         ...
 
     def areas(self) -> pd.DataFrame:
-        """Every area: area_id, name, level, parent_id, population, share_* columns."""
+        """Every area, as cpdash.metrics.areas.normalise gives them."""
+        ...
+
+    def event_levels(self) -> tuple[str, ...]:
+        """The levels of the areas events are recorded at (empty when it cannot be told)."""
         ...
 
     def has(self, what: str) -> bool:

@@ -16,9 +16,10 @@ import pandas as pd
 
 from cpdash.data.dataset import SENTIMENT, Dataset
 from cpdash.data.schema import PROGRAMS, SCORE_METRICS
+from cpdash.metrics import areas as area_table
 from cpdash.metrics import columns as c
 from cpdash.metrics import published
-from cpdash.metrics.comments import COMBO, CommentTable, comment_table
+from cpdash.metrics.comments import COMBO, CommentTable, Topics, comment_table, topics
 from cpdash.metrics.gather import AGE, AREA, ATTENDEE_STATS, COMMENT_TOPIC, DIMENSIONS, PROGRAM, TOPIC, Groups
 from cpdash.metrics.periods import Filters
 from cpdash.metrics.stats import attendee_groups, concern_flags
@@ -63,11 +64,11 @@ class MemorySource:
         """Every area id: the areas table's, then any other a table uses."""
         ids: list[str] = []
         if _present(self.ds.areas) and AREA in self.ds.areas.columns:
-            ids = list(dict.fromkeys(self.ds.areas[AREA].dropna().astype("str")))
+            ids = [str(a) for a in self.ds.areas[AREA].dropna().unique()]
         known = set(ids)
         for frame in (self.ds.events, self.ds.responses, self.ds.concerns):
             if _present(frame) and AREA in frame.columns:
-                extra = sorted(set(frame[AREA].dropna().astype("str")) - known)
+                extra = sorted({str(a) for a in frame[AREA].dropna().unique()} - known)
                 ids += extra
                 known |= set(extra)
         return pd.Index(ids, dtype="str", name=AREA)
@@ -140,7 +141,11 @@ class MemorySource:
 
     @cached_property
     def _comments(self) -> CommentTable:
-        return comment_table(self.ds, self.taxonomy, self.area_labels, self.program_labels)
+        return comment_table(self.ds, self.area_labels, self.program_labels)
+
+    @cached_property
+    def _topics(self) -> Topics:
+        return topics(self._get("_comments"), self.ds, self.taxonomy)
 
     @cached_property
     def _concerns(self) -> c.Columns:
@@ -216,12 +221,13 @@ class MemorySource:
         rows = c.select(cols, f)
         group, keys, _ = c.grouping(cols, rows, by, f)
         values = cols.values.get(metric)
-        values = values[rows] if values is not None else np.full(len(rows), np.nan)
+        values = values[rows] if values is not None else np.full(c.size(rows), np.nan)
         return Groups(keys, c.moments(group, len(keys), values))
 
     def comments(self, f: Filters, by: tuple[str, ...] = ()) -> Groups:
         """Comments and their sentiment classes."""
-        return self._get("_comments").groups(f, by)
+        topic_index = self._get("_topics") if COMMENT_TOPIC in by else None
+        return self._get("_comments").groups(f, by, topic_index)
 
     def events(self, f: Filters, by: tuple[str, ...] = ()) -> Groups:
         """Events and the sums of their figures."""
@@ -239,16 +245,16 @@ class MemorySource:
         cols = self._get("_concerns")
         rows = c.select(cols, f.with_period(None, f.end))
         names = tuple(COMBO if b == COMMENT_TOPIC else b for b in by)
-        extra = {COMBO: self._get("_comments").concern_topics} if COMBO in names else None
+        topic_index = self._get("_topics") if COMBO in names else None
+        extra = {COMBO: topic_index.concern_combo} if topic_index is not None else None
         group, keys, labels = c.grouping(cols, rows, names, f, extra)
         flags, days = concern_flags(cols, rows, f)
         size = len(keys)
         stats = {name: c.count(group, size, flag.astype("float64")) for name, flag in flags.items()}
         took = flags["resolved"] & (group >= 0)
         samples = {"days": (group[took], days[took], np.ones(int(took.sum())))}
-        if COMBO in names:
-            comments = self._get("_comments")
-            keys, stats = c.spread(stats, labels, names, COMBO, comments.membership(), comments.topic_labels)
+        if topic_index is not None:
+            keys, stats = c.spread(stats, labels, names, COMBO, topic_index.membership(), topic_index.labels)
             keys = keys.rename(columns={COMBO: COMMENT_TOPIC})
             samples = {"days": (np.zeros(0, "int64"), np.zeros(0), np.zeros(0))}  # no medians by topic
         return Groups(keys, stats, samples)
@@ -269,9 +275,25 @@ class MemorySource:
         """The published area scores, normalised once (cpdash.metrics.published)."""
         return self._get("_published")
 
+    @cached_property
+    def _areas(self) -> pd.DataFrame:
+        return area_table.normalise(self.ds.areas)
+
     def areas(self) -> pd.DataFrame:
-        """The areas table (read-only)."""
-        return self.ds.areas if self.ds.areas is not None else pd.DataFrame({AREA: pd.Series(dtype="str")})
+        """Every area, normalised once (read-only)."""
+        return self._get("_areas")
+
+    @cached_property
+    def _event_levels(self) -> tuple[str, ...]:
+        events = self._get("_events")
+        used = self.area_labels[np.unique(events.keys[AREA].codes[events.keys[AREA].codes >= 0])]
+        areas = self._get("_areas")
+        levels = areas.loc[areas[AREA].isin(used), "level"].dropna().astype("str").unique()
+        return tuple(sorted(levels))
+
+    def event_levels(self) -> tuple[str, ...]:
+        """The levels of the areas events are recorded at."""
+        return self._get("_event_levels")
 
     def has(self, what: str) -> bool:
         """True when the data can answer `what`: a table, an answer metric, "comments", "sentiment", or a

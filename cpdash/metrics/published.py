@@ -41,7 +41,8 @@ def normalise(table: pd.DataFrame | None) -> pd.DataFrame:
     columns = (*ROW_COLUMNS, "city")
     needed = {"period_start", "period_end", "metric", "value"}
     if table is None or len(table) == 0 or not needed <= set(table.columns):
-        return pd.DataFrame({c: [] for c in columns})
+        empty = pd.DataFrame({c: [] for c in columns})  # typed, so that the rule's comparisons work on it
+        return empty.astype({"period_start": "datetime64[ns]", "period_end": "datetime64[ns]", "city": bool})
 
     def text(name: str) -> pd.Series:
         if name not in table.columns:

@@ -95,10 +95,7 @@ def pooled(n: np.ndarray, total: np.ndarray, m2: np.ndarray) -> tuple[float, flo
 
 def from_groups(groups: Groups) -> pd.DataFrame:
     """The groups' keys with score, n, low and high."""
-    out = groups.keys.copy()
-    for name, values in columns(groups["n"], groups["total"], groups["m2"]).items():
-        out[name] = values
-    return out
+    return groups.frame(columns(groups["n"], groups["total"], groups["m2"]))
 
 
 def score(src: Source, metric: str, f: Filters) -> Score:

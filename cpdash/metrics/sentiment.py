@@ -64,10 +64,7 @@ def columns(groups: Groups) -> dict[str, np.ndarray]:
 
 def from_groups(groups: Groups) -> pd.DataFrame:
     """The groups' keys with net, positive, negative, neutral, n and comments."""
-    out = groups.keys.copy()
-    for name, values in columns(groups).items():
-        out[name] = values
-    return out
+    return groups.frame(columns(groups))
 
 
 def net_sentiment(src: Source, f: Filters) -> Net:

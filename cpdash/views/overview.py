@@ -51,9 +51,11 @@ def comparable(before: Filters, first_day: dt.date | None) -> bool:
     return first_day is not None and before.start >= first_day
 
 
-def engagement_cards(src: Source, f: Filters, before: Filters, compare: bool) -> list[Card]:
+def engagement_cards(
+    src: Source, f: Filters, before: Filters, compare: bool, by_area: tuple[pd.DataFrame, pd.DataFrame]
+) -> list[Card]:
     """Events, attendance, attendance per 10,000 residents and areas with no event, with their changes."""
-    now, then = engagement.engagement(src, f), engagement.engagement(src, before)
+    now, then = engagement.engagement(src, f, by_area[0]), engagement.engagement(src, before, by_area[1])
     events = count_card(
         "events", "Events", now.events, then.events if compare else None, "Events held in the period."
     )
@@ -120,9 +122,11 @@ def concerns_card(src: Source, f: Filters, before: Filters, compare: bool) -> Ca
     )
 
 
-def attention_by_area(src: Source, f: Filters, policy: Policy, compare: str) -> list[AttentionArea]:
+def attention_by_area(
+    src: Source, f: Filters, policy: Policy, compare: str, by_area: tuple[pd.DataFrame, pd.DataFrame]
+) -> list[AttentionArea]:
     """The areas that need attention, most urgent first, each with all its issues together."""
-    frame = attention.needs_attention(src, f, policy.k, compare)
+    frame = attention.needs_attention(src, f, policy.k, compare, by_area)
     areas: dict[str, dict] = {}
     for row in frame.itertuples():  # already most urgent first
         entry = areas.setdefault(row.area_id, {"name": row.name, "lines": [], "pages": []})
@@ -138,7 +142,8 @@ def overview(src: Source, f: Filters, policy: Policy, compare: str = PREVIOUS) -
     before = f.compared(compare)
     extent = src.extent()
     ok = comparable(before, extent[0] if extent else None)
-    cards = engagement_cards(src, f, before, ok)
+    areas = (engagement.by_area(src, f), engagement.by_area(src, before))
+    cards = engagement_cards(src, f, before, ok, areas)
     cards.insert(3, score_card(src, "trust", f, before, policy, ok))
     cards.insert(4, sentiment_card(src, f, before, policy, ok))
     cards.insert(5, concerns_card(src, f, before, ok))
@@ -151,4 +156,6 @@ def overview(src: Source, f: Filters, policy: Policy, compare: str = PREVIOUS) -
     monthly = engagement.engagement_by(src, f, (MONTH,))
     trend = score_trend(src, "trust", f, policy) if score_source(src, "trust") else pd.DataFrame()
     comparison = f"Changes compare with {COMPARISONS[compare]} ({period_text(before.start, before.end)})."
-    return Overview(cards, monthly, trend, attention_by_area(src, f, policy, compare), notes, comparison)
+    return Overview(
+        cards, monthly, trend, attention_by_area(src, f, policy, compare, areas), notes, comparison
+    )
