@@ -118,7 +118,9 @@ def engagement(src: Source, f: Filters, table: pd.DataFrame | None = None) -> En
     total = from_groups(src.events(f)).iloc[0]
     known = table[table["population"].notna()]
     population = float(known["population"].sum()) if len(known) else math.nan
-    attendance_known = known["attendance"].sum(min_count=1) if len(known) else math.nan
+    # the attendance at the events in those areas, by the rule of totals: unknown when none of them has it
+    counted = known["events_with_attendance"].sum() > 0 or known["events"].sum() == 0
+    attendance_known = float(known["attendance"].sum()) if counted else math.nan
     per_10k = float(_ratio(np.array([attendance_known]), np.array([population]))[0]) * PER_POPULATION
     without = tuple(table.loc[table["events"] == 0, AREA].astype("str"))
     return Engagement(

@@ -146,6 +146,7 @@ class Source(Protocol):
         """True when the data can answer: a table ("events", ...), an answer metric or "sentiment"."""
         ...
 
-    def extent(self) -> tuple[dt.date, dt.date] | None:
-        """First and last day of any dated row of any table (published periods included); None if none."""
+    def extent(self, table: str | None = None) -> tuple[dt.date, dt.date] | None:
+        """First and last day of any dated row of `table`, or of any table (published periods included) when
+        None; None when there is none."""
         ...

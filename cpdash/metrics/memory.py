@@ -40,6 +40,11 @@ def _numbers(frame: pd.DataFrame, column: str) -> np.ndarray:
     return pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
 
 
+def _date(day: int) -> dt.date:
+    """The date of a day number (days since 1970)."""
+    return c.EPOCH + dt.timedelta(days=day)
+
+
 def _frame(frame: pd.DataFrame | None) -> pd.DataFrame:
     return frame if frame is not None else pd.DataFrame()
 
@@ -311,24 +316,28 @@ class MemorySource:
         return _present(frame) and column in frame.columns and bool(frame[column].notna().any())
 
     @cached_property
-    def _extent(self) -> tuple[dt.date, dt.date] | None:
-        days = []
-        for frame, column in (
-            (self.ds.events, "start"),
-            (self.ds.responses, "submitted"),
-            (self.ds.concerns, "raised"),
-            (self.ds.area_scores, "period_start"),
-            (self.ds.area_scores, "period_end"),
+    def _extents(self) -> dict[str, tuple[dt.date, dt.date]]:
+        found: dict[str, list[int]] = {}
+        for table, column in (
+            ("events", "start"),
+            ("responses", "submitted"),
+            ("concerns", "raised"),
+            ("area_scores", "period_start"),
+            ("area_scores", "period_end"),
         ):
+            frame = getattr(self.ds, table)
             if _present(frame) and column in frame.columns:
                 known = c.days_of(frame[column])
                 known = known[known != c.NO_DAY]
                 if len(known):
-                    days += [int(known.min()), int(known.max())]
-        if not days:
-            return None
-        return c.EPOCH + dt.timedelta(days=min(days)), c.EPOCH + dt.timedelta(days=max(days))
+                    found.setdefault(table, []).extend([int(known.min()), int(known.max())])
+        return {table: (_date(min(days)), _date(max(days))) for table, days in found.items()}
 
-    def extent(self) -> tuple[dt.date, dt.date] | None:
-        """First and last day of any dated row of any table."""
-        return self._get("_extent")
+    def extent(self, table: str | None = None) -> tuple[dt.date, dt.date] | None:
+        """First and last day of any dated row of `table` (of any table when None)."""
+        extents = self._get("_extents")
+        if table is not None:
+            return extents.get(table)
+        if not extents:
+            return None
+        return min(e[0] for e in extents.values()), max(e[1] for e in extents.values())

@@ -17,6 +17,7 @@ from cpdash.metrics.periods import Filters, default_period, period_text
 PERIOD_KEY = "filter_period"
 AREA_KEY = "filter_area"
 PROGRAM_KEY = "filter_program"
+NOTE_KEY = "filter_period_note"  # what a link to a period outside the data was told
 
 
 def _dates(values: list[str]) -> list[dt.date] | None:
@@ -28,9 +29,13 @@ def _dates(values: list[str]) -> list[dt.date] | None:
 
 
 def _link_period(first: dt.date, last: dt.date, default: tuple[dt.date, dt.date]) -> str | None:
-    """When the URL asks for a period outside the data: set the overlap (or the default) before the
-    widget is drawn, and return what to tell the reader; None when the URL asks for nothing unusual."""
+    """When the URL asks for a period outside the data: set the overlap (or the default) before the widget
+    is drawn, and say so for as long as that period stays chosen; None when there is nothing to say."""
     if PERIOD_KEY in st.session_state:
+        said = st.session_state.get(NOTE_KEY)
+        if said and tuple(st.session_state[PERIOD_KEY]) == said[1]:
+            return said[0]
+        st.session_state.pop(NOTE_KEY, None)
         return None
     asked = _dates(st.query_params.get_all(PERIOD_KEY))
     if not asked:
@@ -41,10 +46,13 @@ def _link_period(first: dt.date, last: dt.date, default: tuple[dt.date, dt.date]
     start, end = max(low, first), min(high, last)
     told = f"The link asked for {period_text(low, high)}, but the data runs from {period_text(first, last)}"
     if start > end:
-        st.session_state[PERIOD_KEY] = default
-        return told + ": nothing falls in the period asked for, so the last 12 months of data are shown."
+        start, end = default
+        note = told + ": nothing falls in the period asked for, so the last 12 months of data are shown."
+    else:
+        note = told + f": the part within the data ({period_text(start, end)}) is shown."
     st.session_state[PERIOD_KEY] = (start, end)
-    return told + f": the part within the data ({period_text(start, end)}) is shown."
+    st.session_state[NOTE_KEY] = (note, (start, end))
+    return note
 
 
 def sidebar_filters(ds: Dataset, extent: tuple[dt.date, dt.date] | None) -> tuple[Filters, list[str]]:

@@ -148,6 +148,9 @@ def overview(src: Source, f: Filters, policy: Policy, compare: str = PREVIOUS) -
     cards.insert(4, sentiment_card(src, f, before, policy, ok))
     cards.insert(5, concerns_card(src, f, before, ok))
     notes = [card.note for card in cards if card.note]
+    held = src.extent("events")
+    if cards[0].value == "0" and held is not None and not (held[0] <= f.end and f.start <= held[1]):
+        notes.append(f"No event in this period: the events in the data run from {period_text(*held)}.")
     if not ok and extent is not None:
         notes.append(
             f"No change is shown: the data starts on {extent[0]:%-d %b %Y}, after the compared period began "
