@@ -13,7 +13,6 @@ from cpdash.data.filters import (
     data_bounds,
     describe,
     rows_in_period,
-    scope_areas,
     select,
 )
 from cpdash.metrics.periods import Filters, default_period
@@ -166,7 +165,7 @@ def test_rows_in_period_does_not_change_the_frame() -> None:
     pd.testing.assert_frame_equal(frame, copy)
 
 
-# --- select, scope_areas, describe -----------------------------------------------------------------
+# --- select, describe -----------------------------------------------------------------
 
 
 def test_select_by_period_and_areas() -> None:
@@ -191,17 +190,6 @@ def test_select_ignores_filters_on_columns_a_table_does_not_have() -> None:
     frame = pd.DataFrame({"start": pd.to_datetime(["2025-03-02"]), "n": [1]})
     f = Filters(D(2025, 3, 1), D(2025, 3, 31), areas=("A",), programs=("Other",))
     assert select(frame, f, "start", by_program=True)["n"].tolist() == [1]
-
-
-def test_scope_areas() -> None:
-    areas = pd.DataFrame({"area_id": ["A", "B", "C"]})
-    assert scope_areas(areas, Filters(D(2025, 1, 1), D(2025, 1, 1), areas=("C", "A")))[
-        "area_id"
-    ].tolist() == [
-        "A",
-        "C",
-    ]
-    assert len(scope_areas(areas, MARCH)) == 3
 
 
 def test_describe() -> None:

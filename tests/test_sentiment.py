@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
+from cpdash.metrics.sentiment import CLASS_NAMES, NEGATIVE, POSITIVE, classify
 from cpdash.text import sentiment as s
 
 POSITIVE_TEXT = "Officer Diaz was great, friendly and really helpful. Thank you!"
@@ -36,17 +37,21 @@ def counter(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return seen
 
 
+def label(scores: pd.Series) -> list[str]:
+    """The sentiment class name of each compound score, as the metrics define them."""
+    return [CLASS_NAMES[code] for code in classify(scores.to_numpy())]
+
+
 def test_thresholds() -> None:
-    assert (s.POSITIVE, s.NEGATIVE) == (0.05, -0.05)
-    labels = s.label(pd.Series([0.05, -0.05, 0.0499, -0.0499, np.nan, 0.9]))
-    assert labels.tolist()[:4] == ["positive", "negative", "neutral", "neutral"]
-    assert pd.isna(labels.iloc[4]) and labels.iloc[5] == "positive"
+    assert (POSITIVE, NEGATIVE) == (0.05, -0.05)
+    labels = label(pd.Series([0.05, -0.05, 0.0499, -0.0499, np.nan, 0.9]))
+    assert labels == ["positive", "negative", "neutral", "neutral", "not scored", "positive"]
 
 
 def test_known_texts_get_the_right_label(tmp_path: Path) -> None:
     comments = pd.Series([POSITIVE_TEXT, NEGATIVE_TEXT, NEUTRAL_TEXT])
     scores, stats = s.score_comments(comments, cache_dir=tmp_path)
-    assert s.label(scores).tolist() == ["positive", "negative", "neutral"]
+    assert label(scores) == ["positive", "negative", "neutral"]
     assert scores.iloc[0] >= 0.5 and scores.iloc[1] <= -0.5 and scores.iloc[2] == 0.0
     assert (stats.comments, stats.distinct, stats.not_english) == (3, 3, 0)
 

@@ -49,11 +49,6 @@ def select(
     return out
 
 
-def scope_areas(areas: pd.DataFrame, f: Filters) -> pd.DataFrame:
-    """The areas the filters cover (all when none is chosen)."""
-    return areas[areas["area_id"].isin(f.areas)] if f.areas else areas
-
-
 def describe(f: Filters, area_names: dict[str, str]) -> str:
     """The filters in words, for captions and exports."""
     period = f"{f.start:%-d %b %Y} – {f.end:%-d %b %Y}"

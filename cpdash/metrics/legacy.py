@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from cpdash.text.sentiment import NEGATIVE, POSITIVE
+from cpdash.metrics.sentiment import NEGATIVE, POSITIVE
 
 # --- constants -------------------------------------------------------------------------------------
 

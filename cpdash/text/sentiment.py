@@ -38,8 +38,6 @@ if TYPE_CHECKING:
 
 # --- constants -------------------------------------------------------------------------------------
 
-POSITIVE = 0.05  # compound >= POSITIVE is a positive comment
-NEGATIVE = -0.05  # compound <= NEGATIVE is a negative comment
 SCORER = "vaderSentiment"  # the package that scores; its version is part of every cache key
 CACHE_ENV = "CPDASH_CACHE"  # environment variable naming the cache directory
 CACHE_DEFAULT = Path(__file__).resolve().parents[2] / ".cache"
@@ -363,16 +361,6 @@ def score_comments(
     )
     report(1.0, f"Sentiment ready: {stats.distinct:,} distinct comments, {stats.scored_now:,} scored now")
     return result, stats
-
-
-def label(scores: pd.Series) -> pd.Series:
-    """'positive', 'negative' or 'neutral' per compound score (NA where there is no score)."""
-    values = pd.to_numeric(scores, errors="coerce")
-    out = pd.Series(pd.NA, index=values.index, dtype="string", name="label")
-    out[values.notna() & (values > NEGATIVE) & (values < POSITIVE)] = "neutral"
-    out[values >= POSITIVE] = "positive"
-    out[values <= NEGATIVE] = "negative"
-    return out
 
 
 def language_tags(language: pd.Series) -> pd.Series:
