@@ -105,6 +105,11 @@ def test_concern_rows_are_the_row_level_twin_of_the_figures(src: MemorySource, c
         for name in follow_through.CONCERN_STATS:
             assert int(rows[follow_through.FLAGS[name]].sum()) == getattr(figures, name), (f, name)
     assert "C7" not in set(follow_through.concern_rows(concerns, PERIOD)["concern_id"])  # no raised date
+    ready = follow_through.concern_table(concerns)  # made once per data set by the app
+    pd.testing.assert_frame_equal(
+        follow_through.concern_rows(ready, PERIOD), follow_through.concern_rows(concerns, PERIOD)
+    )
+    assert lists.backlog(ready, PERIOD, NAMES)["concern_id"].tolist() == ["C5", "C2", "C3"]
 
 
 def test_status_by_area(src: MemorySource):

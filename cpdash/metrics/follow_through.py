@@ -32,8 +32,10 @@ __all__ = [
     "DAYS",
     "FLAGS",
     "RESOLVE_WITHIN_DAYS",
+    "ConcernTable",
     "FollowThrough",
     "concern_rows",
+    "concern_table",
     "follow_through",
     "follow_through_by",
 ]
@@ -109,22 +111,36 @@ def follow_through_by(src: Source, f: Filters, by: tuple[str, ...]) -> pd.DataFr
     return table[table[list(CONCERN_STATS)].sum(axis=1) > 0].reset_index(drop=True)
 
 
-def concern_rows(concerns: pd.DataFrame | None, f: Filters) -> pd.DataFrame:
-    """Each concern raised by the end of the filters' period in their areas, as given (sorted by the day
-    raised), with its flags for the period (one per CONCERN_STAT, named in FLAGS: is_raised, is_resolved,
-    is_open_at_end, ...) and days_to_resolve (NaN without a resolved date)."""
-    flags = {flag: pd.Series(dtype="bool") for flag in FLAGS.values()}
+@dataclass(frozen=True)
+class ConcernTable:
+    """The concerns sorted by the day raised, and as columns (built once per data set for lists)."""
+
+    rows: pd.DataFrame
+    cols: c.Columns | None  # None when there is nothing to list
+
+
+def concern_table(concerns: pd.DataFrame | None) -> ConcernTable:
+    """The concerns of a data set ready for concern_rows (sorting and grouping keys made once)."""
     if concerns is None or len(concerns) == 0 or "raised" not in concerns.columns:
-        base = concerns.iloc[0:0] if concerns is not None else pd.DataFrame()
-        return base.assign(**flags, **{DAYS: pd.Series(dtype="float64")})
+        return ConcernTable(concerns.iloc[0:0] if concerns is not None else pd.DataFrame(), None)
     ordered = concerns.iloc[c.sort_by_day(c.days_of(concerns["raised"]))]
     area = (
         c.factor(ordered[AREA])
         if AREA in ordered.columns
         else c.Key(np.full(len(ordered), -1, dtype="int64"), pd.Index([], dtype="str"))
     )
-    cols = concern_columns(ordered, area)
-    rows = c.select(cols, f.with_period(None, f.end))
-    marks, days = concern_flags(cols, rows, f)
-    out = ordered.iloc[rows]
+    return ConcernTable(ordered, concern_columns(ordered, area))
+
+
+def concern_rows(concerns: pd.DataFrame | ConcernTable | None, f: Filters) -> pd.DataFrame:
+    """Each concern raised by the end of the filters' period in their areas, as given (sorted by the day
+    raised), with its flags for the period (one per CONCERN_STAT, named in FLAGS: is_raised, is_resolved,
+    is_open_at_end, ...) and days_to_resolve (NaN without a resolved date)."""
+    table = concerns if isinstance(concerns, ConcernTable) else concern_table(concerns)
+    if table.cols is None:
+        flags = {flag: pd.Series(dtype="bool") for flag in FLAGS.values()}
+        return table.rows.assign(**flags, **{DAYS: pd.Series(dtype="float64")})
+    rows = c.select(table.cols, f.with_period(None, f.end))
+    marks, days = concern_flags(table.cols, rows, f)
+    out = table.rows.iloc[rows]
     return out.assign(**{flag: marks[name] for name, flag in FLAGS.items()}, **{DAYS: days})

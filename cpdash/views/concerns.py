@@ -3,7 +3,8 @@
 Shared by "You said, we did" and the town hall. Which concern is open, in progress or resolved in a period
 is decided by cpdash.metrics.follow_through.concern_rows (the row-level twin of the follow-through
 figures); this module only arranges the rows for people. What residents said and what was done have their
-personal details removed here (cpdash.text.redact), so no list ever carries them.
+personal details removed here (cpdash.text.redact), so no list ever carries them. `concerns` is the data
+set's concerns table, or the same made ready once (cpdash.metrics.follow_through.concern_table).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from cpdash.metrics.follow_through import DAYS, FLAGS, concern_rows
+from cpdash.metrics.follow_through import DAYS, FLAGS, ConcernTable, concern_rows
 from cpdash.metrics.gather import AREA, TOPIC
 from cpdash.metrics.periods import Filters
 from cpdash.text.redact import redact, redact_series
@@ -66,7 +67,7 @@ def _text(rows: pd.DataFrame, column: str) -> pd.Series:
     return rows[column].astype("string")
 
 
-def backlog(concerns: pd.DataFrame | None, f: Filters, names: dict[str, str]) -> pd.DataFrame:
+def backlog(concerns: pd.DataFrame | ConcernTable | None, f: Filters, names: dict[str, str]) -> pd.DataFrame:
     """The concerns still open at the end of the period, oldest first: concern_id, raised, days_open,
     area_id, area, topic, status ("in progress" or "open", as of the end), source, summary (redacted)."""
     rows = concern_rows(concerns, f)
@@ -124,7 +125,7 @@ def backlog_ages(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def resolved_cards(
-    concerns: pd.DataFrame | None,
+    concerns: pd.DataFrame | ConcernTable | None,
     f: Filters,
     names: dict[str, str],
     topic: str | None = None,

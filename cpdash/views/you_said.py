@@ -14,7 +14,7 @@ import pandas as pd
 
 from cpdash.metrics import follow_through
 from cpdash.metrics.change import change
-from cpdash.metrics.follow_through import RESOLVE_WITHIN_DAYS, FollowThrough
+from cpdash.metrics.follow_through import RESOLVE_WITHIN_DAYS, ConcernTable, FollowThrough
 from cpdash.metrics.gather import AREA, TOPIC, Source
 from cpdash.metrics.periods import PREVIOUS, Filters, period_text
 from cpdash.metrics.suppression import Policy
@@ -246,7 +246,7 @@ def by_group(src: Source, f: Filters, label: str, names: dict[str, str], compare
     return ByGroup(label, table, status_view(table, label))
 
 
-def still_open(concerns: pd.DataFrame | None, f: Filters, names: dict[str, str]) -> Backlog:
+def still_open(concerns: pd.DataFrame | ConcernTable | None, f: Filters, names: dict[str, str]) -> Backlog:
     """The open backlog at the end of the period, its ages, and the rows shown."""
     rows = lists.backlog(concerns, f, names)
     shown = lists.backlog_view(rows)
@@ -263,7 +263,7 @@ def backlog_frame(backlog: Backlog) -> pd.DataFrame:
 
 
 def resolved(
-    concerns: pd.DataFrame | None, f: Filters, names: dict[str, str], topic: str = ALL_TOPICS
+    concerns: pd.DataFrame | ConcernTable | None, f: Filters, names: dict[str, str], topic: str = ALL_TOPICS
 ) -> Resolved:
     """The most recently resolved concerns of `topic` as "you said, we did" cards."""
     chosen = None if topic == ALL_TOPICS else topic
@@ -276,7 +276,7 @@ def resolved(
 
 
 def resolved_frame(
-    concerns: pd.DataFrame | None, f: Filters, names: dict[str, str], topic: str = ALL_TOPICS
+    concerns: pd.DataFrame | ConcernTable | None, f: Filters, names: dict[str, str], topic: str = ALL_TOPICS
 ) -> pd.DataFrame:
     """Every concern of `topic` resolved in the period, as a table (for the CSV)."""
     chosen = None if topic == ALL_TOPICS else topic
