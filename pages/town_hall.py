@@ -122,6 +122,7 @@ def current() -> th.Setup:
         ctx.policy,
         ctx.compare,
         st.session_state.get("town_hall_public_safe", True),
+        ui.get_concern_table(ctx.settings, ctx.ds),
     )
 
 
@@ -133,7 +134,9 @@ if st.session_state[PRESENTING]:
     with st.container(key="town_hall_stage"):
         st.caption(f"{md(view.caption)} · {index + 1} / {total}")
         st.title(title, anchor=False)
-        show_section(th.section(view.scope, key), big=True, key=f"town_hall_present_{key}")
+        show_section(
+            ui.get_town_hall_section(ctx.settings, view.scope, key), big=True, key=f"town_hall_present_{key}"
+        )
         if view.notice:
             st.caption(view.notice)
         with st.container(key="town_hall_nav", horizontal=True):
@@ -180,7 +183,7 @@ if view.needs:
 
 def whole() -> th.TownHall:
     """Every section, built when a download is asked for (not on every rerun)."""
-    return th.town_hall(view.scope)
+    return ui.get_town_hall(ctx.settings, view.scope)
 
 
 with st.expander("Take the pack with you: HTML, PDF, or everything in a ZIP", expanded=False, icon="⬇️"):
@@ -231,7 +234,7 @@ chosen = (
     )
     or keys[0]
 )
-section = th.section(view.scope, chosen)
+section = ui.get_town_hall_section(ctx.settings, view.scope, chosen)
 with st.container(border=True):
     st.markdown(f"#### {keys.index(chosen) + 1}. {md(section.title)}")
     show_section(section, big=False, key=f"town_hall_preview_{chosen}")

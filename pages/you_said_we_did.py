@@ -10,7 +10,7 @@ from cpdash.views.format import markdown_text as md
 
 ctx = ui.page_context()
 f = ctx.filters
-top = ys.summary(ctx.src, f, ctx.policy, ctx.compare)
+top, backlog = ui.get_you_said(ctx.settings, ctx.src, ctx.ds, f, ctx.policy, ctx.compare)
 ui.page_header("You said, we did", ctx, top.intro)
 if not top.available:
     ui.empty_state(ys.NEEDS)
@@ -41,7 +41,7 @@ label = (
     st.segmented_control("Group by", list(ys.GROUPINGS), default="Area", required=True, key="you_said_by")
     or "Area"
 )
-group = ys.by_group(ctx.src, f, label, ctx.names, ctx.compare)
+group = ui.get_you_said_group(ctx.settings, ctx.src, f, label, ctx.compare)
 st.plotly_chart(charts.status_chart(group.table, group.label), key="you_said_status_chart")
 with st.expander(f"Table: every {group.label.lower()}, with the compared period", expanded=False):
     st.dataframe(group.view, hide_index=True, key="you_said_status_table")
@@ -50,7 +50,6 @@ with st.expander(f"Table: every {group.label.lower()}, with the compared period"
     )
 
 st.subheader("Still open, oldest first")
-backlog = ys.still_open(ctx.ds.concerns, f, ctx.names)
 if backlog.rows.empty:
     ui.empty_state(backlog.empty)
 else:
@@ -70,7 +69,7 @@ else:
 
 st.subheader("You said, we did")
 topic = st.selectbox("Topic", top.topics, key="you_said_card_topic")
-done = ys.resolved(ctx.ds.concerns, f, ctx.names, topic)
+done = ui.get_you_said_resolved(ctx.settings, ctx.src, ctx.ds, f, topic)
 if not done.cards:
     ui.empty_state(done.empty)
 else:
@@ -87,7 +86,7 @@ else:
     if top.downloads:
         download(
             f"Download all {done.total:,} resolved concerns (CSV)",
-            lambda: ys.resolved_frame(ctx.ds.concerns, f, ctx.names, topic),
+            lambda: ys.resolved_frame(ui.get_concern_table(ctx.settings, ctx.ds), f, ctx.names, topic),
             ("resolved-concerns",),
             "you_said_cards_csv",
         )

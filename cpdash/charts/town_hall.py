@@ -121,7 +121,7 @@ def scores_chart(scores: pd.DataFrame) -> go.Figure:
     `scores` has metric (a label), period (this period first), score, low, high and n (NaN when they may
     not be shown), status (cpdash.metrics.suppression) and published_for.
     """
-    title = "How you feel: scores out of 100 (not a percentage)"
+    title = "Scores out of 100 (not a percentage)"
     if scores.empty or scores["score"].isna().all():
         return empty_figure(title, "Too few answers in this area to show a score")
     periods = list(dict.fromkeys(scores["period"]))
@@ -136,7 +136,9 @@ def scores_chart(scores: pd.DataFrame) -> go.Figure:
                 name=period,
                 marker_color=colours[period],
                 text=[_score_text(r.score, r.n, r.status) for r in rows.itertuples(index=False)],
-                textposition="outside",
+                textposition="inside",
+                insidetextanchor="middle",
+                textfont={"color": "#000000"},
                 cliponaxis=False,
                 error_y={
                     "type": "data",

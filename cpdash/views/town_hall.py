@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from cpdash.data.dataset import Dataset
 from cpdash.metrics import areas
+from cpdash.metrics.follow_through import ConcernTable
 from cpdash.metrics.gather import Source
 from cpdash.metrics.periods import PREVIOUS, Filters, period_text
 from cpdash.metrics.suppression import Policy
@@ -135,11 +136,13 @@ def scope(
     policy: Policy,
     compare: str = PREVIOUS,
     rows: bool = True,
+    concerns: ConcernTable | None = None,
 ) -> Scope:
-    """The scope of a town hall about `area_id` over the filters' period and programs."""
+    """The scope of a town hall about `area_id` over the filters' period and programs (`concerns`: the
+    data set's concerns made ready for lists, when the caller keeps them)."""
     local = Filters(f.start, f.end, (area_id,), f.programs)
     name = areas.names(src).get(area_id, area_id)
-    return Scope(src, ds, area_id, name, local, compared(src, local, compare), policy, rows)
+    return Scope(src, ds, area_id, name, local, compared(src, local, compare), policy, rows, concerns)
 
 
 def section(s: Scope, key: str) -> Section:
@@ -174,11 +177,12 @@ def setup(
     policy: Policy,
     compare: str = PREVIOUS,
     public_safe: bool = True,
+    concerns: ConcernTable | None = None,
 ) -> Setup:
     """The town hall of `area_id` as the page shows it: public-safe unless staff turn it off (a public
     deployment always is), with row-level tables only outside the public deployment."""
     safe = public_safe or policy.public
-    s = scope(src, ds, area_id, f, town_hall_policy(policy, safe), compare, rows=not policy.public)
+    s = scope(src, ds, area_id, f, town_hall_policy(policy, safe), compare, not policy.public, concerns)
     note = (
         "Public-safe: small numbers hidden, personal details removed."
         if safe

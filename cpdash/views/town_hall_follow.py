@@ -83,7 +83,7 @@ def did_section(s: Scope) -> Section:
         )
     if now.declined:
         facts.append(Fact("Declined", fmt.number(now.declined), "with the reason given to residents"))
-    cards, total = lists.resolved_cards(s.ds.concerns, s.f, s.names, limit=None)
+    cards, total = lists.resolved_cards(s.concern_list, s.f, s.names, limit=None)
     shown = tuple(
         lists.ConcernCard(
             c.concern_id,
@@ -127,8 +127,10 @@ def upcoming_events(s: Scope, limit: int = NEXT_EVENTS) -> pd.DataFrame:
 
 
 def _next_events(s: Scope) -> tuple[pd.DataFrame, list[str]]:
-    """The area's next events and one line for each."""
+    """The area's next events and one line for each (or one that says none is planned)."""
     coming = upcoming_events(s)
+    if coming.empty:
+        return coming, [f"No event in {s.area_name} is planned in the data after {s.f.end:%-d %b %Y} yet."]
     lines = []
     for row in coming.itertuples(index=False):
         title = row.title if isinstance(row.title, str) and row.title.strip() else row.program
@@ -178,7 +180,7 @@ def open_section(s: Scope) -> Section:
         Fact("Still open", fmt.number(still_open), then_detail(then.open_at_end, s, at="at the end of")),
         Fact("In progress", fmt.number(working), "work has started"),
     ]
-    waiting = lists.backlog(s.ds.concerns, s.f, s.names)
+    waiting = lists.backlog(s.concern_list, s.f, s.names)
     if len(waiting):
         facts.append(
             Fact("Longest wait", plural(int(waiting["days_open"].iloc[0]), "day"), waiting["topic"].iloc[0])
@@ -191,9 +193,7 @@ def open_section(s: Scope) -> Section:
         f"We are working on {row.label} ({row.in_progress:,})"
         for row in busy.head(WORKING_TOPICS).itertuples()
     ]
-    if coming.empty:
-        steps.append(f"No event in {s.area_name} is planned in the data after {s.f.end:%-d %b %Y} yet.")
-    else:
+    if not coming.empty:
         steps.append("Come and talk to us:")
     table = lists.backlog_view(waiting, limit=None).drop(columns=["Area"])
     return Section(

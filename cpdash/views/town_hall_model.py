@@ -14,6 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from cpdash.data.dataset import Dataset
+from cpdash.metrics.follow_through import ConcernTable
 from cpdash.metrics.gather import Source
 from cpdash.metrics.periods import Filters
 from cpdash.metrics.suppression import Policy
@@ -110,6 +111,12 @@ class Scope:
     before: Compared  # narrowed the same way
     policy: Policy
     rows: bool = True  # tables listing concerns one by one may be handed out (not in the public view)
+    concerns: ConcernTable | None = None  # the data set's concerns made ready for lists (else ds.concerns)
+
+    @property
+    def concern_list(self) -> ConcernTable | pd.DataFrame | None:
+        """The concerns the lists read."""
+        return self.concerns if self.concerns is not None else self.ds.concerns
 
     @property
     def names(self) -> dict[str, str]:

@@ -300,7 +300,7 @@ def feel_section(s: Scope) -> Section:
         f"From the published area scores, used as published ({SCORE_NOTE}); the figure for a period is the "
         "latest published one ending within it. " + rule[0].upper() + rule[1:]
         if published
-        else f"Scores are the mean answer on 0–10 × 10 ({SCORE_NOTE}). n is the number of answers; {rule}"
+        else f"Scores are the mean answer on 0–10 × 10, {SCORE_NOTE}. n is the number of answers; {rule}"
     )
     rows = score_rows(s, now, then)
     return Section(
