@@ -47,11 +47,7 @@ html { font-size: max(16px, 1.25vw) !important; }
 .st-key-town_hall_nav button p { font-size: 1.3rem !important; }
 </style>"""
 
-ds = ui.get_dataset(ui.get_settings())
-filters = ui.current_filters()
-k = st.session_state["k"]
-deployment_public = st.session_state["public"]
-notice = "Synthetic sample data: Riverton is an invented city." if ds.is_sample else None
+ctx = ui.page_context()
 st.session_state.setdefault(PRESENTING, False)
 st.session_state.setdefault(SLIDE, 0)
 total = len(th.SECTIONS)
@@ -60,7 +56,7 @@ browser = pack.browser_available()
 
 def move(step: int) -> None:
     """Go to the next (1) or previous (-1) section."""
-    st.session_state[SLIDE] = min(max(st.session_state[SLIDE] + step, 0), total - 1)
+    st.session_state[SLIDE] = th.step(st.session_state[SLIDE], step)
 
 
 def present(on: bool) -> None:
@@ -106,31 +102,43 @@ def show_section(section: th.Section, big: bool, key: str) -> None:
         st.caption("  \n".join(md(n) for n in section.notes))
 
 
-options = th.area_options(ds)
-names = ui.area_names(ds)
+options = th.area_options(ctx.names)
 if not options:
     st.title("Town hall")
-    ui.empty_state("A town hall is about one area, and the data has no areas: add an `areas` table.")
+    ui.empty_state(th.NO_AREAS)
     st.stop()
-if st.session_state.get("town_hall_area") not in options:
-    first = filters.areas[0] if filters.areas and filters.areas[0] in options else options[0]
-    st.session_state["town_hall_area"] = first
-public_safe = st.session_state.get("town_hall_public_safe", True) or deployment_public
+st.session_state["town_hall_area"] = th.default_area(
+    options, ctx.filters, st.session_state.get("town_hall_area")
+)
+
+
+def current() -> th.Setup:
+    """The town hall of the chosen area, public-safe as chosen."""
+    return th.setup(
+        ctx.src,
+        ctx.ds,
+        st.session_state["town_hall_area"],
+        ctx.filters,
+        ctx.policy,
+        ctx.compare,
+        st.session_state.get("town_hall_public_safe", True),
+        ui.get_concern_table(ctx.settings, ctx.ds),
+    )
+
 
 if st.session_state[PRESENTING]:
     st.html(PRESENTER_CSS)
-    area = st.session_state["town_hall_area"]
-    scope = th.scope(ds, area, filters, k, public_safe)
+    view = current()
     index = st.session_state[SLIDE]
     key, title = th.SECTIONS[index]
     with st.container(key="town_hall_stage"):
-        st.caption(
-            f"{md(scope.area_name)} · {filters.start:%-d %b %Y} – {filters.end:%-d %b %Y} · {index + 1} / {total}"
-        )
+        st.caption(f"{md(view.caption)} · {index + 1} / {total}")
         st.title(title, anchor=False)
-        show_section(th.section(scope, key), big=True, key=f"town_hall_present_{key}")
-        if notice:
-            st.caption(notice)
+        show_section(
+            ui.get_town_hall_section(ctx.settings, view.scope, key), big=True, key=f"town_hall_present_{key}"
+        )
+        if view.notice:
+            st.caption(view.notice)
         with st.container(key="town_hall_nav", horizontal=True):
             st.button(
                 "End ✕", key="town_hall_end", on_click=present, args=(False,), shortcut="Esc", type="tertiary"
@@ -161,48 +169,30 @@ st.markdown(
     "from the sidebar."
 )
 choose, safe, start = st.columns([3, 2, 1], vertical_alignment="bottom")
-area = choose.selectbox("Area", options, format_func=lambda a: names.get(a, a), key="town_hall_area")
-if not deployment_public:
-    safe.toggle(
-        "Public-safe",
-        value=True,
-        key="town_hall_public_safe",
-        help=f"Hide figures resting on fewer than {k} answers (staff views otherwise flag them ⚠). "
-        "Quotes and summaries always have personal details removed.",
-    )
+choose.selectbox("Area", options, format_func=lambda a: ctx.names.get(a, a), key="town_hall_area")
+switch = th.public_safe_choice(ctx.policy)
+if switch:
+    safe.toggle("Public-safe", value=True, key="town_hall_public_safe", help=switch)
+view = current()
 start.button("▶ Present", key="town_hall_present", on_click=present, args=(True,), type="primary")
 
-scope = th.scope(ds, area, filters, k, public_safe)
-st.caption(f"{md(scope.area_name)} · {filters.start:%-d %b %Y} – {filters.end:%-d %b %Y}")
-if not ds.has("concerns"):
-    ui.empty_state(
-        "Without a `concerns` table (concern_id, raised, area_id, topic; status, action and resolved to "
-        "show follow-through), the town hall cannot say what residents raised, what was done or what is "
-        "still open."
-    )
-name_parts = ("town-hall", scope.area_name, filters.start.isoformat(), filters.end.isoformat())
+st.caption(md(view.caption))
+if view.needs:
+    ui.empty_state(view.needs)
 
 
 def whole() -> th.TownHall:
     """Every section, built when a download is asked for (not on every rerun)."""
-    return th.build(ds, area, filters, k, public_safe)
+    return ui.get_town_hall(ctx.settings, view.scope)
 
 
 with st.expander("Take the pack with you: HTML, PDF, or everything in a ZIP", expanded=False, icon="⬇️"):
-    st.caption(
-        "The HTML file opens offline in any browser, charts included; the PDF has one page per section; "
-        "the ZIP adds every chart as PNG and every table as CSV. "
-        + (
-            "Public-safe: small numbers hidden, personal details removed."
-            if public_safe
-            else "Small numbers are flagged, not hidden: not for handing out."
-        )
-    )
+    st.caption(view.pack_note)
     html_col, pdf_col, zip_col = st.columns(3)
     html_col.download_button(
         "Pack (HTML)",
-        lambda: pack.pack_html(whole(), notice).encode("utf-8"),
-        file_name=file_name(*name_parts, ext="html"),
+        lambda: pack.pack_html(whole(), view.notice).encode("utf-8"),
+        file_name=file_name(*view.file_parts, ext="html"),
         mime="text/html",
         key="town_hall_html",
         icon="🌐",
@@ -211,8 +201,8 @@ with st.expander("Take the pack with you: HTML, PDF, or everything in a ZIP", ex
     if browser:
         pdf_col.download_button(
             "Pack (PDF)",
-            lambda: pack.pack_pdf(whole(), notice),
-            file_name=file_name(*name_parts, ext="pdf"),
+            lambda: pack.pack_pdf(whole(), view.notice),
+            file_name=file_name(*view.file_parts, ext="pdf"),
             mime="application/pdf",
             key="town_hall_pdf",
             icon="📄",
@@ -222,8 +212,8 @@ with st.expander("Take the pack with you: HTML, PDF, or everything in a ZIP", ex
         pdf_col.caption("The PDF and PNG files need Chromium (/usr/bin/chromium) on the server.")
     zip_col.download_button(
         "Everything (ZIP)",
-        lambda: pack.pack_zip(whole(), notice),
-        file_name=file_name(*name_parts, ext="zip"),
+        lambda: pack.pack_zip(whole(), view.notice),
+        file_name=file_name(*view.file_parts, ext="zip"),
         mime="application/zip",
         key="town_hall_zip",
         icon="🗜️",
@@ -244,7 +234,7 @@ chosen = (
     )
     or keys[0]
 )
-section = th.section(scope, chosen)
+section = ui.get_town_hall_section(ctx.settings, view.scope, chosen)
 with st.container(border=True):
     st.markdown(f"#### {keys.index(chosen) + 1}. {md(section.title)}")
     show_section(section, big=False, key=f"town_hall_preview_{chosen}")
@@ -253,7 +243,7 @@ with st.container(border=True):
         downloads.download_button(
             f"Table: {name.replace('-', ' ')} (CSV)",
             lambda table=table: to_csv_bytes(table),
-            file_name=file_name(*name_parts, name),
+            file_name=file_name(*view.file_parts, name),
             mime="text/csv",
             key=f"town_hall_csv_{name}",
             icon="⬇️",
@@ -263,7 +253,7 @@ with st.container(border=True):
         downloads.download_button(
             f"Chart: {name.replace('-', ' ')} (PNG)",
             lambda fig=fig: pack.chart_png(fig),
-            file_name=file_name(*name_parts, name, ext="png"),
+            file_name=file_name(*view.file_parts, name, ext="png"),
             mime="image/png",
             key=f"town_hall_png_{name}",
             icon="🖼️",

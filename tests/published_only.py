@@ -43,7 +43,10 @@ def area_scores() -> pd.DataFrame:
     rows = []
     for start in pd.date_range("2021-01-01", LAST_SCORE, freq="MS"):
         end = start + pd.offsets.MonthEnd(0)
-        for level, area, base in (("city", "city", 57), *(("district", a, 50 + 3 * i) for i, a in enumerate(DISTRICTS))):
+        for level, area, base in (
+            ("city", "city", 57),
+            *(("district", a, 50 + 3 * i) for i, a in enumerate(DISTRICTS)),
+        ):
             rows.append(
                 {
                     "period_start": f"{start:%Y-%m-%d}",

@@ -1,23 +1,32 @@
 """The town hall's sections for one area and period, on a small hand-built data set with known answers.
 
-Period: 1 Jan – 31 Mar 2026 (90 days); the previous period is 3 Oct – 31 Dec 2025. Area A (Northside)
-has 3 events in the period (attendance 10, 20 and not counted) and 1 before; 12 trust answers now
-(six 5s and six 7s: 60) and 10 before (all 8s: 80); only 4 safety answers now (fewer than k = 10).
+Period: 1 Jan – 31 Mar 2026 (90 days); the previous period is 3 Oct – 31 Dec 2025 (an event in area B on
+1 Oct 2025 makes the data begin before it, so that changes are shown). Area A (Northside) has 3 events in
+the period (attendance 10, 20 and not counted) and 1 before; 12 trust answers now (six 5s and six 7s: 60)
+and 10 before (all 8s: 80); only 4 safety answers now (fewer than k = 10).
 """
 
 from __future__ import annotations
 
+import io
 from datetime import date
 
 import numpy as np
 import pandas as pd
 import pytest
+from plotly.offline import get_plotlyjs
 
 from cpdash.data.dataset import Dataset, LoadReport
+from cpdash.export import pack
+from cpdash.metrics.memory import MemorySource
 from cpdash.metrics.periods import Filters
+from cpdash.metrics.published import published_score
+from cpdash.metrics.suppression import Policy
 from cpdash.views import town_hall as th
+from cpdash.views.figures import score_figure
 
 PERIOD = Filters(date(2026, 1, 1), date(2026, 3, 31))
+STEM = "cpdash-town-hall-northside-2026-01-01-2026-03-31"
 COMMENTS = [  # (submitted, comment, sentiment), oldest first
     ("2026-01-03", "The officers at the meeting listened to us properly.", 0.6),
     ("2026-01-10", "Cars speed past the school, write to me at ana@example.com", -0.4),
@@ -55,6 +64,7 @@ def make_dataset(with_concerns: bool = True, with_responses: bool = True) -> Dat
             ("E4", "2026-02-11 18:00", "Block party", "B", 50, 10, 6.0, "Block party"),
             ("E5", "2026-04-10 10:00", "Community clean-up", "A", None, None, None, "Spring clean-up <b>now</b>"),
             ("E6", "2026-04-20 18:00", "Town hall", "A", None, None, None, None),
+            ("E7", "2025-10-01 18:00", "Block party", "B", 30, 5, 3.0, "Autumn block party"),
         ],
         columns=["event_id", "start", "program", "area_id", "attendance", "youth_attendance", "officer_hours", "title"],
     )  # fmt: skip
@@ -102,6 +112,11 @@ def ds() -> Dataset:
     return make_dataset()
 
 
+def build(ds: Dataset, area: str = "A", f: Filters = PERIOD, k: int = 10, public: bool = True) -> th.TownHall:
+    """The town hall of `area` through the small-numbers policy of k (public-safe by default)."""
+    return th.build(MemorySource(ds), ds, area, f, Policy(k, public))
+
+
 def sections(town_hall: th.TownHall) -> dict[str, th.Section]:
     return {s.key: s for s in town_hall.sections}
 
@@ -111,7 +126,7 @@ def facts(section: th.Section) -> dict[str, th.Fact]:
 
 
 def test_five_sections_in_order_with_area_and_period(ds: Dataset):
-    town_hall = th.build(ds, "A", PERIOD)
+    town_hall = build(ds)
     assert [s.key for s in town_hall.sections] == ["engagement", "voice", "feel", "did", "open"]
     assert [s.title for s in town_hall.sections] == [title for _, title in th.SECTIONS]
     assert town_hall.area_name == "Northside"
@@ -121,14 +136,14 @@ def test_five_sections_in_order_with_area_and_period(ds: Dataset):
 
 
 def test_engagement_against_the_previous_period(ds: Dataset):
-    section = sections(th.build(ds, "A", PERIOD))["engagement"]
+    section = sections(build(ds))["engagement"]
     f = facts(section)
     assert f["Events"].value == "3" and f["Events"].detail == "1 in the previous period"
     assert f["People who came"].value == "30"
     assert "1 event not counted" in f["People who came"].detail
     assert f["Young people"].value == "7 %"  # 2 of the 30 counted at events with both figures
     assert section.lead == (
-        "We held 3 events in Northside between 1 Jan 2026 and 31 Mar 2026, 2 more than in the 90 days before (1)."
+        "We held 3 events in Northside between 1 Jan 2026 and 31 Mar 2026, 2 more than in the previous period (1)."
     )
     table = dict(section.tables)["events-by-program"]
     assert table.set_index("Program")["Events"].to_dict() == {
@@ -140,11 +155,11 @@ def test_engagement_against_the_previous_period(ds: Dataset):
 
 def test_programs_filter_applies_to_engagement(ds: Dataset):
     coffee = Filters(PERIOD.start, PERIOD.end, (), ("Coffee with a Cop",))
-    assert facts(sections(th.build(ds, "A", coffee))["engagement"])["Events"].value == "1"
+    assert facts(sections(build(ds, f=coffee))["engagement"])["Events"].value == "1"
 
 
 def test_what_you_told_us_has_top_topics_and_redacted_quotes(ds: Dataset):
-    section = sections(th.build(ds, "A", PERIOD))["voice"]
+    section = sections(build(ds))["voice"]
     f = facts(section)
     assert f["Concerns raised"].value == "4" and f["Comments"].value == "10"
     assert section.lead == "You raised 4 concerns with us; the most raised: noise and traffic."
@@ -160,10 +175,10 @@ def test_what_you_told_us_has_top_topics_and_redacted_quotes(ds: Dataset):
 
 
 def test_quotes_are_withheld_when_fewer_than_k_comments(ds: Dataset):
-    section = sections(th.build(ds, "A", PERIOD, k=11))["voice"]
+    section = sections(build(ds, k=11))["voice"]
     assert section.quotes == ()
     assert any("Fewer than 11 comments" in n for n in section.notes)
-    staff = sections(th.build(ds, "A", PERIOD, k=11, public=False))["voice"]
+    staff = sections(build(ds, k=11, public=False))["voice"]
     assert len(staff.quotes) == 3
 
 
@@ -183,16 +198,16 @@ def test_pick_quotes_without_sentiment_takes_the_latest():
 
 
 def test_how_you_feel_shows_n_and_hides_small_numbers(ds: Dataset):
-    section = sections(th.build(ds, "A", PERIOD))["feel"]
+    section = sections(build(ds))["feel"]
     f = facts(section)
     assert f["Trust"].label == "Trust (n=12)" and f["Trust"].value == "60"
-    assert "down 20 on the previous period" in f["Trust"].detail
-    assert f["Safety"].label == "Safety (n=4)" and f["Safety"].value == "—"
-    assert "Fewer than 10 answers" in f["Safety"].detail
+    assert "down 20 points on the previous period" in f["Trust"].detail
+    assert f["Safety"].label == "Safety" and f["Safety"].value == "—"  # hidden, and its n with it
+    assert f["Safety"].detail == "Not enough answers to show (fewer than 10)"
     assert section.lead == "On a scale of 0 to 100, you rate trust 60."
     table = dict(section.tables)["trust-and-safety"].set_index(["Measure", "Period"])
     assert np.isnan(table.loc[("Safety", "This period"), "Score"])
-    assert table.loc[("Safety", "This period"), "Answers (n)"] == 4
+    assert np.isnan(table.loc[("Safety", "This period"), "Answers (n)"])
     assert table.loc[("Trust", "Previous period"), "Score"] == 80
     chart = dict(section.charts)["trust-and-safety"]
     this_period = next(t for t in chart.data if t.name == "This period")
@@ -201,13 +216,13 @@ def test_how_you_feel_shows_n_and_hides_small_numbers(ds: Dataset):
 
 
 def test_staff_view_flags_small_numbers_instead(ds: Dataset):
-    section = sections(th.build(ds, "A", PERIOD, public=False))["feel"]
+    section = sections(build(ds, public=False))["feel"]
     safety = facts(section)["Safety"]
     assert safety.value == "60 ⚠" and "treat with care" in safety.detail
 
 
 def test_what_we_did_shows_resolved_concerns(ds: Dataset):
-    section = sections(th.build(ds, "A", PERIOD))["did"]
+    section = sections(build(ds))["did"]
     f = facts(section)
     assert f["Resolved"].value == "3"  # C1, C4 and C6 (raised before the period)
     assert f["Resolved"].detail == "1 in the previous period"
@@ -219,7 +234,7 @@ def test_what_we_did_shows_resolved_concerns(ds: Dataset):
 
 
 def test_what_is_still_open_and_next_steps(ds: Dataset):
-    section = sections(th.build(ds, "A", PERIOD))["open"]
+    section = sections(build(ds))["open"]
     f = facts(section)
     assert f["Still open"].value == "3"  # C2, C3, C5
     assert f["Still open"].detail == "2 at the end of the previous period"  # C5, C6
@@ -234,7 +249,7 @@ def test_what_is_still_open_and_next_steps(ds: Dataset):
 
 
 def test_other_areas_do_not_leak_in(ds: Dataset):
-    town_hall = th.build(ds, "B", PERIOD)
+    town_hall = build(ds, "B")
     s = sections(town_hall)
     assert facts(s["engagement"])["Events"].value == "1"
     assert facts(s["voice"])["Concerns raised"].value == "1"
@@ -243,7 +258,7 @@ def test_other_areas_do_not_leak_in(ds: Dataset):
 
 
 def test_without_concerns_the_sections_say_so():
-    town_hall = th.build(make_dataset(with_concerns=False), "A", PERIOD)
+    town_hall = build(make_dataset(with_concerns=False))
     s = sections(town_hall)
     assert any("No concerns table" in n for n in s["voice"].notes)
     assert any("No concerns table" in n for n in s["did"].notes)
@@ -253,7 +268,7 @@ def test_without_concerns_the_sections_say_so():
 
 
 def test_without_responses_how_you_feel_says_so():
-    s = sections(th.build(make_dataset(with_responses=False), "A", PERIOD))
+    s = sections(build(make_dataset(with_responses=False)))
     assert s["feel"].facts == ()
     assert "no survey answers" in s["feel"].lead
     assert any("No survey responses" in n for n in s["voice"].notes)
@@ -261,10 +276,99 @@ def test_without_responses_how_you_feel_says_so():
 
 def test_building_leaves_the_shared_frames_alone(ds: Dataset):
     before = {name: getattr(ds, name).copy() for name in ("events", "responses", "concerns", "areas")}
-    th.build(ds, "A", PERIOD)
+    build(ds)
     for name, frame in before.items():
         pd.testing.assert_frame_equal(getattr(ds, name), frame)
 
 
-def test_area_options_are_sorted_by_name(ds: Dataset):
-    assert th.area_options(ds) == ["A", "B"]
+def test_area_options_are_sorted_by_name():
+    assert th.area_options({"A": "Northside", "B": "Southside", "C": "eastside"}) == ["C", "A", "B"]
+    assert th.default_area(["A", "B"], Filters(areas=("B",)), None) == "B"
+    assert th.default_area(["A", "B"], Filters(areas=("B",)), "A") == "A"  # the one chosen before stays
+    assert th.default_area([], PERIOD, None) is None
+
+
+def test_public_safe_is_the_policy_of_a_public_view(ds: Dataset):
+    staff, public = Policy(10), Policy(10, public=True)
+    assert th.town_hall_policy(staff, public_safe=True) == public
+    assert th.town_hall_policy(staff, public_safe=False) == staff
+    assert th.town_hall_policy(public, public_safe=False) == public  # a public deployment always is
+    src = MemorySource(ds)
+    assert th.setup(src, ds, "A", PERIOD, staff, public_safe=False).scope.policy == staff
+    kiosk = th.setup(src, ds, "A", PERIOD, public, public_safe=False)
+    assert kiosk.public_safe and kiosk.scope.policy == public
+    assert th.public_safe_choice(staff) and th.public_safe_choice(public) is None
+    # Row-level tables (concerns one by one) are not handed out in a public deployment: aggregates only.
+    names = {name for s in th.town_hall(kiosk.scope).sections for name, _ in s.tables}
+    assert names == {"events-by-program", "top-topics", "trust-and-safety"}
+    assert th.step(0, -1) == 0 and th.step(4, 1) == 4 and th.step(1, 1) == 2
+
+
+def test_the_slide_shows_the_trust_every_page_shows(ds: Dataset):
+    """The town hall's trust is views.figures.score_figure's, and the pack's HTML and CSV say the same."""
+    src = MemorySource(ds)
+    for policy in (Policy(10, public=True), Policy(10), Policy(13, public=True)):
+        town_hall = th.build(src, ds, "A", PERIOD, policy)
+        feel = sections(town_hall)["feel"]
+        expected = score_figure(src, "trust", PERIOD.with_areas(("A",)), policy)
+        trust = next(fig for fig in feel.scores if fig.metric == "trust")
+        assert trust == expected
+        fact = facts(feel)["Trust"]
+        csv = pd.read_csv(io.BytesIO(pack.tables_csv(town_hall)[f"{STEM}-trust-and-safety.csv"]))
+        row = csv[(csv["Measure"] == "Trust") & (csv["Period"] == "This period")].iloc[0]
+        page = pack.pack_html(town_hall).replace(get_plotlyjs(), "")  # the slides, not the library
+        if policy.k == 13:  # 12 answers: hidden, with its n
+            assert np.isnan(expected.value) and np.isnan(expected.n)
+            assert (fact.label, fact.value) == ("Trust", "—")
+            assert pd.isna(row["Score"]) and pd.isna(row["Answers (n)"])
+            assert "n=12" not in page
+        else:
+            assert (expected.value, expected.n) == (60, 12)
+            assert fact.label == "Trust (n=12)" and fact.value.startswith("60")
+            assert (row["Score"], row["Answers (n)"]) == (60, 12)
+            assert '<div class="label">Trust (n=12)</div><div class="value">60</div>' in page
+
+
+def published_only() -> Dataset:
+    """Events and published area scores only: no responses, no concerns."""
+    ds = make_dataset(with_concerns=False, with_responses=False)
+    rows = [  # period_start, period_end, level, area_id, metric, value, n
+        ("2025-10-01", "2025-12-31", "district", "A", "trust", 55.0, 300),
+        ("2026-01-01", "2026-03-31", "district", "A", "trust", 62.0, 250),  # ends last; longest of those
+        ("2026-03-01", "2026-03-31", "district", "A", "trust", 64.0, 80),  # ends as late, shorter
+        ("2026-04-01", "2026-06-30", "district", "A", "trust", 70.0, 260),  # ends after the period
+        ("2026-01-01", "2026-03-31", "district", "B", "trust", 40.0, 200),  # another area
+        ("2026-01-01", "2026-03-31", "city", None, "trust", 58.0, 4000),  # the city
+        ("2026-01-01", "2026-03-31", "district", "A", "safety", 51.0, 6),  # fewer than k
+    ]
+    scores = pd.DataFrame(
+        rows, columns=["period_start", "period_end", "level", "area_id", "metric", "value", "n"]
+    )
+    for column in ("period_start", "period_end"):
+        scores[column] = pd.to_datetime(scores[column])
+    return Dataset(events=ds.events, areas=ds.areas, report=ds.report, area_scores=scores)
+
+
+def test_with_published_scores_only_the_area_gets_its_published_trust():
+    ds = published_only()
+    src = MemorySource(ds)
+    town_hall = th.build(src, ds, "A", PERIOD, Policy(10, public=True))
+    feel = sections(town_hall)["feel"]
+    rule = published_score(src, "trust", PERIOD.with_areas(("A",)))
+    assert (rule.value, rule.n, rule.period) == (62.0, 250, "1 Jan – 31 Mar 2026")
+    trust, safety = facts(feel)["Trust"], facts(feel)["Safety"]
+    assert (trust.label, trust.value) == ("Trust (n=250)", "62")
+    assert trust.detail == "out of 100; published for 1 Jan – 31 Mar 2026 (quarterly)"
+    assert (safety.label, safety.value) == ("Safety", "—")  # 6 answers: hidden with its n
+    assert feel.lead == "Published survey figures for Northside, on a scale of 0 to 100: trust 62."
+    table = dict(feel.tables)["trust-and-safety"].set_index(["Measure", "Period"])
+    assert table.loc[("Trust", "This period"), "Score"] == 62
+    assert table.loc[("Trust", "This period"), "Published for"] == "1 Jan – 31 Mar 2026"
+    assert table.loc[("Trust", "Previous period"), "Score"] == 55  # the figure ending in the compared period
+    page = pack.pack_html(town_hall).replace(get_plotlyjs(), "")
+    assert "Trust (n=250)" in page and "published for 1 Jan – 31 Mar 2026" in page and "n=6" not in page
+    staff = sections(th.build(src, ds, "A", PERIOD, Policy(10)))["feel"]
+    assert facts(staff)["Safety"].value == "51 ⚠"
+    other = sections(town_hall)
+    assert "no survey responses" in " ".join(other["voice"].notes).lower()
+    assert facts(other["engagement"])["Events"].value == "3"

@@ -214,7 +214,11 @@ def test_public_deployment_has_no_toggle(env, source: Path):
     at.selectbox(key="town_hall_area").set_value("001").run()
     at.segmented_control(key="town_hall_preview").set_value("feel").run()
     trust = next(m for m in at.metric if m.label.startswith("Trust"))
-    assert trust.value == "—"
+    assert (trust.label, trust.value) == ("Trust", "—")  # hidden, and its n with it
+    at.segmented_control(key="town_hall_preview").set_value("open").run()
+    labels = [d.proto.label for d in at.get("download_button")]
+    assert "Table: open concerns (CSV)" not in labels  # no row-level download in the public view
+    assert any("Still open" in m.label for m in at.metric)
 
 
 def test_without_concerns_the_page_says_what_it_needs(env, tmp_path: Path):

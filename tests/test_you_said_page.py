@@ -170,3 +170,13 @@ def test_renders_on_the_sample(env):
     assert len(at.get("plotly_chart")) == 2
     concerns = pd.read_csv(DEFAULT_DATA / "concerns.csv")
     assert int(at.metric[0].value.replace(",", "")) <= len(concerns)
+
+
+def test_public_view_offers_aggregates_only(env, source: Path):
+    env(source, CPDASH_MODE="public")
+    at = open_page(PERIOD)
+    labels = [d.proto.label for d in at.get("download_button")]
+    assert "Download this table (CSV)" in labels  # per area: an aggregate
+    assert not any("open concerns" in label or "resolved concerns" in label for label in labels)
+    backlog = table_with(at, "Days open")  # the list is shown, redacted, without a download
+    assert backlog["Concern"].tolist() == ["C4", "C2", "C3"]

@@ -1,6 +1,10 @@
-"""Follow-through charts: where concerns stand by area or topic, and how long the open ones have waited."""
+"""Follow-through charts: where concerns stand by area or topic, and how long the open ones have waited.
+Names from the data (areas, topics, programs) are HTML-escaped: plotly reads a few tags in text."""
 
 from __future__ import annotations
+
+import html
+from collections.abc import Iterable
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -29,6 +33,11 @@ MIN_HEIGHT = 280
 SMALL_COUNT = 10  # up to this many, a count axis ticks every 1
 
 
+def escaped(values: Iterable[object]) -> list[str]:
+    """Labels from the data, HTML-escaped."""
+    return [html.escape(str(v)) for v in values]
+
+
 def count_axis(fig: go.Figure, maximum: float, axis: str = "x") -> go.Figure:
     """Whole-number ticks on a count axis (no 0.5 concerns), starting at zero."""
     settings = {"rangemode": "tozero", "tickformat": ",d"}
@@ -52,7 +61,7 @@ def status_chart(table: pd.DataFrame, by_label: str = "Area", top: int = TOP_GRO
     for status, field in STATUS_FIELDS.items():
         fig.add_trace(
             go.Bar(
-                y=rows["label"],
+                y=escaped(rows["label"]),
                 x=rows[field],
                 orientation="h",
                 name=STATUS_NAMES[status],
@@ -118,7 +127,7 @@ def open_by_topic_chart(table: pd.DataFrame, top: int = 8) -> go.Figure:
         field = STATUS_FIELDS[status]
         fig.add_trace(
             go.Bar(
-                y=rows["label"],
+                y=escaped(rows["label"]),
                 x=rows[field],
                 orientation="h",
                 name="In progress" if status == "in progress" else "Not yet started",

@@ -1,4 +1,5 @@
-"""Town-hall charts: engagement by program, top topics, trust and safety; and sizing for a projector."""
+"""Town-hall charts: engagement by program, top topics, trust and safety; and sizing for a projector.
+Names from the data (programs, topics) are HTML-escaped."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from cpdash.charts.base import FLAG_COLOUR, PRIMARY, SCORE_COLOUR, empty_figure, layout
-from cpdash.charts.follow_through import count_axis
+from cpdash.charts.follow_through import count_axis, escaped
+from cpdash.metrics.suppression import HIDDEN
 
 PREVIOUS_COLOUR = "#9BBBD4"  # the previous period, a pale version of the primary blue
 TOPIC_COLOUR = "#CC79A7"
@@ -51,7 +53,7 @@ def engagement_chart(by_program: pd.DataFrame) -> go.Figure:
     attendance = rows["attendance"].fillna(-1) if "attendance" in rows else pd.Series(-1, index=rows.index)
     fig = go.Figure(
         go.Bar(
-            y=rows["program"],
+            y=escaped(rows["program"]),
             x=rows["events"],
             orientation="h",
             marker_color=PRIMARY,
@@ -77,7 +79,7 @@ def topics_chart(topics: pd.DataFrame) -> go.Figure:
     rows = topics.iloc[::-1]  # the most raised at the top, ties in the order given
     fig = go.Figure(
         go.Bar(
-            y=rows["topic"],
+            y=escaped(rows["topic"]),
             x=rows["concerns"],
             orientation="h",
             marker_color=TOPIC_COLOUR,
@@ -94,47 +96,66 @@ def topics_chart(topics: pd.DataFrame) -> go.Figure:
     return fig
 
 
-def scores_chart(scores: pd.DataFrame) -> go.Figure:
-    """Bars of each score in this period and the one before, with 95 % intervals; hidden scores marked.
+def _score_text(score: float, n: float, status: str) -> str:
+    """The label on a score's bar: '62<br>n=140', '62<br>n not published', or '' (hidden or none)."""
+    if pd.isna(score) or status == HIDDEN:
+        return ""
+    return f"{score:.0f}<br>" + ("n not published" if pd.isna(n) else f"n={n:,.0f}")
 
-    `scores` has metric (a label), period ("This period" / "Previous period"), score, low, high, n and
-    shown (False when the figure rests on too few responses to be shown).
+
+def _score_hover(metric: str, period: str, row: pd.Series) -> str:
+    """A score's hover text, with n and its 95 % interval when it has them."""
+    if pd.isna(row["score"]):
+        return f"{metric}, {period.lower()}: not shown"
+    parts = ["n not published" if pd.isna(row["n"]) else f"n={row['n']:,.0f}"]
+    if not pd.isna(row["low"]):
+        parts.append(f"95 % interval {row['low']:.0f}–{row['high']:.0f}")
+    if isinstance(row.get("published_for"), str) and row["published_for"]:
+        parts.append(f"published for {row['published_for']}")
+    return f"{metric}, {period.lower()}: {row['score']:.0f} ({'; '.join(parts)})"
+
+
+def scores_chart(scores: pd.DataFrame) -> go.Figure:
+    """Bars of each score in this period and the compared one, with 95 % intervals; hidden scores marked.
+
+    `scores` has metric (a label), period (this period first), score, low, high and n (NaN when they may
+    not be shown), status (cpdash.metrics.suppression) and published_for.
     """
-    title = "How you feel: scores out of 100 (not a percentage)"
-    if scores.empty or not scores["shown"].any():
+    title = "Scores out of 100 (not a percentage)"
+    if scores.empty or scores["score"].isna().all():
         return empty_figure(title, "Too few answers in this area to show a score")
+    periods = list(dict.fromkeys(scores["period"]))
+    colours = dict(zip(periods, (SCORE_COLOUR, PREVIOUS_COLOUR), strict=False))
     fig = go.Figure()
-    for period, colour in (("Previous period", PREVIOUS_COLOUR), ("This period", SCORE_COLOUR)):
+    for period in reversed(periods):  # the compared period on the left of each pair
         rows = scores[scores["period"] == period]
-        value = rows["score"].where(rows["shown"])
         fig.add_trace(
             go.Bar(
                 x=rows["metric"],
-                y=value,
+                y=rows["score"],
                 name=period,
-                marker_color=colour,
-                text=[
-                    f"{v:.0f}<br>n={n:,}" if ok else f"hidden<br>n={n:,}"
-                    for v, n, ok in zip(rows["score"], rows["n"], rows["shown"], strict=True)
-                ],
-                textposition="outside",
+                marker_color=colours[period],
+                text=[_score_text(r.score, r.n, r.status) for r in rows.itertuples(index=False)],
+                textposition="inside",
+                insidetextanchor="middle",
+                textfont={"color": "#000000"},
                 cliponaxis=False,
                 error_y={
                     "type": "data",
                     "symmetric": False,
-                    "array": (rows["high"] - rows["score"]).where(rows["shown"]),
-                    "arrayminus": (rows["score"] - rows["low"]).where(rows["shown"]),
+                    "array": rows["high"] - rows["score"],
+                    "arrayminus": rows["score"] - rows["low"],
                     "color": "#333333",
                     "thickness": 1.5,
                 },
-                customdata=list(zip(rows["n"], rows["low"], rows["high"], strict=True)),
-                hovertemplate="%{x}, "
-                + period.lower()
-                + ": %{y:.0f} (n=%{customdata[0]:,}; 95 % interval %{customdata[1]:.0f}–%{customdata[2]:.0f})"
-                "<extra></extra>",
+                hovertext=[
+                    _score_hover(m, period, r)
+                    for m, (_, r) in zip(rows["metric"], rows.iterrows(), strict=True)
+                ],
+                hoverinfo="text",
             )
         )
-    hidden = scores[~scores["shown"] & (scores["n"] > 0)]
+    hidden = scores[scores["status"] == HIDDEN]
     for row in hidden.itertuples(index=False):
         fig.add_annotation(
             x=row.metric,
@@ -142,7 +163,7 @@ def scores_chart(scores: pd.DataFrame) -> go.Figure:
             text="too few<br>answers",
             showarrow=False,
             font={"color": FLAG_COLOUR, "size": 13},
-            xshift=-40 if row.period == "Previous period" else 40,
+            xshift=40 if row.period == periods[0] else -40,
         )
     fig.update_layout(barmode="group", bargap=0.35)
     layout(fig, title, "Score")

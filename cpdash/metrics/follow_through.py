@@ -7,6 +7,9 @@ progress"; missing_resolved_date: marked resolved or declined without a date (co
 median_days_to_resolve: over the concerns resolved in the period; share_resolved_within_90: among the
 eligible_90 concerns raised in the period whose 90-day window ended by its end, the share resolved within 90
 days. A concern's status is known only as it stands now.
+
+`concern_rows` gives the same flags per concern, for the lists pages show (the open backlog, what was
+resolved): the row-level twin of `follow_through`, never a second definition.
 """
 
 from __future__ import annotations
@@ -16,11 +19,26 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from cpdash.metrics.gather import CONCERN_STATS, RESOLVE_WITHIN_DAYS, Groups, Source
+from cpdash.metrics import columns as c
+from cpdash.metrics.gather import AREA, CONCERN_STATS, RESOLVE_WITHIN_DAYS, Groups, Source
 from cpdash.metrics.periods import Filters
+from cpdash.metrics.stats import concern_columns, concern_flags
 
 COLUMNS = (*CONCERN_STATS, "median_days_to_resolve", "share_resolved_within_90")
-__all__ = ["COLUMNS", "RESOLVE_WITHIN_DAYS", "FollowThrough", "follow_through", "follow_through_by"]
+DAYS = "days_to_resolve"
+FLAGS = {name: f"is_{name}" for name in CONCERN_STATS}  # concern_rows' flag columns: is_raised, ...
+__all__ = [
+    "COLUMNS",
+    "DAYS",
+    "FLAGS",
+    "RESOLVE_WITHIN_DAYS",
+    "ConcernTable",
+    "FollowThrough",
+    "concern_rows",
+    "concern_table",
+    "follow_through",
+    "follow_through_by",
+]
 
 
 def medians(group: np.ndarray, values: np.ndarray, weights: np.ndarray, size: int) -> np.ndarray:
@@ -88,3 +106,38 @@ def follow_through_by(src: Source, f: Filters, by: tuple[str, ...]) -> pd.DataFr
     """Follow-through per group of `by` (area_id or topic): keys and the figures."""
     table = from_groups(src.concerns(f, by))
     return table[table[list(CONCERN_STATS)].sum(axis=1) > 0].reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class ConcernTable:
+    """The concerns sorted by the day raised, and as columns (built once per data set for lists)."""
+
+    rows: pd.DataFrame
+    cols: c.Columns | None  # None when there is nothing to list
+
+
+def concern_table(concerns: pd.DataFrame | None) -> ConcernTable:
+    """The concerns of a data set ready for concern_rows (sorting and grouping keys made once)."""
+    if concerns is None or len(concerns) == 0 or "raised" not in concerns.columns:
+        return ConcernTable(concerns.iloc[0:0] if concerns is not None else pd.DataFrame(), None)
+    ordered = concerns.iloc[c.sort_by_day(c.days_of(concerns["raised"]))]
+    area = (
+        c.factor(ordered[AREA])
+        if AREA in ordered.columns
+        else c.Key(np.full(len(ordered), -1, dtype="int64"), pd.Index([], dtype="str"))
+    )
+    return ConcernTable(ordered, concern_columns(ordered, area))
+
+
+def concern_rows(concerns: pd.DataFrame | ConcernTable | None, f: Filters) -> pd.DataFrame:
+    """Each concern raised by the end of the filters' period in their areas, as given (sorted by the day
+    raised), with its flags for the period (one per CONCERN_STAT, named in FLAGS: is_raised, is_resolved,
+    is_open_at_end, ...) and days_to_resolve (NaN without a resolved date)."""
+    table = concerns if isinstance(concerns, ConcernTable) else concern_table(concerns)
+    if table.cols is None:
+        flags = {flag: pd.Series(dtype="bool") for flag in FLAGS.values()}
+        return table.rows.assign(**flags, **{DAYS: pd.Series(dtype="float64")})
+    rows = c.select(table.cols, f.with_period(None, f.end))
+    marks, days = concern_flags(table.cols, rows, f)
+    out = table.rows.iloc[rows]
+    return out.assign(**{flag: marks[name] for name, flag in FLAGS.items()}, **{DAYS: days})

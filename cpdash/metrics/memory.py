@@ -20,12 +20,11 @@ from cpdash.metrics import areas as area_table
 from cpdash.metrics import columns as c
 from cpdash.metrics import published
 from cpdash.metrics.comments import COMBO, CommentTable, Topics, comment_table, topics
-from cpdash.metrics.gather import AGE, AREA, ATTENDEE_STATS, COMMENT_TOPIC, DIMENSIONS, PROGRAM, TOPIC, Groups
+from cpdash.metrics.gather import AGE, AREA, ATTENDEE_STATS, COMMENT_TOPIC, DIMENSIONS, PROGRAM, Groups
 from cpdash.metrics.periods import Filters
-from cpdash.metrics.stats import attendee_groups, concern_flags
+from cpdash.metrics.stats import attendee_groups, concern_columns, concern_flags
 from cpdash.text.topics import Taxonomy, default_taxonomy
 
-STATUSES = ("open", "in progress", "resolved", "declined")  # status codes 0..3, -1 for none or another
 TABLES = ("events", "responses", "concerns", "area_scores", "attendees", "areas")
 
 
@@ -155,24 +154,7 @@ class MemorySource:
     @cached_property
     def _concerns(self) -> c.Columns:
         concerns = _frame(self.ds.concerns)
-        raised = c.days_of(concerns["raised"]) if "raised" in concerns.columns else np.zeros(0, "int64")
-        resolved = (
-            c.days_of(concerns["resolved"])
-            if "resolved" in concerns.columns
-            else np.full(len(concerns), c.NO_DAY, dtype="int64")
-        )
-        status = (
-            c.factor(concerns["status"].astype("string").str.lower(), pd.Index(STATUSES))
-            if "status" in concerns.columns
-            else c.Key(np.full(len(concerns), -1, dtype="int64"), pd.Index(STATUSES))
-        )
-        keys = {AREA: self._area_key(concerns), "status": status}
-        if TOPIC in concerns.columns:
-            keys[TOPIC] = c.factor(concerns[TOPIC])
-        ids = (
-            concerns["concern_id"].astype("str").to_numpy(dtype=object) if "concern_id" in concerns else None
-        )
-        return c.columns(raised, keys, {"resolved_day": resolved.astype("float64")}, ids)
+        return concern_columns(concerns, self._area_key(concerns))
 
     @cached_property
     def _attendees(self) -> dict[str, object] | None:

@@ -4,13 +4,36 @@ and distinct, repeat and returning participants (cpdash.metrics.memory uses them
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from cpdash.metrics import columns as c
-from cpdash.metrics.gather import MONTH, RESOLVE_WITHIN_DAYS, Groups
+from cpdash.metrics.gather import AREA, MONTH, RESOLVE_WITHIN_DAYS, TOPIC, Groups
 from cpdash.metrics.periods import Filters
 
-OPEN, IN_PROGRESS, RESOLVED, DECLINED = 0, 1, 2, 3  # status codes (cpdash.metrics.memory.STATUSES)
+STATUSES = ("open", "in progress", "resolved", "declined")  # status codes 0..3, -1 for none or another
+OPEN, IN_PROGRESS, RESOLVED, DECLINED = 0, 1, 2, 3
 NEVER = np.iinfo("int64").max
+
+
+def concern_columns(concerns: pd.DataFrame, area: c.Key) -> c.Columns:
+    """The concerns as day-sorted columns (by the day raised): keys area_id (`area`, one code per row),
+    status and topic, the resolved day as a value, and the concern ids."""
+    raised = c.days_of(concerns["raised"]) if "raised" in concerns.columns else np.zeros(0, "int64")
+    resolved = (
+        c.days_of(concerns["resolved"])
+        if "resolved" in concerns.columns
+        else np.full(len(concerns), c.NO_DAY, dtype="int64")
+    )
+    status = (
+        c.factor(concerns["status"].astype("string").str.lower(), pd.Index(STATUSES))
+        if "status" in concerns.columns
+        else c.Key(np.full(len(concerns), -1, dtype="int64"), pd.Index(STATUSES))
+    )
+    keys = {AREA: area, "status": status}
+    if TOPIC in concerns.columns:
+        keys[TOPIC] = c.factor(concerns[TOPIC])
+    ids = concerns["concern_id"].astype("str").to_numpy(dtype=object) if "concern_id" in concerns else None
+    return c.columns(raised, keys, {"resolved_day": resolved.astype("float64")}, ids)
 
 
 def concern_flags(cols: c.Columns, rows: np.ndarray, f: Filters) -> tuple[dict[str, np.ndarray], np.ndarray]:

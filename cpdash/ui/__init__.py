@@ -12,7 +12,19 @@ from cpdash.ui.components import (
     page_header,
 )
 from cpdash.ui.context import PageContext, keep, page_context
-from cpdash.ui.data import get_dataset, get_map_shapes, get_overview, get_settings, get_source
+from cpdash.ui.data import (
+    get_concern_table,
+    get_dataset,
+    get_map_shapes,
+    get_overview,
+    get_settings,
+    get_source,
+    get_town_hall,
+    get_town_hall_section,
+    get_you_said,
+    get_you_said_group,
+    get_you_said_resolved,
+)
 from cpdash.ui.filters import sidebar_filters
 
 __all__ = [
@@ -20,6 +32,7 @@ __all__ = [
     "area_names",
     "csv_download",
     "current_filters",
+    "get_concern_table",
     "data_banners",
     "drill_down_button",
     "empty_state",
@@ -29,6 +42,11 @@ __all__ = [
     "get_overview",
     "get_settings",
     "get_source",
+    "get_town_hall",
+    "get_town_hall_section",
+    "get_you_said",
+    "get_you_said_group",
+    "get_you_said_resolved",
     "keep",
     "kpi",
     "page_context",

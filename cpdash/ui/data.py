@@ -14,12 +14,17 @@ from cpdash.config import Settings, settings_from_env
 from cpdash.data.database import make_engine
 from cpdash.data.dataset import Dataset
 from cpdash.data.load import is_database, load_dataset, source_signature
+from cpdash.metrics import areas as area_scope
+from cpdash.metrics.follow_through import ConcernTable, concern_table
 from cpdash.metrics.memory import MemorySource
 from cpdash.metrics.periods import Filters
 from cpdash.metrics.suppression import Policy
 from cpdash.text.topics import load_taxonomy
+from cpdash.views import town_hall, you_said
+from cpdash.views.figures import Compared
 from cpdash.views.overview import Overview, overview
 from cpdash.views.participation import Basis, basis
+from cpdash.views.town_hall import Scope, Section, TownHall
 from cpdash.views.voice import CommentIndex, ScoreBasis, comment_index, score_basis, search_texts
 
 
@@ -167,3 +172,87 @@ def _overview(signature: str, f: Filters, policy: Policy, compare: str, _src: Me
 def get_overview(settings: Settings, src: MemorySource, f: Filters, policy: Policy, compare: str) -> Overview:
     """The Overview's figures for the filters, shared by every session that asks for the same view."""
     return _overview(_signature(settings), f, policy, compare, src)
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _concern_table(signature: str, _ds: Dataset) -> ConcernTable:
+    """The concerns made ready for lists (the backlog, resolved cards), once per source and shared."""
+    return concern_table(_ds.concerns)
+
+
+def get_concern_table(settings: Settings, ds: Dataset) -> ConcernTable:
+    """The data set's concerns sorted and keyed for lists (read-only, shared by every session)."""
+    return _concern_table(_signature(settings), ds)
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def _you_said(
+    signature: str, f: Filters, policy: Policy, compare: str, _src: MemorySource, _ds: Dataset
+) -> tuple[you_said.Summary, you_said.Backlog]:
+    """The "You said, we did" cards and open backlog for one filter state (shared by sessions)."""
+    names = area_scope.names(_src)
+    concerns = _concern_table(signature, _ds)
+    return you_said.summary(_src, f, policy, compare), you_said.still_open(concerns, f, names)
+
+
+def get_you_said(
+    settings: Settings, src: MemorySource, ds: Dataset, f: Filters, policy: Policy, compare: str
+) -> tuple[you_said.Summary, you_said.Backlog]:
+    """The "You said, we did" cards and open backlog for the filters."""
+    return _you_said(_signature(settings), f, policy, compare, src, ds)
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def _you_said_group(
+    signature: str, f: Filters, label: str, compare: str, _src: MemorySource
+) -> you_said.ByGroup:
+    """Follow-through per area or topic for one filter state (shared by sessions)."""
+    return you_said.by_group(_src, f, label, area_scope.names(_src), compare)
+
+
+def get_you_said_group(
+    settings: Settings, src: MemorySource, f: Filters, label: str, compare: str
+) -> you_said.ByGroup:
+    """Follow-through per area ("Area") or per topic ("Topic") for the filters."""
+    return _you_said_group(_signature(settings), f, label, compare, src)
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def _you_said_resolved(
+    signature: str, f: Filters, topic: str, _src: MemorySource, _ds: Dataset
+) -> you_said.Resolved:
+    """The resolved cards of one topic for one filter state (shared by sessions)."""
+    return you_said.resolved(_concern_table(signature, _ds), f, area_scope.names(_src), topic)
+
+
+def get_you_said_resolved(
+    settings: Settings, src: MemorySource, ds: Dataset, f: Filters, topic: str
+) -> you_said.Resolved:
+    """The most recently resolved concerns of `topic` for the filters, as cards."""
+    return _you_said_resolved(_signature(settings), f, topic, src, ds)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _town_hall_section(
+    signature: str,
+    area_id: str,
+    f: Filters,
+    before: Compared,
+    policy: Policy,
+    rows: bool,
+    key: str,
+    _s: Scope,
+) -> Section:
+    """One town-hall section for one area, period and policy (shared by sessions)."""
+    return town_hall.section(_s, key)
+
+
+def get_town_hall_section(settings: Settings, s: Scope, key: str) -> Section:
+    """One section of the town hall of a scope (the preview, a slide, the pack)."""
+    return _town_hall_section(_signature(settings), s.area_id, s.f, s.before, s.policy, s.rows, key, s)
+
+
+def get_town_hall(settings: Settings, s: Scope) -> TownHall:
+    """Every section of the town hall of a scope, for the pack."""
+    sections = tuple(get_town_hall_section(settings, s, key) for key, _ in town_hall.SECTIONS)
+    return TownHall(s.area_id, s.area_name, s.f.start, s.f.end, s.policy, sections)

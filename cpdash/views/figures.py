@@ -10,12 +10,39 @@ from dataclasses import dataclass
 from cpdash.metrics import published, scores, sentiment
 from cpdash.metrics.change import change
 from cpdash.metrics.gather import Source
-from cpdash.metrics.periods import Filters
+from cpdash.metrics.periods import COMPARISONS, LAST_YEAR, PREVIOUS, Filters, period_text
 from cpdash.metrics.suppression import EMPTY, FLAGGED, HIDDEN, Policy
 from cpdash.views import format as fmt
 
 RESPONSES, PUBLISHED = "responses", "published"
 SCORE_NOTE = "on 0–100: not a percentage"
+COMPARED_SHORT = {PREVIOUS: "the previous period", LAST_YEAR: "the same period last year"}
+
+
+@dataclass(frozen=True)
+class Compared:
+    """The period figures are compared with, whether it lies within the data, and both in words."""
+
+    filters: Filters
+    ok: bool  # False when the compared period began before the data: no change is shown
+    text: str  # "Changes compare with the period of equal length just before (…)."
+    short: str  # "the previous period"
+    note: str | None  # why no change is shown
+
+
+def compared(src: Source, f: Filters, compare: str = PREVIOUS) -> Compared:
+    """The compared period of the filters (PREVIOUS or LAST_YEAR) and whether a change can be shown."""
+    before = f.compared(compare)
+    extent = src.extent()
+    ok = extent is not None and before.start >= extent[0]
+    note = None
+    if not ok and extent is not None:
+        note = (
+            f"No change is shown: the data starts on {extent[0]:%-d %b %Y}, after the compared period began "
+            f"({before.start:%-d %b %Y})."
+        )
+    text = f"Changes compare with {COMPARISONS[compare]} ({period_text(before.start, before.end)})."
+    return Compared(before, ok, text, COMPARED_SHORT.get(compare, "the compared period"), note)
 
 
 @dataclass(frozen=True)

@@ -3,17 +3,16 @@ attention, each figure from cpdash.metrics and through the small-numbers policy.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, replace
 
 import pandas as pd
 
 from cpdash.metrics import attention, engagement, follow_through
 from cpdash.metrics.gather import MONTH, Source
-from cpdash.metrics.periods import COMPARISONS, PREVIOUS, Filters, period_text
+from cpdash.metrics.periods import PREVIOUS, Filters, period_text
 from cpdash.metrics.suppression import Policy
 from cpdash.views import format as fmt
-from cpdash.views.figures import Card, count_card, score_card, score_source, sentiment_card
+from cpdash.views.figures import Card, compared, count_card, score_card, score_source, sentiment_card
 from cpdash.views.trends import score_trend
 
 ISSUE_ICONS = {attention.FALLING_TRUST: "📉", attention.OPEN_CONCERNS: "📬", attention.NO_ENGAGEMENT: "🚫"}
@@ -44,11 +43,6 @@ class Overview:
     attention: list[AttentionArea]
     notes: list[str]  # what limits the figures, in words
     comparison: str  # what changes compare with, in words
-
-
-def comparable(before: Filters, first_day: dt.date | None) -> bool:
-    """True when the compared period lies within the data (else a change would compare with nothing)."""
-    return first_day is not None and before.start >= first_day
 
 
 def engagement_cards(
@@ -139,9 +133,8 @@ def attention_by_area(
 
 def overview(src: Source, f: Filters, policy: Policy, compare: str = PREVIOUS) -> Overview:
     """The Overview's cards, trends and areas needing attention for the filters."""
-    before = f.compared(compare)
-    extent = src.extent()
-    ok = comparable(before, extent[0] if extent else None)
+    period = compared(src, f, compare)
+    before, ok = period.filters, period.ok
     areas = (engagement.by_area(src, f), engagement.by_area(src, before))
     cards = engagement_cards(src, f, before, ok, areas)
     cards.insert(3, score_card(src, "trust", f, before, policy, ok))
@@ -151,14 +144,10 @@ def overview(src: Source, f: Filters, policy: Policy, compare: str = PREVIOUS) -
     held = src.extent("events")
     if cards[0].value == "0" and held is not None and not (held[0] <= f.end and f.start <= held[1]):
         notes.append(f"No event in this period: the events in the data run from {period_text(*held)}.")
-    if not ok and extent is not None:
-        notes.append(
-            f"No change is shown: the data starts on {extent[0]:%-d %b %Y}, after the compared period began "
-            f"({before.start:%-d %b %Y})."
-        )
+    if period.note:
+        notes.append(period.note)
     monthly = engagement.engagement_by(src, f, (MONTH,))
     trend = score_trend(src, "trust", f, policy) if score_source(src, "trust") else pd.DataFrame()
-    comparison = f"Changes compare with {COMPARISONS[compare]} ({period_text(before.start, before.end)})."
     return Overview(
-        cards, monthly, trend, attention_by_area(src, f, policy, compare, areas), notes, comparison
+        cards, monthly, trend, attention_by_area(src, f, policy, compare, areas), notes, period.text
     )

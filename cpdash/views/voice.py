@@ -28,8 +28,9 @@ from cpdash.data.dataset import SENTIMENT, Dataset
 from cpdash.data.filters import rows_in_period
 from cpdash.metrics import legacy as metrics
 from cpdash.metrics.periods import Filters
+from cpdash.metrics.sentiment import NEGATIVE, POSITIVE
 from cpdash.text.redact import redact_series
-from cpdash.text.sentiment import ENGLISH, NEGATIVE, POSITIVE, SPANISH, detect_language, language_tags
+from cpdash.text.sentiment import ENGLISH, SPANISH, detect_language, language_tags
 from cpdash.text.topics import Taxonomy, combinations, fold, fold_text, tag, tag_concerns
 from cpdash.views import format as fmt
 
