@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cpdash.charts import maps
+from cpdash.charts import maps, maps_density
 from cpdash.data.dataset import Dataset, LoadReport
 from cpdash.data.filters import select
 from cpdash.data.load import load_dataset
@@ -331,7 +331,7 @@ def test_parent_cells_are_h3_parents():
 
 
 def test_hexagons_coarsen_past_the_cell_limit(monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setattr(maps, "MAX_HEXAGONS", 20)
+    monkeypatch.setattr(maps_density, "MAX_HEXAGONS", 20)
     events = city_events(2_000, 10, 10)
     cells, res = maps.hexagons(*drawn_from(events), resolution=10)
     assert len(cells) <= 20 and res < 10
