@@ -16,11 +16,21 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from cpdash.metrics import columns as c
 from cpdash.metrics.gather import CONCERN_STATS, RESOLVE_WITHIN_DAYS, Groups, Source
+from cpdash.metrics.memory import STATUSES
 from cpdash.metrics.periods import Filters
+from cpdash.metrics.stats import concern_flags
 
 COLUMNS = (*CONCERN_STATS, "median_days_to_resolve", "share_resolved_within_90")
-__all__ = ["COLUMNS", "RESOLVE_WITHIN_DAYS", "FollowThrough", "follow_through", "follow_through_by"]
+__all__ = [
+    "COLUMNS",
+    "RESOLVE_WITHIN_DAYS",
+    "FollowThrough",
+    "follow_through",
+    "follow_through_by",
+    "open_at_end",
+]
 
 
 def medians(group: np.ndarray, values: np.ndarray, weights: np.ndarray, size: int) -> np.ndarray:
@@ -91,3 +101,23 @@ def follow_through_by(src: Source, f: Filters, by: tuple[str, ...]) -> pd.DataFr
     """Follow-through per group of `by` (area_id or topic): keys and the figures."""
     table = from_groups(src.concerns(f, by))
     return table[table[list(CONCERN_STATS)].sum(axis=1) > 0].reset_index(drop=True)
+
+
+def open_at_end(concerns: pd.DataFrame, f: Filters) -> np.ndarray:
+    """Per row of a concerns table (raised, resolved, status): True when it is open at the end of the
+    filters' period, by the definition the open_at_end count uses (for lists such as the open backlog).
+    The filters' areas are not applied: pass the rows to judge."""
+    n = len(concerns)
+    if n == 0 or "raised" not in concerns.columns:
+        return np.zeros(n, dtype=bool)
+    resolved = c.days_of(concerns["resolved"]) if "resolved" in concerns.columns else np.full(n, c.NO_DAY)
+    status = (
+        c.factor(concerns["status"].astype("string").str.lower(), pd.Index(STATUSES))
+        if "status" in concerns.columns
+        else c.Key(np.full(n, -1, dtype="int64"), pd.Index(STATUSES))
+    )
+    cols = c.Columns(
+        c.days_of(concerns["raised"]), {"status": status}, {"resolved_day": resolved.astype("float64")}
+    )
+    flags, _ = concern_flags(cols, np.arange(n), f)
+    return flags["open_at_end"]
