@@ -4,7 +4,7 @@ import streamlit as st
 
 from cpdash import ui
 from cpdash.charts.maps import legend_svg
-from cpdash.ui.data import get_event_basis
+from cpdash.ui.data import get_event_basis, get_map_details, get_map_figures
 from cpdash.views import map as view
 from cpdash.views import map_details as details
 from cpdash.views.format import markdown_text as md
@@ -86,7 +86,7 @@ else:
         + ". The table below has the figures for each area."
     )
 
-figures = view.area_figures(ctx.src, ctx.filters, ctx.policy, measure)
+figures = get_map_figures(ctx.settings, ctx.src, ctx.filters, ctx.policy, measure)
 names = figures.names
 
 map_column, detail_column = st.columns([2.2, 1.2], gap="medium") if options.layers else (None, st.container())
@@ -137,8 +137,8 @@ with detail_column:
         if event is None:
             st.caption("Choose an area to see its figures, its recent events and its open concerns.")
     else:
-        about = details.area_details(
-            ctx.src, ctx.ds, ctx.filters, ctx.policy, figures, area_id, options.measures
+        about = get_map_details(
+            ctx.settings, ctx.src, ctx.ds, ctx.filters, ctx.policy, measure, area_id, options.measures
         )
         st.markdown(f"**{md(about.name)}**")
         st.markdown("\n".join(f"- {md(line)}" for line in about.lines))
@@ -146,7 +146,7 @@ with detail_column:
         if about.recent.empty:
             st.caption("No event in this area in the period.")
         else:
-            st.dataframe(about.recent, hide_index=True, key="map_area_events")
+            st.dataframe(about.recent, hide_index=True, key="map_area_events", placeholder="—")
         if about.open_count is not None:
             st.markdown(f"**Open concerns: {about.open_count:,}**")
             if len(about.open_oldest):
@@ -157,7 +157,13 @@ with detail_column:
 st.subheader("Figures by area")
 st.caption(view.twin_caption(figures, layer, ctx.policy))
 table = view.twin_table(figures, layer)
-st.dataframe(table, hide_index=True, key="map_twin_table")
+st.dataframe(
+    table,
+    hide_index=True,
+    key="map_twin_table",
+    placeholder="—",
+    column_config={"Small numbers": st.column_config.TextColumn(width="large")},
+)
 ui.csv_download(
     table,
     "Download figures by area (CSV)",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import math
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -19,12 +20,14 @@ FILL_ALPHA = 190
 CLASSES = 5
 
 LEGEND_FONT = "Source Sans Pro, Helvetica, Arial, sans-serif"
-LEGEND_WIDTH_PX = 560  # fits the map's column at 1280 px wide
+LEGEND_WIDTH_PX = 360  # fits a phone's screen (the image is shrunk to the column, never enlarged)
 LEGEND_FONT_PX = 13
 LEGEND_CHAR_PX = 6.6  # estimated width of a character at LEGEND_FONT_PX
 LEGEND_SWATCH_PX = 12.0
 LEGEND_ROW_PX = 20.0
 LEGEND_TITLE_PX = 24.0
+LEGEND_TITLE_LINE_PX = 17.0  # the title wraps onto lines this high
+LEGEND_BOLD = 1.08  # bold characters are this much wider
 
 
 @dataclass(frozen=True)
@@ -143,7 +146,7 @@ def _swatch(item: LegendItem, cx: float, cy: float) -> str:
 
 
 def legend_svg(items: Sequence[LegendItem], title: str, width: int = LEGEND_WIDTH_PX) -> str:
-    """The legend as a small SVG image: a title line, then swatches with their words, wrapped to `width`."""
+    """The legend as a small SVG image: its title, then swatches with their words, wrapped to `width`."""
     if not items:
         return ""
     rows: list[list[tuple[LegendItem, float]]] = [[]]
@@ -156,14 +159,20 @@ def legend_svg(items: Sequence[LegendItem], title: str, width: int = LEGEND_WIDT
         rows[-1].append((item, x))
         x += w
     heights = [max(LEGEND_ROW_PX, max(i.size for i, _ in row) + 6) for row in rows]
-    height = int(LEGEND_TITLE_PX + sum(heights) + 4)
+    lines = textwrap.wrap(title, max(int(width / (LEGEND_CHAR_PX * LEGEND_BOLD)), 10)) or [""]
+    title_height = LEGEND_TITLE_PX + LEGEND_TITLE_LINE_PX * (len(lines) - 1)
+    height = int(title_height + sum(heights) + 4)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" font-family="{html.escape(LEGEND_FONT)}" '
         f'font-size="{LEGEND_FONT_PX}">',
-        f'<text x="0" y="15" font-weight="600" fill="#1a1a1a">{html.escape(title)}</text>',
+        *(
+            f'<text x="0" y="{15 + LEGEND_TITLE_LINE_PX * i:.0f}" font-weight="600" fill="#1a1a1a">'
+            f"{html.escape(line)}</text>"
+            for i, line in enumerate(lines)
+        ),
     ]
-    top = LEGEND_TITLE_PX
+    top = title_height
     for row, h in zip(rows, heights, strict=True):
         cy = top + h / 2
         for item, x0 in row:

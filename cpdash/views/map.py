@@ -137,8 +137,8 @@ def _not_enough_label(figures: AreaFigures, policy: Policy) -> str:
     if not policy.public:
         return f"fewer than {policy.k} {noun} (⚠, not coloured)"
     protecting = (figures.table["note"] == policy.reason_in_set(policy.k, True, noun)).any()
-    if protecting:
-        return f"not shown: fewer than {policy.k} {noun}, or hidden to protect such a figure"
+    if protecting:  # the caption under the table says why an area with enough is hidden too
+        return f"hidden: fewer than {policy.k} {noun}, or protecting one"
     return f"not enough {noun} (fewer than {policy.k})"
 
 

@@ -110,13 +110,11 @@ def figure_lines(
             f"{fmt.number(row['attendance'])} attendees"
             + (f" ({_plural(extra, 'event')} without a count)" if extra else "")
         )
-    for measure in measures:
-        if measure == "events":
-            continue
+    engaged = [m for m in measures if m.endswith("_per_10k")]
+    lines += [engagement_words(row, measure) for measure in engaged]
+    for measure in [m for m in measures if m not in engaged and m != "events"]:
         if measure in SCORE_MEASURES:
             lines.append(_score_line(src, f, policy, figures, area_id, measure))
-        elif measure.endswith("_per_10k"):
-            lines.append(engagement_words(row, measure))
         else:
             lines.append(str(_in_set(src, f, policy, figures, measure).at[area_id, "words"]))
     return lines
