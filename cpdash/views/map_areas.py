@@ -6,6 +6,7 @@ figure leaves this module without its value and without its n. Streamlit-free.""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -122,15 +123,14 @@ def base_table(src: Source, f: Filters) -> pd.DataFrame:
     """Engagement per area in scope (engagement.by_area), index area_id; attendance unknown (NaN) when no
     event of the data has a count."""
     table = engagement.by_area(src, f)
-    out = table.set_index(table[AREA].astype("str").rename(AREA))[list(BASE_COLUMNS)].copy()
-    out["name"] = out["name"].astype("str")
+    columns = {c: table[c].to_numpy() for c in BASE_COLUMNS}
+    columns["name"] = table["name"].astype("str").to_numpy(dtype=object)
     if not src.has("events.attendance"):
-        out["attendance"] = np.nan
-        out["attendance_per_10k"] = np.nan
-    return out
+        columns["attendance"] = columns["attendance_per_10k"] = np.full(len(table), np.nan)
+    return pd.DataFrame(columns, index=pd.Index(table[AREA].astype("str").to_numpy(dtype=object), name=AREA))
 
 
-def engagement_words(row: pd.Series, measure: str) -> str:
+def engagement_words(row: Mapping, measure: str) -> str:
     """Events, or events or attendance per 10,000 residents, with what they rest on."""
     pop = row["population"]
     if measure == "events":
@@ -155,19 +155,25 @@ def engagement_words(row: pd.Series, measure: str) -> str:
 def _engagement(base: pd.DataFrame, measure: str) -> pd.DataFrame:
     """The engagement measure's columns."""
     value = base[measure].astype("float64")
-    words = [engagement_words(row, measure) for _, row in base.iterrows()]
+    words = [engagement_words(row, measure) for row in base.to_dict("records")]
     return _columns(base.index, value, status=np.where(value.notna(), SHOWN, EMPTY), words=words)
 
 
 def _columns(index: pd.Index, value: pd.Series | np.ndarray, **extra: object) -> pd.DataFrame:
     """MEASURE_COLUMNS for `index`: `value`, then whatever `extra` gives, else NaN or ''."""
-    out = pd.DataFrame({"value": np.asarray(value, dtype="float64")}, index=index)
+    size = len(index)
+    columns: dict[str, object] = {"value": np.asarray(value, dtype="float64")}
     for column in MEASURE_COLUMNS[1:]:
         default = np.nan if column in ("n", "low", "high") else ""
-        out[column] = extra.pop(column, default)
+        given = extra.pop(column, default)
+        columns[column] = (
+            np.full(size, given, dtype=object if isinstance(given, str) else "float64")
+            if np.isscalar(given)
+            else given
+        )
     for column, values in extra.items():
-        out[column] = values
-    return out
+        columns[column] = values
+    return pd.DataFrame(columns, index=index)
 
 
 # --- scores: from responses, or as published ---------------------------------------------------------------
