@@ -217,15 +217,16 @@ def published_note(label: str, periods: list[str], period: str) -> str:
 # --- sentiment and concerns ------------------------------------------------------------------------------------
 
 
-def sentiment_words(value: float, n: float, status: str, note: str) -> str:
-    """'Net comment sentiment +12 points (n=340 scored comments)', or why it is not shown."""
+def sentiment_words(value: float, n: float, status: str, note: str, k: int) -> str:
+    """'Net comment sentiment +12 points (n=340 scored comments)', or why it is not shown (`note`: the
+    policy's words for a hidden figure)."""
     label = "Net comment sentiment"
     if status == EMPTY:
         return f"{label}: no scored comments in this period"
     if status == HIDDEN:
         return f"{label}: {note}"
-    text = f"{label} {fmt.signed(value, 0)} points (n={n:,.0f} scored comments"
-    return text + ("; " + note.split(": ", 1)[-1] if status == FLAGGED else "") + ")"
+    care = f"; fewer than {k} scored comments, treat with care" if status == FLAGGED else ""
+    return f"{label} {fmt.signed(value, 0)} points (n={n:,.0f} scored comments{care})"
 
 
 def sentiment_columns(src: Source, f: Filters, policy: Policy, ids: pd.Index) -> pd.DataFrame:
@@ -247,7 +248,7 @@ def sentiment_columns(src: Source, f: Filters, policy: Policy, ids: pd.Index) ->
         value,
         n=n_shown,
         status=status,
-        words=[sentiment_words(*row) for row in zip(value, n_shown, status, notes, strict=True)],
+        words=[sentiment_words(*row, policy.k) for row in zip(value, n_shown, status, notes, strict=True)],
         note=notes,
         positive=np.where(shown, table["positive"], np.nan),
         negative=np.where(shown, table["negative"], np.nan),
@@ -290,13 +291,12 @@ def area_figures(src: Source, f: Filters, policy: Policy, measure: str) -> AreaF
     """Every area in scope with its engagement and the figures of `measure`, through the policy."""
     m = MEASURES[measure]
     base = base_table(src, f)
-    table = base.join(measure_columns(src, f, policy, measure, base))
+    table = pd.concat([base, measure_columns(src, f, policy, measure, base)], axis=1)
     source, note, title = "", "", m.title
     if measure in SCORE_MEASURES:
         source = score_source(src, measure)
         if source == PUBLISHED:
             periods = [p for p in table["period"] if p]
             note = published_note(m.label, periods, period_text(f.start, f.end))
-            one = set(periods)
-            title = f"{m.title}: published" + (f" for {periods[0]}" if len(one) == 1 else "")
+            title = f"{m.title}: published" + (f" for {periods[0]}" if len(set(periods)) == 1 else "")
     return AreaFigures(measure, table, source, note, title)
