@@ -3,19 +3,17 @@
 import streamlit as st
 
 from cpdash import ui
-from cpdash.charts import maps
-from cpdash.ui.data import get_event_basis, get_participation_basis
-from cpdash.views import map as details
+from cpdash.charts.maps import legend_svg
+from cpdash.ui.data import get_event_basis, get_map_details, get_map_figures
+from cpdash.views import map as view
+from cpdash.views import map_details as details
 from cpdash.views.format import markdown_text as md
 
 DECK_KEY = "map_deck"
 AREA_KEY = "map_area"
 EVENT_PARAM = "map_event"
 
-settings = ui.get_settings()
-ds = ui.get_dataset(settings)
-filters = ui.current_filters()
-k, public, offline = st.session_state["k"], st.session_state["public"], st.session_state["offline"]
+ctx = ui.page_context()
 
 
 def _forget_event() -> None:
@@ -28,7 +26,7 @@ def _on_pick() -> None:
     """A click on the map: show the area (or the event and its area) beside it, and keep it in the URL."""
     picked = details.parse_selection(st.session_state.get(DECK_KEY))
     if picked.event_id:
-        event = details.find_event(ds.events, picked.event_id)
+        event = details.find_event(ctx.ds.events, picked.event_id)
         if event is not None:
             st.query_params[EVENT_PARAM] = picked.event_id
             st.session_state[AREA_KEY] = str(event["area_id"])
@@ -37,66 +35,61 @@ def _on_pick() -> None:
         st.session_state[AREA_KEY] = picked.area_id
 
 
-ui.page_header("Map", ui.page_context())
+ui.page_header("Map", ctx)
 
-shapes = ui.get_map_shapes(settings, ds)
-layers, missing_layers = details.layer_options(ds, bool(shapes))
-measures, missing_measures = details.measure_options(ds)
+shapes = ui.get_map_shapes(ctx.settings, ctx.ds)
+options = view.options(ctx.src, bool(shapes))
 
-layer, measure, weight = details.LAYER_EVENTS, None, "events"
-if layers:
+layer, measure, weight = view.LAYER_EVENTS, "events", "events"
+if options.layers:
     controls = st.columns([1.5, 1.5, 2.2], vertical_alignment="bottom")
     layer = controls[0].segmented_control(
         "Show",
-        layers,
-        format_func=details.LAYER_LABELS.get,
-        default=layers[0],
+        options.layers,
+        format_func=view.LAYER_LABELS.get,
+        default=options.layers[0],
         required=True,
         key="map_layer",
         bind="query-params",
     )
-    layer = layer or layers[0]
-    if layer == details.LAYER_AREAS:
+    layer = layer or options.layers[0]
+    if layer == view.LAYER_AREAS:
         measure = controls[1].selectbox(
             "Colour areas by",
-            measures,
-            format_func=lambda m: details.MEASURES[m].label,
+            options.measures,
+            format_func=view.MEASURE_LABELS.get,
             key="map_measure",
             bind="query-params",
         )
-        measure = measure or measures[0]
-        if missing_measures:
-            controls[2].caption(details.missing_text(missing_measures, details.MEASURE_LABELS))
-    elif layer == details.LAYER_DENSITY:
-        weights = ["events", "attendance"] if details.has_attendance(ds) else ["events"]
-        if len(weights) == 1:
+        measure = measure or options.measures[0]
+        if options.missing_measures:
+            controls[2].caption(view.missing_text(options.missing_measures, view.MEASURE_LABELS))
+    elif layer == view.LAYER_DENSITY:
+        if len(options.weights) == 1:
             controls[2].caption("Attendance cannot be counted: the events have no attendance figures.")
         weight = controls[1].segmented_control(
             "Hexagons count",
-            weights,
-            format_func=details.WEIGHT_LABELS.get,
+            options.weights,
+            format_func=view.WEIGHT_LABELS.get,
             default="events",
             required=True,
             key="map_density",
             bind="query-params",
         )
         weight = weight or "events"
-    if missing_layers:
-        st.caption(details.missing_text(missing_layers, details.LAYER_LABELS))
+    if options.missing_layers:
+        st.caption(view.missing_text(options.missing_layers, view.LAYER_LABELS))
 else:
     ui.empty_state(
         "Nothing can be drawn on a map: "
-        + "; ".join(sorted(set(missing_layers.values())))
+        + "; ".join(sorted(set(options.missing_layers.values())))
         + ". The table below has the figures for each area."
     )
 
-participation_basis = get_participation_basis(settings, ds)
-figures = details.area_figures(ds, filters, k, [measure] if measure else ["events"], participation_basis)
-names = details.scope_names(figures)
-in_scope, context_ids, labels = details.map_areas(ds, names, filters)
-rows = details.event_rows(ds, filters)
+figures = get_map_figures(ctx.settings, ctx.src, ctx.filters, ctx.policy, measure)
+names = figures.names
 
-map_column, detail_column = st.columns([2.2, 1.2], gap="medium") if layers else (None, st.container())
+map_column, detail_column = st.columns([2.2, 1.2], gap="medium") if options.layers else (None, st.container())
 with detail_column:  # first, so that the map can outline the chosen area
     st.subheader("Details")
     if st.session_state.get(AREA_KEY) is not None and st.session_state[AREA_KEY] not in names:
@@ -112,33 +105,28 @@ with detail_column:  # first, so that the map can outline the chosen area
         on_change=_forget_event,
     )
 
-if layers:
-    if layer == details.LAYER_AREAS:
-        chosen = details.choropleth(figures, measure, k, public)
-        view = maps.choropleth_map(chosen, shapes, context_ids, labels, offline, selected=area_id)
-    elif layer == details.LAYER_DENSITY:
-        basis = get_event_basis(settings, ds)
-        view = maps.density_map(
-            basis, rows, weight, shapes, in_scope, context_ids, labels, offline, selected=area_id
-        )
-    else:
-        basis = get_event_basis(settings, ds)
-        view = maps.events_map(basis, rows, shapes, in_scope, context_ids, labels, offline, selected=area_id)
+if options.layers:
+    rows = view.event_rows(ctx.ds, ctx.filters)
+    basis = get_event_basis(ctx.settings, ctx.ds) if layer != view.LAYER_AREAS else None
+    around = view.surroundings(ctx.src, names, ctx.filters)
+    drawn = view.draw(layer, figures, around, shapes, ctx.policy, ctx.offline, area_id, basis, rows, weight)
     with map_column:
         st.pydeck_chart(
-            view.deck,
+            drawn.deck,
             height=560,
             key=DECK_KEY,
             on_select=_on_pick,
             selection_mode="single-object",
-            alt=view.alt,
+            alt=drawn.alt,
         )
-        if view.legend:
-            st.image(maps.legend_svg(view.legend, view.legend_title))
-        st.caption(details.map_notes(view.notes, layer == details.LAYER_EVENTS and not len(rows), offline))
+        if drawn.legend:
+            st.image(legend_svg(drawn.legend, drawn.legend_title))
+        if layer == view.LAYER_AREAS and figures.note:
+            st.caption(figures.note)
+        st.caption(view.map_notes(drawn.notes, layer == view.LAYER_EVENTS and not len(rows), ctx.offline))
 
 with detail_column:
-    event = details.find_event(ds.events, st.query_params.get(EVENT_PARAM))
+    event = details.find_event(ctx.ds.events, st.query_params.get(EVENT_PARAM))
     if event is not None:
         with st.container(border=True):
             st.markdown(
@@ -149,26 +137,38 @@ with detail_column:
         if event is None:
             st.caption("Choose an area to see its figures, its recent events and its open concerns.")
     else:
-        about = details.area_details(ds, filters, area_id, k, public, participation_basis)
-        st.markdown(f"**{md(names[area_id])}**")
-        lines = details.area_lines(about.figures, measures, k, public)
-        st.markdown("\n".join(f"- {md(line)}" for line in lines))
+        about = get_map_details(
+            ctx.settings, ctx.src, ctx.ds, ctx.filters, ctx.policy, measure, area_id, options.measures
+        )
+        st.markdown(f"**{md(about.name)}**")
+        st.markdown("\n".join(f"- {md(line)}" for line in about.lines))
         st.markdown("**Recent events**")
         if about.recent.empty:
             st.caption("No event in this area in the period.")
         else:
-            st.dataframe(about.recent, hide_index=True, key="map_area_events")
-        if ds.has("concerns"):
+            st.dataframe(about.recent, hide_index=True, key="map_area_events", placeholder="—")
+        if about.open_count is not None:
             st.markdown(f"**Open concerns: {about.open_count:,}**")
-            if about.open_count:
+            if len(about.open_oldest):
                 st.dataframe(about.open_oldest, hide_index=True, key="map_area_concerns")
                 if about.open_count > len(about.open_oldest):
                     st.caption(f"The {len(about.open_oldest)} oldest of {about.open_count:,}.")
 
 st.subheader("Figures by area")
-st.caption(details.twin_caption(layer, measure, k, public))
-table = details.twin_table(figures, layer, measure, k, public)
-st.dataframe(table, hide_index=True, key="map_twin_table")
+st.caption(view.twin_caption(figures, layer, ctx.policy))
+table = view.twin_table(figures, layer)
+st.dataframe(
+    table,
+    hide_index=True,
+    key="map_twin_table",
+    placeholder="—",
+    column_config={"Small numbers": st.column_config.TextColumn(width="large")},
+)
 ui.csv_download(
-    table, "Download figures by area (CSV)", "map-areas", filters.start, filters.end, key="map_twin_csv"
+    table,
+    "Download figures by area (CSV)",
+    "map-areas",
+    ctx.filters.start,
+    ctx.filters.end,
+    key="map_twin_csv",
 )

@@ -12,6 +12,8 @@ from streamlit.testing.v1 import AppTest
 
 from cpdash.charts import maps
 from cpdash.config import DEFAULT_DATA, REPO_ROOT
+from tests.conftest import write_csv
+from tests.test_maps import SMALL_AREAS, write_published_source
 
 pytestmark = pytest.mark.apptest
 
@@ -119,6 +121,8 @@ def test_each_layer_draws_as_configured_on_the_sample(env, sample: Path):
     assert measure.options == [
         "Trust score",
         "Safety score",
+        "Listen score",
+        "Respect score",
         "Events per 10,000 residents",
         "Attendance per 10,000 residents",
         "Open concerns",
@@ -168,7 +172,7 @@ def test_the_layer_and_the_measure_come_from_the_url(env, sample: Path):
     assert at.segmented_control(key="map_layer").value == "areas"
     assert at.selectbox(key="map_measure").value == "safety"
     spec, _, _ = deck(at)
-    assert "Safety score" in spec["layers"][0]["data"]["features"][0]["properties"]["t"]
+    assert "\nSafety " in spec["layers"][0]["data"]["features"][0]["properties"]["t"]
 
 
 def test_an_area_chosen_in_the_url_shows_its_details(env, sample: Path):
@@ -182,7 +186,7 @@ def test_an_area_chosen_in_the_url_shows_its_details(env, sample: Path):
     assert [f["properties"]["area_id"] for f in outlined["data"]["features"]] == [area_id]
     text = "\n".join(m.value for m in at.markdown)
     assert f"**{name}**" in text.replace("\\", "")
-    assert "Trust score" in text and "open concern" in text
+    assert "- Trust " in text and "- Respect " in text and "open concern" in text
     recent = next(d.value for d in at.dataframe if list(d.value.columns)[:2] == ["Date", "Program"])
     assert list(recent.columns) == ["Date", "Program", "Title", "Attendance"] and 0 < len(recent) <= 5
     assert list(recent["Date"]) == sorted(recent["Date"], reverse=True)
@@ -199,14 +203,13 @@ def test_public_mode_hides_small_numbers_in_the_table_and_the_map(env, sample: P
     env(sample, CPDASH_MODE="public", CPDASH_K="100000")
     at = open_map(layer="areas")
     table = twin(at)
-    assert table["Trust score (0–100)"].isna().all()
-    assert set(table["Small numbers"]) <= {"hidden: fewer than 100000 responses", ""}
+    assert table["Trust score (0–100)"].isna().all() and table["Responses (n)"].isna().all()
+    assert set(table["Small numbers"]) <= {"not enough answers to show (fewer than 100000)", ""}
     spec, _, _ = deck(at)
     for feature in spec["layers"][0]["data"]["features"]:
         assert feature["properties"]["c"][:3] == maps.NOT_ENOUGH_COLOUR
         assert (
-            "not enough responses" in feature["properties"]["t"]
-            or "no responses" in feature["properties"]["t"]
+            "not enough answers" in feature["properties"]["t"] or "no answers" in feature["properties"]["t"]
         )
 
 
@@ -229,6 +232,75 @@ def test_only_required_columns_says_what_cannot_be_drawn(env, tmp_path: Path):
     assert list(table["Area"]) == ["0", "1", "2"] and table["Events"].sum() == 24
 
 
+def area_tips(spec: dict) -> dict[str, dict]:
+    """The areas layer's properties per area_id."""
+    areas = next(item for item in spec["layers"] if item["id"] == maps.AREAS_LAYER)
+    return {f["properties"]["area_id"]: f["properties"] for f in areas["data"]["features"]}
+
+
+def details_text(at: AppTest) -> str:
+    """The page's Markdown, unescaped."""
+    return "\n".join(m.value for m in at.markdown).replace("\\", "")
+
+
+def test_published_scores_alone_colour_the_areas_and_fill_the_details(env, tmp_path: Path):
+    env(write_published_source(tmp_path / "published"))
+    at = open_map({**YEAR, "map_layer": "Areas", "map_area": "Riverside"})
+    measure = at.selectbox(key="map_measure")
+    assert measure.options[:2] == ["Trust score", "Safety score"] and measure.value == "trust"
+    assert "Net comment sentiment (no individual survey responses in the data)" in captions(at)
+    spec, _, _ = deck(at)
+    tips = area_tips(spec)
+    assert tips["001"]["t"] == (
+        "North End\nTrust 64 (n=40; published for 1 Oct – 31 Dec 2025)\nClick for this area's details"
+    )
+    assert tips["001"]["c"][:3] != maps.NOT_ENOUGH_COLOUR and tips["002"]["c"][:3] != maps.NOT_ENOUGH_COLOUR
+    assert tips["003"]["c"][:3] == maps.NOT_ENOUGH_COLOUR  # published on 5 responses: flagged, not coloured
+    assert "Trust score: published area scores, each area's latest ending within" in captions(at)
+    assert "used as published" in captions(at)
+    text = details_text(at)
+    assert "**Riverside**" in text
+    assert "- Trust 58 (n not published; published for 1 Dec – 31 Dec 2025)" in text
+    table = twin(at).set_index("Area")
+    assert table.loc["Riverside", "Trust score (0–100)"] == 58 and table.loc[
+        "Riverside", "Published for"
+    ] == ("1 Dec – 31 Dec 2025")
+
+
+def test_public_view_hides_a_small_area_and_the_one_that_would_give_it_away(env, folder_source, tmp_path):
+    def responses(folder: Path) -> None:
+        write_csv(
+            folder / "responses.csv",
+            [
+                {
+                    "response_id": f"R{a}{i}",
+                    "submitted": f"2025-{3 + i // 28:02d}-{1 + i % 28:02d}",
+                    "area_id": a,
+                    "trust": str(v),
+                }
+                for a, values in SMALL_AREAS.items()
+                for i, v in enumerate(values)
+            ],
+        )
+
+    env(edited(folder_source, tmp_path, "small", responses), CPDASH_MODE="public", CPDASH_K="10")
+    at = open_map({**YEAR, "map_layer": "Areas", "map_area": "Riverside"})
+    raw = at.get("deck_gl_json_chart")[0].proto.json
+    tips = area_tips(json.loads(raw))
+    assert tips["001"]["t"].split("\n")[1] == "Trust: not enough answers to show (fewer than 10)"
+    assert tips["002"]["t"].split("\n")[1].startswith("Trust: not shown, so that a figure on fewer than 10")
+    assert tips["003"]["t"].split("\n")[1].startswith("Trust 60 (n=40;")
+    for secret in ("n=3", "n=12", "86.7", "Trust 87", "Trust 50"):
+        assert secret not in raw
+    table = twin(at).set_index("Area")
+    assert table.loc[["North End", "Riverside"], "Trust score (0–100)"].isna().all()
+    assert table.loc[["North End", "Riverside"], "Responses (n)"].isna().all()
+    assert table.loc["Hillcrest", "Responses (n)"] == 40
+    text = details_text(at)
+    assert "- Trust: not shown, so that a figure on fewer than 10 answers" in text
+    assert "n=12" not in text and "Trust 50" not in text
+
+
 def test_without_responses_the_areas_layer_offers_what_it_can_and_says_why(
     env, folder_source: Path, tmp_path: Path
 ):
@@ -243,8 +315,8 @@ def test_without_responses_the_areas_layer_offers_what_it_can_and_says_why(
         "Events",
     ]
     assert (
-        "Trust score, Safety score, Net comment sentiment (no individual survey responses in the data)"
-        in captions(at)
+        "Trust score, Safety score, Listen score, Respect score, Net comment sentiment (no individual survey "
+        "responses in the data)" in captions(at)
     )
     spec, _, _ = deck(at)
     values = {f["properties"]["area_id"]: f["properties"]["t"] for f in spec["layers"][0]["data"]["features"]}

@@ -1,4 +1,6 @@
-"""Map building (cpdash.maps) and the Map page's figures (cpdash.map_details), on small hand-built data."""
+"""Map building (cpdash.charts.maps_*) and the Map page's view (cpdash.views.map, map_areas, map_details):
+layers, per-area figures through the small-numbers policy, published scores, details, on small hand-built
+data."""
 
 from __future__ import annotations
 
@@ -12,15 +14,21 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cpdash.charts import maps
+from cpdash.charts import maps, maps_density
+from cpdash.config import DEFAULT_DATA
 from cpdash.data.dataset import Dataset, LoadReport
 from cpdash.data.filters import select
 from cpdash.data.load import load_dataset
 from cpdash.data.schema import PROGRAMS
-from cpdash.metrics import legacy as metrics
+from cpdash.export.safe_csv import to_csv_bytes
+from cpdash.metrics import follow_through
+from cpdash.metrics.memory import MemorySource
 from cpdash.metrics.periods import Filters
-from cpdash.views import map as details
-from cpdash.views import participation
+from cpdash.metrics.suppression import Policy
+from cpdash.views import map as view
+from cpdash.views import map_details
+from cpdash.views.figures import score_figure, score_figures_by_area, score_words
+from tests.conftest import AREA_SQUARES, EVENTS_ROWS, area_features, write_csv, write_geojson
 
 EVIL = "<img src=x onerror=alert(1)>"
 YEAR_2025 = Filters(date(2025, 1, 1), date(2025, 12, 31))
@@ -130,6 +138,12 @@ def layer(spec: dict, layer_id: str) -> dict:
 def folder_ds(folder_source: Path, tmp_path: Path) -> Dataset:
     """The conftest folder source (three square areas, six events, three responses, two concerns), loaded."""
     return load_dataset(folder_source, cache_dir=tmp_path / "cache")
+
+
+@pytest.fixture(scope="module")
+def sample_ds(tmp_path_factory: pytest.TempPathFactory) -> Dataset:
+    """The committed sample data, loaded."""
+    return load_dataset(DEFAULT_DATA, cache_dir=tmp_path_factory.mktemp("sample_cache"))
 
 
 # --- shapes, view, basemap ----------------------------------------------------------------------------------
@@ -261,9 +275,9 @@ def test_events_map_layers_and_legend(folder_ds: Dataset):
     events = select(folder_ds.events, YEAR_2025, "start")
     shapes = maps.compact_shapes(folder_ds.areas_geojson)
     names = {"001": "North End", "002": "Riverside", "003": "Hillcrest"}
-    _, _, labels = details.map_areas(folder_ds, names, YEAR_2025)
-    view = maps.events_map(*drawn_from(events), shapes, names, [], labels, True, selected="002")
-    spec = deck_spec(view)
+    labels = view.surroundings(MemorySource(folder_ds), names, YEAR_2025).labels
+    drawn = maps.events_map(*drawn_from(events), shapes, names, [], labels, True, selected="002")
+    spec = deck_spec(drawn)
     ids = [item["id"] for item in spec["layers"]]
     assert ids[-2:] == [maps.SELECTED_LAYER, maps.LABEL_LAYER]
     assert layer(spec, maps.SELECTED_LAYER)["data"]["features"][0]["properties"] == {"area_id": "002"}
@@ -277,7 +291,7 @@ def test_events_map_layers_and_legend(folder_ds: Dataset):
     assert (coffee["x"], coffee["y"]) == (-87.98, 41.82)
     labels_drawn = {item["n"] for item in layer(spec, maps.LABEL_LAYER)["data"]}
     assert labels_drawn <= set(names.values()) and labels_drawn
-    legend = [item.label for item in view.legend]
+    legend = [item.label for item in drawn.legend]
     assert legend[:5] == [
         "Coffee with a Cop",
         "Beat / community meeting",
@@ -287,7 +301,7 @@ def test_events_map_layers_and_legend(folder_ds: Dataset):
     ]
     assert "placed approximately" in legend and "100 attendees" in legend
     assert (
-        view.notes[0]
+        drawn.notes[0]
         == "2 of 6 events placed approximately, at their beat's or area's centre (drawn as rings)"
     )
 
@@ -331,7 +345,7 @@ def test_parent_cells_are_h3_parents():
 
 
 def test_hexagons_coarsen_past_the_cell_limit(monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setattr(maps, "MAX_HEXAGONS", 20)
+    monkeypatch.setattr(maps_density, "MAX_HEXAGONS", 20)
     events = city_events(2_000, 10, 10)
     cells, res = maps.hexagons(*drawn_from(events), resolution=10)
     assert len(cells) <= 20 and res < 10
@@ -411,117 +425,127 @@ def test_declutter_keeps_labels_apart():
 # --- per-area figures --------------------------------------------------------------------------------------
 
 
+def figures_of(ds: Dataset, measure: str, k: int = 1, public: bool = False, f: Filters = YEAR_2025):
+    """The Map's per-area figures of `measure` on `ds` through Policy(k, public)."""
+    return view.area_figures(MemorySource(ds), f, Policy(k, public), measure)
+
+
 def test_area_figures_match_hand_computed_values(folder_ds: Dataset):
-    figures = details.area_figures(folder_ds, YEAR_2025, k=1)
-    assert list(figures.index) == ["001", "002", "003"]
-    assert list(figures["events"]) == [3, 1, 2]
-    assert list(figures["attendance"]) == [45.0, 40.0, 15.0]
-    assert list(figures["events_without_attendance"]) == [0, 0, 1]
-    assert figures["attendance_per_10k"].tolist() == pytest.approx([45.0, 20.0, 5.0])
-    assert figures["events_per_10k"].tolist() == pytest.approx([3.0, 0.5, 2 / 3])
-    assert figures["trust"].tolist() == pytest.approx([60.0, 80.0, 30.0])
-    assert list(figures["trust_n"]) == [1, 1, 1]
-    assert figures["safety"].tolist() == pytest.approx([50.0, 70.0, 40.0])
-    assert math.isnan(figures.loc["001", "sentiment"]) and figures.loc["001", "sentiment_n"] == 0
-    assert figures.loc["002", "sentiment"] == 100.0 and figures.loc["003", "sentiment"] == -100.0
-    assert list(figures["open_concerns"]) == [0, 1, 0]
+    events = figures_of(folder_ds, "events").table
+    assert list(events.index) == ["001", "002", "003"]
+    assert list(events["name"]) == ["North End", "Riverside", "Hillcrest"]
+    assert list(events["events"]) == [3, 1, 2]
+    assert list(events["attendance"]) == [45.0, 40.0, 15.0]
+    assert list(events["events_without_attendance"]) == [0, 0, 1]
+    assert events["attendance_per_10k"].tolist() == pytest.approx([45.0, 20.0, 5.0])
+    assert events["events_per_10k"].tolist() == pytest.approx([3.0, 0.5, 2 / 3])
+    trust = figures_of(folder_ds, "trust").table
+    assert trust["value"].tolist() == pytest.approx([60.0, 80.0, 30.0])
+    assert list(trust["n"]) == [1, 1, 1]
+    assert figures_of(folder_ds, "safety").table["value"].tolist() == pytest.approx([50.0, 70.0, 40.0])
+    net = figures_of(folder_ds, "sentiment").table
+    assert math.isnan(net.loc["001", "value"]) and net.loc["001", "n"] == 0
+    assert net.loc["002", "value"] == 100.0 and net.loc["003", "value"] == -100.0
+    concerns = figures_of(folder_ds, "open_concerns").table
+    assert list(concerns["value"]) == [0, 1, 0] and list(concerns["raised"]) == [1, 1, 0]
 
 
-def test_area_figures_from_the_participation_basis_equal_those_from_metrics(folder_ds: Dataset):
-    b = participation.basis(folder_ds)
-    for f in (
-        YEAR_2025,
-        Filters(date(2025, 1, 1), date(2025, 2, 28), ("001", "003"), ("Coffee with a Cop",)),
-    ):
-        slow = details.area_figures(folder_ds, f, 1, ["events_per_10k", "attendance_per_10k"])
-        fast = details.area_figures(folder_ds, f, 1, ["events_per_10k", "attendance_per_10k"], b)
-        pd.testing.assert_frame_equal(slow, fast, check_dtype=False)
-        eng = metrics.engagement_by(select(folder_ds.events, f, "start", True), folder_ds.areas, f.start, f.end,
-                                    area_ids=list(f.areas) or None).set_index("area_id")  # fmt: skip
-        assert fast["attendance_per_10k"].tolist() == pytest.approx(
-            eng["attendance_per_10k"].tolist(), nan_ok=True
-        )
+def test_area_figures_hold_only_the_measure_asked_for(folder_ds: Dataset):
+    figures = figures_of(folder_ds, "trust")
+    assert figures.table["value"].tolist() == pytest.approx([60.0, 80.0, 30.0])
+    assert "raised" not in figures.table and "positive" not in figures.table
+    assert figures.names == {"003": "Hillcrest", "001": "North End", "002": "Riverside"}
+    assert figures.source == "responses" and figures.note == ""
 
 
-def test_area_figures_compute_only_what_is_asked(folder_ds: Dataset):
-    figures = details.area_figures(folder_ds, YEAR_2025, k=1, measures=["trust"])
-    assert figures["trust"].tolist() == pytest.approx([60.0, 80.0, 30.0])
-    assert figures["events"].isna().all() and figures["open_concerns"].isna().all()
-    assert list(figures["name"]) == ["North End", "Riverside", "Hillcrest"]
+@pytest.mark.parametrize("public", [False, True])
+def test_scores_per_area_are_score_figure_for_each_area(folder_ds: Dataset, public: bool):
+    src, policy = MemorySource(folder_ds), Policy(1, public)
+    by_area = score_figures_by_area(src, "trust", ["001", "002", "003"], YEAR_2025, policy)
+    for area_id, fig in by_area.items():
+        alone = score_figure(src, "trust", YEAR_2025.with_areas((area_id,)), policy)
+        assert repr(fig) == repr(alone)  # NaN intervals (one answer) compare equal as text
 
 
-@pytest.mark.parametrize("fast", [False, True])
-def test_area_details_agree_with_area_figures(folder_ds: Dataset, fast: bool):
-    figures = details.area_figures(folder_ds, YEAR_2025, k=1)
-    b = participation.basis(folder_ds) if fast else None
-    for area_id in figures.index:
-        summary = details.area_details(folder_ds, YEAR_2025, area_id, k=1, basis=b).figures
-        for column in ("events", "attendance", "events_per_10k", "attendance_per_10k", "trust", "trust_n",
-                       "trust_low", "safety", "sentiment", "sentiment_n", "open_concerns"):  # fmt: skip
-            expected, got = figures.loc[area_id, column], summary[column]
-            assert (pd.isna(expected) and pd.isna(got)) or got == pytest.approx(expected), (area_id, column)
+def test_area_details_say_what_the_map_says(folder_ds: Dataset):
+    src, policy = MemorySource(folder_ds), Policy(2, False)
+    measures = view.options(src, True).measures
+    for measure in ("trust", "sentiment", "open_concerns"):
+        figures = view.area_figures(src, YEAR_2025, policy, measure)
+        tips = view.choropleth(figures, policy).values["tooltip"]
+        for area_id in figures.table.index:
+            lines = map_details.area_details(
+                src, folder_ds, YEAR_2025, policy, figures, area_id, measures
+            ).lines
+            assert tips[area_id].split("\n")[1] in lines, (measure, area_id)
+    north = map_details.area_details(src, folder_ds, YEAR_2025, policy, figures, "001", measures).lines
+    assert north[:2] == ("3 events in the period", "45 attendees")
+    assert "Trust 60 ⚠ (n=1; fewer than 2 answers, treat with care)" in north
+    assert "45 attendees per 10,000 residents (45 attendees; population 10,000)" in north
 
 
 def test_measure_options_say_why_measures_are_missing(folder_ds: Dataset):
-    available, missing = details.measure_options(folder_ds)
-    assert available == list(details.MEASURES) and not missing
+    available, missing = view.measure_options(MemorySource(folder_ds))
+    assert available == [m for m in view.MEASURES if m not in ("listen", "respect")]
+    assert missing == {m: f"the survey responses have no {m} answers" for m in ("listen", "respect")}
     bare = dataset_of(folder_ds.events.drop(columns=["attendance"]), folder_ds.areas_geojson,
                       folder_ds.areas.drop(columns=["population"]))  # fmt: skip
-    available, missing = details.measure_options(bare)
+    available, missing = view.measure_options(MemorySource(bare))
     assert available == ["events"]
     assert missing["trust"] == missing["sentiment"] == "no individual survey responses in the data"
     assert missing["events_per_10k"] == "the areas have no population figures"
     assert missing["open_concerns"] == "no concerns table in the data"
-    text = details.missing_text(missing, {m: details.MEASURES[m].label for m in details.MEASURES})
-    assert text.startswith("Not available: Trust score, Safety score, Net comment sentiment (no individual")
+    text = view.missing_text(missing, view.MEASURE_LABELS)
+    assert text.startswith(
+        "Not available: Trust score, Safety score, Listen score, Respect score, Net comment sentiment (no "
+        "individual"
+    )
     no_attendance = dataset_of(
         folder_ds.events.drop(columns=["attendance"]), folder_ds.areas_geojson, folder_ds.areas
     )
-    assert details.measure_options(no_attendance)[1] == {
-        "trust": "no individual survey responses in the data",
-        "safety": "no individual survey responses in the data",
+    no_responses = "no individual survey responses in the data"
+    assert view.measure_options(MemorySource(no_attendance))[1] == {
+        **dict.fromkeys(view.SCORE_MEASURES, no_responses),
         "attendance_per_10k": "the events have no attendance counts",
         "open_concerns": "no concerns table in the data",
-        "sentiment": "no individual survey responses in the data",
+        "sentiment": no_responses,
     }
 
 
 def test_layer_options_without_coordinates_or_outlines(folder_ds: Dataset):
-    assert details.layer_options(folder_ds, True) == (["events", "density", "areas"], {})
+    assert view.layer_options(MemorySource(folder_ds), True) == (["events", "density", "areas"], {})
     nowhere = folder_ds.events.assign(lat=np.nan, lon=np.nan)
-    layers, missing = details.layer_options(dataset_of(nowhere, None, folder_ds.areas), False)
+    layers, missing = view.layer_options(MemorySource(dataset_of(nowhere, None, folder_ds.areas)), False)
     assert layers == [] and set(missing) == {"events", "density", "areas"}
     assert "no event has coordinates" in missing["events"]
 
 
+NO_LABELS = pd.DataFrame(columns=["area_id", "name", "lat", "lon"])
+
+
 def test_choropleth_greys_areas_below_k_in_both_modes(folder_ds: Dataset):
-    figures = details.area_figures(folder_ds, YEAR_2025, k=2, measures=["trust"])
     for public in (False, True):
-        chosen = details.choropleth(figures, "trust", 2, public)
+        chosen = view.choropleth(figures_of(folder_ds, "trust", 2, public), Policy(2, public))
         assert chosen.values["not_enough"].all() and chosen.values["value"].isna().all()
-    staff = details.choropleth(figures, "trust", 2, False).values["tooltip"]
-    public = details.choropleth(figures, "trust", 2, True).values["tooltip"]
-    assert staff["001"] == "North End\nTrust score 60 ⚠ (n=1: fewer than 2 responses, treat with care)"
-    assert public["001"] == "North End\nTrust score: not enough responses (fewer than 2)"
-    shapes = maps.compact_shapes(folder_ds.areas_geojson)
-    view = maps.choropleth_map(
-        details.choropleth(figures, "trust", 2, True),
-        shapes,
-        [],
-        pd.DataFrame(columns=["area_id", "name", "lat", "lon"]),
-        True,
+    staff = view.choropleth(figures_of(folder_ds, "trust", 2, False), Policy(2, False))
+    public = view.choropleth(figures_of(folder_ds, "trust", 2, True), Policy(2, True))
+    assert (
+        staff.values["tooltip"]["001"] == "North End\nTrust 60 ⚠ (n=1; fewer than 2 answers, treat with care)"
     )
-    features = layer(deck_spec(view), maps.AREAS_LAYER)["data"]["features"]
+    assert public.values["tooltip"]["001"] == "North End\nTrust: not enough answers to show (fewer than 2)"
+    assert staff.not_enough_label == "fewer than 2 answers (⚠, not coloured)"
+    shapes = maps.compact_shapes(folder_ds.areas_geojson)
+    drawn = maps.choropleth_map(public, shapes, [], NO_LABELS, True)
+    features = layer(deck_spec(drawn), maps.AREAS_LAYER)["data"]["features"]
     assert all(f["properties"]["c"][:3] == maps.NOT_ENOUGH_COLOUR for f in features)
-    assert [item.label for item in view.legend] == ["not enough responses (fewer than 2)"]
+    assert [item.label for item in drawn.legend] == ["not enough answers (fewer than 2)"]
 
 
 def test_choropleth_colours_by_measure_with_units_and_population_gaps(folder_ds: Dataset):
     areas = folder_ds.areas.copy()
     areas.loc[areas["area_id"] == "003", "population"] = np.nan
     ds = dataset_of(folder_ds.events, folder_ds.areas_geojson, areas, responses=folder_ds.responses)
-    figures = details.area_figures(ds, YEAR_2025, k=1, measures=["attendance_per_10k"])
-    chosen = details.choropleth(figures, "attendance_per_10k", 1, False)
+    chosen = view.choropleth(figures_of(ds, "attendance_per_10k"), Policy(1))
     assert (
         chosen.values.loc["003", "tooltip"]
         == "Hillcrest\nAttendance per 10,000 residents: no population figure for this area"
@@ -531,24 +555,18 @@ def test_choropleth_colours_by_measure_with_units_and_population_gaps(folder_ds:
         == "North End\n45 attendees per 10,000 residents (45 attendees; population 10,000)"
     )
     shapes = maps.compact_shapes(ds.areas_geojson)
-    view = maps.choropleth_map(
-        chosen, shapes, [], pd.DataFrame(columns=["area_id", "name", "lat", "lon"]), True
-    )
+    drawn = maps.choropleth_map(chosen, shapes, [], NO_LABELS, True)
     props = {
         f["properties"]["area_id"]: f["properties"]
-        for f in layer(deck_spec(view), maps.AREAS_LAYER)["data"]["features"]
+        for f in layer(deck_spec(drawn), maps.AREAS_LAYER)["data"]["features"]
     }
     assert props["003"]["c"][:3] == maps.NO_FIGURE_COLOUR
     assert props["001"]["c"] != props["002"]["c"]
-    assert view.legend[-1].label == "no population figure"
-    assert view.legend_title == "Attendees per 10,000 residents"
-    sentiment = details.choropleth(
-        details.area_figures(ds, YEAR_2025, 1, ["sentiment"]), "sentiment", 1, False
-    )
-    view = maps.choropleth_map(
-        sentiment, shapes, [], pd.DataFrame(columns=["area_id", "name", "lat", "lon"]), True
-    )
-    assert [item.label for item in view.legend][:5] == [
+    assert drawn.legend[-1].label == "no population figure"
+    assert drawn.legend_title == "Attendees per 10,000 residents"
+    sentiment = view.choropleth(figures_of(ds, "sentiment"), Policy(1))
+    drawn = maps.choropleth_map(sentiment, shapes, [], NO_LABELS, True)
+    assert [item.label for item in drawn.legend][:5] == [
         "under −20 points",
         "−20 to −5 points",
         "−5 to 5 points",
@@ -565,50 +583,52 @@ def test_choropleth_colours_by_measure_with_units_and_population_gaps(folder_ds:
         unit="points",
         diverging=True,
     )
-    view = maps.choropleth_map(
-        one_sided, shapes, [], pd.DataFrame(columns=["area_id", "name", "lat", "lon"]), True
-    )
+    drawn = maps.choropleth_map(one_sided, shapes, [], NO_LABELS, True)
     colours = {
-        tuple(f["properties"]["c"]) for f in layer(deck_spec(view), maps.AREAS_LAYER)["data"]["features"]
+        tuple(f["properties"]["c"]) for f in layer(deck_spec(drawn), maps.AREAS_LAYER)["data"]["features"]
     }
     assert (
-        len(colours) == 3 and view.legend[0].label.startswith("under ") and "−5" not in view.legend[0].label
+        len(colours) == 3 and drawn.legend[0].label.startswith("under ") and "−5" not in drawn.legend[0].label
     )
 
 
 def test_twin_table_hides_small_numbers_in_public_and_flags_them_for_staff(folder_ds: Dataset):
-    figures = details.area_figures(folder_ds, YEAR_2025, k=1, measures=["trust"])
-    big = details.twin_table(figures, details.LAYER_AREAS, "trust", 1, True)
+    big = view.twin_table(figures_of(folder_ds, "trust", 1, True), view.LAYER_AREAS)
     assert list(big.columns) == ["Area", "Trust score (0–100)", "Responses (n)", "95 % interval"]
     assert list(big["Area"]) == ["Hillcrest", "North End", "Riverside"]  # by name
     assert list(big["Trust score (0–100)"]) == [30.0, 60.0, 80.0]
-    public = details.twin_table(figures, details.LAYER_AREAS, "trust", 2, True)
-    assert public["Trust score (0–100)"].isna().all()
-    assert set(public["Small numbers"]) == {"hidden: fewer than 2 responses"}
-    staff = details.twin_table(figures, details.LAYER_AREAS, "trust", 2, False)
-    assert list(staff["Trust score (0–100)"]) == [30.0, 60.0, 80.0]
-    assert set(staff["Small numbers"]) == {"⚠ fewer than 2 responses"}
-    events = details.twin_table(
-        details.area_figures(folder_ds, YEAR_2025, 1, ["events"]), "events", None, 1, False
-    )
+    public = view.twin_table(figures_of(folder_ds, "trust", 2, True), view.LAYER_AREAS)
+    assert public["Trust score (0–100)"].isna().all() and public["Responses (n)"].isna().all()
+    assert set(public["Small numbers"]) == {"not enough answers to show (fewer than 2)"}
+    staff = view.twin_table(figures_of(folder_ds, "trust", 2, False), view.LAYER_AREAS)
+    assert list(staff["Trust score (0–100)"]) == [30.0, 60.0, 80.0] and list(staff["Responses (n)"]) == [
+        1,
+        1,
+        1,
+    ]
+    assert set(staff["Small numbers"]) == {"n=1: fewer than 2 answers, treat with care"}
+    events = view.twin_table(figures_of(folder_ds, "events"), view.LAYER_EVENTS)
     assert list(events.columns) == ["Area", "Events", "Attendance", "Events without an attendance count", "Population",
                                     "Events per 10,000 residents", "Attendance per 10,000 residents"]  # fmt: skip
     assert events.set_index("Area").loc["North End", "Attendance per 10,000 residents"] == 45.0
+    concerns = view.twin_table(figures_of(folder_ds, "open_concerns"), view.LAYER_AREAS)
+    assert concerns.set_index("Area").loc["Riverside"].tolist() == [1, 1, 0]
 
 
-def test_captions_say_what_the_table_holds_and_how_the_map_is_drawn():
-    assert details.twin_caption("events", None, 10, False).startswith(
-        "The map's figures (events and attendance)"
-    )
-    staff = details.twin_caption("areas", "trust", 10, False)
-    assert "(trust score)" in staff and staff.endswith("flagged ⚠ and not coloured on the map.")
-    assert details.twin_caption("areas", "trust", 10, True).endswith("fewer than 10 responses are hidden.")
-    assert "responses" not in details.twin_caption("areas", "open_concerns", 10, True)
-    notes = details.map_notes(["3 of 9 events placed approximately"], True, True).split("  \n")
+def test_captions_say_what_the_table_holds_and_how_the_map_is_drawn(folder_ds: Dataset):
+    staff, public = Policy(10, False), Policy(10, True)
+    events = figures_of(folder_ds, "events")
+    assert view.twin_caption(events, "events", staff).startswith("The map's figures (events and attendance)")
+    trust = figures_of(folder_ds, "trust")
+    text = view.twin_caption(trust, "areas", staff)
+    assert "(trust score)" in text and text.endswith("flagged ⚠ and not coloured on the map.")
+    assert "fewer than 10 answers are hidden, with their n" in view.twin_caption(trust, "areas", public)
+    assert "answers" not in view.twin_caption(figures_of(folder_ds, "open_concerns"), "areas", public)
+    notes = view.map_notes(["3 of 9 events placed approximately"], True, True).split("  \n")
     assert notes[0] == "No event in this period and selection."
     assert notes[1] == "3 of 9 events placed approximately."
     assert notes[-1].startswith("Offline: no street map")
-    assert "Offline" not in details.map_notes([], False, False)
+    assert "Offline" not in view.map_notes([], False, False)
 
 
 def test_parse_selection_finds_the_area_or_event():
@@ -618,9 +638,9 @@ def test_parse_selection_finds_the_area_or_event():
             "objects": {"areas": [{"type": "Feature", "properties": {"area_id": "002"}}]},
         }
     }
-    assert details.parse_selection(area) == details.Picked(area_id="002")
+    assert map_details.parse_selection(area) == map_details.Picked(area_id="002")
     event = {"selection": {"objects": {maps.APPROX_LAYER: [{"e": "E5", "x": 1}]}}}
-    assert details.parse_selection(event) == details.Picked(event_id="E5")
+    assert map_details.parse_selection(event) == map_details.Picked(event_id="E5")
     hexagon = {"selection": {"objects": {maps.DENSITY_LAYER: [{"h": "89283082803ffff"}]}}}
     for state in (
         hexagon,
@@ -629,28 +649,225 @@ def test_parse_selection_finds_the_area_or_event():
         {"selection": {"objects": {}}},
         {"selection": {"objects": {"areas": []}}},
     ):
-        assert details.parse_selection(state) == details.Picked()
+        assert map_details.parse_selection(state) == map_details.Picked()
 
 
 def test_area_details_list_recent_events_and_open_concerns(folder_ds: Dataset):
-    north = details.area_details(folder_ds, YEAR_2025, "001", k=1)
+    src = MemorySource(folder_ds)
+
+    def about(area_id: str, public: bool = False) -> map_details.AreaDetails:
+        policy = Policy(1, public)
+        figures = view.area_figures(src, YEAR_2025, policy, "events")
+        return map_details.area_details(src, folder_ds, YEAR_2025, policy, figures, area_id, ["events"])
+
+    north = about("001")
+    assert north.name == "North End"
     assert list(north.recent["Title"]) == ["Beat 11 meeting", "Park clean-up", "Coffee at Café Rosa"]
     assert list(north.recent["Date"]) == [date(2025, 2, 5), date(2025, 1, 25), date(2025, 1, 10)]
     assert north.open_count == 0 and north.open_oldest.empty
-    staff = details.area_details(folder_ds, YEAR_2025, "002", k=1)
+    staff = about("002")
     assert staff.open_count == 1 and list(staff.open_oldest["Topic"]) == ["traffic and speeding"]
     assert staff.open_oldest.loc[0, "Summary"] == "Cars speed on Main St"
     assert staff.open_oldest.loc[0, "Days open"] == (date(2025, 12, 31) - date(2025, 3, 20)).days
-    assert "Summary" not in details.area_details(folder_ds, YEAR_2025, "002", k=1, public=True).open_oldest
-    event = details.find_event(folder_ds.events, "E5")
-    lines = dict(details.event_lines(event))
+    assert "Summary" not in about("002", public=True).open_oldest
+    event = map_details.find_event(folder_ds.events, "E5")
+    lines = dict(map_details.event_lines(event))
     assert lines["Attendance"] == "not counted" and "approximately" in lines["Location"]
-    assert details.find_event(folder_ds.events, "nope") is None
+    assert map_details.find_event(folder_ds.events, "nope") is None
+
+
+def test_open_concerns_listed_are_those_the_follow_through_counts(sample_ds: Dataset):
+    src = MemorySource(sample_ds)
+    for f in (Filters(date(2025, 1, 1), date(2025, 12, 31)), Filters(date(2024, 3, 1), date(2024, 5, 31))):
+        counted = follow_through.follow_through_by(src, f, ("area_id",)).set_index("area_id")["open_at_end"]
+        listed = (
+            follow_through.concern_rows(sample_ds.concerns, f)
+            .query(follow_through.FLAGS["open_at_end"])
+            .groupby("area_id")
+            .size()
+        )
+        assert listed.reindex(counted.index).fillna(0).astype(int).tolist() == counted.tolist()
+        assert listed.sum() == follow_through.follow_through(src, f).open_at_end > 0
 
 
 def test_scope_names_make_shared_names_unique():
     figures = pd.DataFrame({"name": ["Oak", "Oak", "Elm"]}, index=["b1", "b2", "b3"])
-    assert details.scope_names(figures) == {"b3": "Elm", "b1": "Oak (b1)", "b2": "Oak (b2)"}
+    assert view.scope_names(figures) == {"b3": "Elm", "b1": "Oak (b1)", "b2": "Oak (b2)"}
+
+
+# --- published scores, and small numbers in the public view ------------------------------------------------------
+
+PUBLISHED_ROWS = [  # trust for 2025 as a vendor publishes it, with rows the rule must pass over
+    ("2025-10-01", "2025-12-31", "city", "city", "trust", "60.0", "200", ""),
+    ("2025-07-01", "2025-09-30", "area", "001", "trust", "50.0", "30", ""),  # older: not the latest
+    ("2025-10-01", "2025-12-31", "area", "001", "trust", "64.2", "40", ""),
+    ("2026-01-01", "2026-03-31", "area", "001", "trust", "99.0", "40", ""),  # ends after the period
+    ("2025-10-01", "2025-12-31", "area", "001", "trust", "10.0", "15", "age: 18-24"),  # a breakdown
+    ("2025-12-01", "2025-12-31", "area", "002", "trust", "58.4", "", ""),  # n not published
+    ("2025-10-01", "2025-12-31", "area", "003", "trust", "71.0", "5", ""),  # fewer than k
+    ("2025-10-01", "2025-12-31", "area", "001", "safety", "55.0", "40", ""),
+]
+
+
+def write_published_source(folder: Path) -> Path:
+    """The three conftest areas with their events and published area scores only (no responses)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    write_geojson(folder / "areas.geojson", area_features())
+    write_csv(folder / "events.csv", EVENTS_ROWS)
+    columns = ("period_start", "period_end", "level", "area_id", "metric", "value", "n", "group")
+    write_csv(folder / "area_scores.csv", [dict(zip(columns, row, strict=True)) for row in PUBLISHED_ROWS])
+    return folder
+
+
+@pytest.fixture
+def published_ds(tmp_path: Path) -> Dataset:
+    """Events and published area scores, no individual responses."""
+    return load_dataset(write_published_source(tmp_path / "published"), cache_dir=tmp_path / "cache")
+
+
+def test_published_scores_colour_the_areas_layer_and_fill_the_details(published_ds: Dataset):
+    src, staff = MemorySource(published_ds), Policy(10, False)
+    options = view.options(src, True)
+    assert options.measures[:2] == ["trust", "safety"] and "sentiment" not in options.measures
+    assert options.missing_measures["listen"] == (
+        "no individual survey responses in the data, and no published listen scores"
+    )
+    figures = view.area_figures(src, YEAR_2025, staff, "trust")
+    assert figures.source == "published"
+    table = figures.table
+    assert table["value"].tolist() == pytest.approx([64.2, 58.4, 71.0])  # as published, the latest in 2025
+    assert table["n"].tolist()[0] == 40 and math.isnan(table["n"].tolist()[1]) and table["n"].tolist()[2] == 5
+    assert list(table["period"]) == ["1 Oct – 31 Dec 2025", "1 Dec – 31 Dec 2025", "1 Oct – 31 Dec 2025"]
+    assert list(table["status"]) == ["shown", "shown", "flagged"]
+    assert figures.note.startswith("Trust score: published area scores, each area's latest ending within")
+    assert "used as published" in figures.note
+    chosen = view.choropleth(figures, staff)
+    assert chosen.title == "Trust score, 0–100 (not a percentage): published"
+    tips = chosen.values["tooltip"]
+    assert tips["001"] == "North End\nTrust 64 (n=40; published for 1 Oct – 31 Dec 2025)"
+    assert tips["002"] == "Riverside\nTrust 58 (n not published; published for 1 Dec – 31 Dec 2025)"
+    assert tips["003"].startswith("Hillcrest\nTrust 71 ⚠ (n=5; published for 1 Oct – 31 Dec 2025;")
+    shapes = maps.compact_shapes(published_ds.areas_geojson)
+    drawn = maps.choropleth_map(chosen, shapes, [], NO_LABELS, True)
+    colour = {f["properties"]["area_id"]: f["properties"]["c"][:3]
+              for f in layer(deck_spec(drawn), maps.AREAS_LAYER)["data"]["features"]}  # fmt: skip
+    assert colour["001"] != colour["002"] and maps.NOT_ENOUGH_COLOUR not in (colour["001"], colour["002"])
+    assert colour["003"] == maps.NOT_ENOUGH_COLOUR
+    assert "published" in drawn.legend_title
+    # the details show the figure score_figure gives the area alone, with its own dates
+    for area_id in AREA_SQUARES:
+        about = map_details.area_details(
+            src, published_ds, YEAR_2025, staff, figures, area_id, options.measures
+        )
+        expected = score_words(score_figure(src, "trust", YEAR_2025.with_areas((area_id,)), staff), staff)
+        assert expected in about.lines and tips[area_id].endswith(expected)
+    about = map_details.area_details(src, published_ds, YEAR_2025, staff, figures, "001", options.measures)
+    assert "Safety 55 (n=40; published for 1 Oct – 31 Dec 2025)" in about.lines
+    twin = view.twin_table(figures, view.LAYER_AREAS).set_index("Area")
+    assert list(twin.columns) == [
+        "Trust score (0–100)",
+        "Responses (n, as published)",
+        "Published for",
+        "Small numbers",
+    ]
+    assert twin.loc["North End"].tolist()[:3] == [64.0, 40, "1 Oct – 31 Dec 2025"]
+    # a single published period is named in the legend
+    one = view.area_figures(src, YEAR_2025.with_areas(("001", "003")), staff, "trust")
+    assert one.legend_title == "Trust score, 0–100 (not a percentage): published for 1 Oct – 31 Dec 2025"
+    assert one.note.startswith(
+        "Trust score: published area scores for 1 Oct – 31 Dec 2025, used as published"
+    )
+
+
+def test_published_scores_in_the_public_view_pass_the_policy(published_ds: Dataset):
+    src, public = MemorySource(published_ds), Policy(10, True)
+    table = view.area_figures(src, YEAR_2025, public, "trust").table
+    # 003 rests on 5: hidden; 001 is hidden too, or 003 could be worked out from the city's figure
+    assert list(table["status"]) == ["hidden", "shown", "hidden"]
+    assert table["value"].isna().tolist() == [True, False, True] and table["n"].isna().all()
+    assert table.loc["001", "words"] == (
+        "Trust: not shown, so that a figure on fewer than 10 answers cannot be worked out from the others"
+    )
+
+
+def responses_by_area(answers: dict[str, list[int]]) -> pd.DataFrame:
+    """Survey responses in 2025 with the given trust answers per area, each with a comment."""
+    rows = [
+        {
+            "response_id": f"R{area_id}-{i}",
+            "submitted": pd.Timestamp("2025-03-01") + pd.Timedelta(days=i),
+            "area_id": area_id,
+            "trust": float(value),
+            "comment": "Great officers, thank you",
+            "sentiment": 0.8,
+        }
+        for area_id, values in answers.items()
+        for i, value in enumerate(values)
+    ]
+    return pd.DataFrame(rows)
+
+
+SMALL_AREAS = {"001": [9, 9, 8], "002": [7] * 6 + [3] * 6, "003": [6] * 40}  # 86.7 on 3, 50 on 12, 60 on 40
+
+
+def test_in_public_a_small_area_has_no_value_and_no_n_in_the_deck_the_table_or_the_csv(folder_ds: Dataset):
+    ds = dataset_of(folder_ds.events, folder_ds.areas_geojson, folder_ds.areas,
+                    responses=responses_by_area(SMALL_AREAS))  # fmt: skip
+    src, public = MemorySource(ds), Policy(10, True)
+    figures = view.area_figures(src, YEAR_2025, public, "trust")
+    # 001 rests on 3 answers; hiding it alone would leave it to subtraction from the city's figure: the
+    # smallest other area (002, on 12) is hidden too; 003 is shown
+    assert list(figures.table["status"]) == ["hidden", "hidden", "shown"]
+    shapes = maps.compact_shapes(ds.areas_geojson)
+    around = view.surroundings(src, figures.names, YEAR_2025)
+    deck_json = view.draw(view.LAYER_AREAS, figures, around, shapes, public, True, "001").deck.to_json()
+    props = {f["properties"]["area_id"]: f["properties"]
+             for f in layer(json.loads(deck_json), maps.AREAS_LAYER)["data"]["features"]}  # fmt: skip
+    assert (
+        props["001"]["t"]
+        == "North End\nTrust: not enough answers to show (fewer than 10)\nClick for this area's details"
+    )
+    assert props["002"]["t"] == (
+        "Riverside\nTrust: not shown, so that a figure on fewer than 10 answers cannot be worked out from the "
+        "others\nClick for this area's details"
+    )
+    assert props["003"]["t"].startswith("Hillcrest\nTrust 60 (n=40; 95 % interval")
+    assert props["001"]["c"][:3] == props["002"]["c"][:3] == maps.NOT_ENOUGH_COLOUR
+    for secret in ("n=3", "n=12", "86.7", "Trust 87", "Trust 50", "=3;", "=12;"):
+        assert secret not in deck_json
+    twin = view.twin_table(figures, view.LAYER_AREAS)
+    hidden = twin[twin["Area"].isin(["North End", "Riverside"])]
+    assert hidden["Trust score (0–100)"].isna().all() and hidden["Responses (n)"].isna().all()
+    assert (hidden["95 % interval"] == "").all()
+    assert twin.set_index("Area").loc["Hillcrest", "Responses (n)"] == 40
+    csv = to_csv_bytes(twin).decode("utf-8-sig").splitlines()
+    assert csv[0] == "Area,Trust score (0–100),Responses (n),95 % interval,Small numbers"
+    assert csv[2] == "North End,,,,not enough answers to show (fewer than 10)"
+    assert csv[3].startswith("Riverside,,,,not shown, so that") or csv[3].startswith(
+        'Riverside,,,,"not shown'
+    )
+    assert not any(s in "\n".join(csv) for s in ("86.7", "87", ",3,", ",12,", "50.0"))
+    # the details say the same, and nothing more
+    measures = view.options(src, True).measures
+    for area_id, words in (("001", props["001"]["t"]), ("002", props["002"]["t"])):
+        lines = map_details.area_details(src, ds, YEAR_2025, public, figures, area_id, measures).lines
+        assert words.split("\n")[1] in lines
+        assert not any("n=" in line and "Trust" in line for line in lines)
+    # staff see every figure, flagged where it rests on fewer than 10
+    staff = view.area_figures(src, YEAR_2025, Policy(10, False), "trust").table
+    assert list(staff["status"]) == ["flagged", "shown", "shown"]
+    assert staff["value"].round(1).tolist() == [86.7, 50.0, 60.0] and staff["n"].tolist() == [3, 12, 40]
+
+
+def test_secondary_suppression_applies_to_sentiment_too(folder_ds: Dataset):
+    ds = dataset_of(folder_ds.events, folder_ds.areas_geojson, folder_ds.areas,
+                    responses=responses_by_area(SMALL_AREAS))  # fmt: skip
+    figures = view.area_figures(MemorySource(ds), YEAR_2025, Policy(10, True), "sentiment")
+    assert list(figures.table["status"]) == ["hidden", "hidden", "shown"]
+    assert figures.table["n"].isna().tolist() == [True, True, False]
+    twin = view.twin_table(figures, view.LAYER_AREAS)
+    assert twin["Scored comments (n)"].isna().sum() == 2
+    assert twin["Positive comments (%)"].isna().sum() == 2
 
 
 # --- untrusted text and payload at city scale ------------------------------------------------------------------
@@ -687,21 +904,18 @@ def city() -> Dataset:
 def test_every_layer_stays_under_1_mb_at_city_scale(city: Dataset, which: str):
     everything = Filters(date(2024, 1, 1), date(2026, 12, 31))
     shapes = maps.compact_shapes(city.areas_geojson)
-    basis, rows = maps.event_basis(city.events), details.event_rows(city, everything)
+    basis, rows = maps.event_basis(city.events), view.event_rows(city, everything)
     assert len(rows) == 100_000
-    figures = details.area_figures(city, everything, 10, ["events_per_10k"], participation.basis(city))
-    names = details.scope_names(figures)
-    in_scope, context, labels = details.map_areas(city, names, everything)
+    src, policy = MemorySource(city), Policy(10)
+    figures = view.area_figures(src, everything, policy, "events_per_10k")
+    around = view.surroundings(src, figures.names, everything)
+    layer_name, _, weight = which.partition("-")
+    drawn = view.draw(
+        layer_name, figures, around, shapes, policy, True, None, basis, rows, weight or "events"
+    )
     if which == "events":
-        view = maps.events_map(basis, rows, shapes, in_scope, context, labels, True)
-        assert view.notes[-1].startswith("showing the ")
-    elif which.startswith("density"):
-        view = maps.density_map(basis, rows, which.split("-")[1], shapes, in_scope, context, labels, True)
-    else:
-        view = maps.choropleth_map(
-            details.choropleth(figures, "events_per_10k", 10, False), shapes, context, labels, True
-        )
-    size = len(view.deck.to_json().encode("utf-8"))
+        assert drawn.notes[-1].startswith("showing the ")
+    size = len(drawn.deck.to_json().encode("utf-8"))
     print(f"{which}: {size:,} bytes")
     assert size <= maps.MAX_DECK_BYTES
     if which == "events":

@@ -31,7 +31,12 @@ def normalise(areas: pd.DataFrame | None) -> pd.DataFrame:
             if column in table.columns
             else pd.Series(pd.NA, index=table.index, dtype="string")
         )
-    numbers = ["population", *(c for c in table.columns if c.startswith("share_"))]
+    numbers = [
+        "population",
+        "centroid_lat",
+        "centroid_lon",
+        *(c for c in table.columns if c.startswith("share_")),
+    ]
     for column in numbers:
         out[column] = (
             pd.to_numeric(table[column], errors="coerce").astype("float64")

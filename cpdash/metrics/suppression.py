@@ -102,6 +102,13 @@ class Policy:
             return f"n={int(n):,}: fewer than {self.k} {noun}, treat with care"
         return ""
 
+    def reason_in_set(self, n: float | None, hidden: bool, noun: str = "responses") -> str:
+        """`reason(n)` for a part of a set, where `hidden` is what hidden_in_set said of it: a part hidden only
+        so that a smaller one cannot be worked out by subtraction says so (never its n)."""
+        if hidden and self.status(n) not in (HIDDEN, EMPTY):
+            return f"not shown, so that a figure on fewer than {self.k} {noun} cannot be worked out from the others"
+        return self.reason(n, noun)
+
     def n_text(self, n: float | None, noun: str = "n") -> str:
         """'n=1,234' for a figure's n; 'n not published' when unknown; '' when it may not be shown."""
         if _missing(n):

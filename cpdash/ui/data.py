@@ -22,6 +22,8 @@ from cpdash.metrics.suppression import Policy
 from cpdash.text.topics import load_taxonomy
 from cpdash.views import town_hall, you_said
 from cpdash.views.figures import Compared
+from cpdash.views.map_areas import AreaFigures, area_figures
+from cpdash.views.map_details import AreaDetails, area_details
 from cpdash.views.overview import Overview, overview
 from cpdash.views.participation import Basis, basis
 from cpdash.views.town_hall import Scope, Section, TownHall
@@ -256,3 +258,47 @@ def get_town_hall(settings: Settings, s: Scope) -> TownHall:
     """Every section of the town hall of a scope, for the pack."""
     sections = tuple(get_town_hall_section(settings, s, key) for key, _ in town_hall.SECTIONS)
     return TownHall(s.area_id, s.area_name, s.f.start, s.f.end, s.policy, sections)
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def _map_figures(signature: str, f: Filters, policy: Policy, measure: str, _src: MemorySource) -> AreaFigures:
+    """The Map's per-area figures for one filter state and measure (small; a state seen before costs nothing)."""
+    return area_figures(_src, f, policy, measure)
+
+
+def get_map_figures(
+    settings: Settings, src: MemorySource, f: Filters, policy: Policy, measure: str
+) -> AreaFigures:
+    """The Map's per-area figures of `measure` for the filters, shared by every session asking the same."""
+    return _map_figures(_signature(settings), f, policy, measure, src)
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def _map_details(
+    signature: str,
+    f: Filters,
+    policy: Policy,
+    measure: str,
+    area_id: str,
+    measures: tuple[str, ...],
+    _src: MemorySource,
+    _ds: Dataset,
+) -> AreaDetails:
+    """One area's details beside the map, for one filter state."""
+    figures = _map_figures(signature, f, policy, measure, _src)
+    return area_details(_src, _ds, f, policy, figures, area_id, list(measures))
+
+
+def get_map_details(
+    settings: Settings,
+    src: MemorySource,
+    ds: Dataset,
+    f: Filters,
+    policy: Policy,
+    measure: str,
+    area_id: str,
+    measures: list[str],
+) -> AreaDetails:
+    """The details of the area chosen on the Map (its figures in words, recent events, open concerns)."""
+    signature = _signature(settings)
+    return _map_details(signature, f, policy, measure, area_id, tuple(measures), src, ds)

@@ -5,11 +5,14 @@ town hall and in every download."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
 
 from cpdash.metrics import published, scores, sentiment
 from cpdash.metrics.change import change
-from cpdash.metrics.gather import Source
+from cpdash.metrics.gather import AREA, Source
 from cpdash.metrics.periods import COMPARISONS, LAST_YEAR, PREVIOUS, Filters, period_text
 from cpdash.metrics.suppression import EMPTY, FLAGGED, HIDDEN, Policy
 from cpdash.views import format as fmt
@@ -84,27 +87,74 @@ def score_source(src: Source, metric: str) -> str:
     return ""
 
 
+def _from_responses(metric: str, s: scores.Score, policy: Policy) -> ScoreFigure:
+    """A score from individual responses through the policy."""
+    status = policy.status(s.n)
+    shown = status not in (EMPTY, HIDDEN)
+    value, low, high = (v if shown else math.nan for v in (s.value, s.low, s.high))
+    return ScoreFigure(metric, value, policy.show_n(s.n), low, high, RESPONSES, status, raw_n=float(s.n))
+
+
+def _from_published(metric: str, p: published.Published | None, policy: Policy) -> ScoreFigure:
+    """A published score (None: no figure for the period) through the policy."""
+    if p is None:
+        return ScoreFigure(metric, math.nan, math.nan, math.nan, math.nan, PUBLISHED, EMPTY)
+    status = policy.status(p.n)
+    value = policy.show(p.value, p.n)
+    return ScoreFigure(
+        metric, value, policy.show_n(p.n), math.nan, math.nan, PUBLISHED, status, p.period, p.cadence, p.n
+    )
+
+
 def score_figure(
     src: Source, metric: str, f: Filters, policy: Policy, source: str | None = None
 ) -> ScoreFigure:
     """The score of `metric` for the filters, from `source` (default: score_source), through the policy."""
     source = score_source(src, metric) if source is None else source
     if source == RESPONSES:
-        s = scores.score(src, metric, f)
-        status = policy.status(s.n)
-        shown = status not in (EMPTY, HIDDEN)
-        value, low, high = (v if shown else math.nan for v in (s.value, s.low, s.high))
-        return ScoreFigure(metric, value, policy.show_n(s.n), low, high, RESPONSES, status, raw_n=float(s.n))
+        return _from_responses(metric, scores.score(src, metric, f), policy)
     if source == PUBLISHED:
-        p = published.published_score(src, metric, f)
-        if p is None:
-            return ScoreFigure(metric, math.nan, math.nan, math.nan, math.nan, PUBLISHED, EMPTY)
-        status = policy.status(p.n)
-        value = policy.show(p.value, p.n)
-        return ScoreFigure(
-            metric, value, policy.show_n(p.n), math.nan, math.nan, PUBLISHED, status, p.period, p.cadence, p.n
-        )
+        return _from_published(metric, published.published_score(src, metric, f), policy)
     return ScoreFigure(metric, math.nan, math.nan, math.nan, math.nan, "", EMPTY)
+
+
+def hidden_in_set(fig: ScoreFigure) -> ScoreFigure:
+    """The figure as a hidden part of a set (Policy.hidden_in_set): no value, n or interval."""
+    return replace(fig, value=math.nan, n=math.nan, low=math.nan, high=math.nan, status=HIDDEN)
+
+
+def score_figures_by_area(
+    src: Source, metric: str, areas: Sequence[str], f: Filters, policy: Policy, source: str | None = None
+) -> dict[str, ScoreFigure]:
+    """Each of `areas`' score as score_figure gives it for that area alone (f.with_areas((area,))), then
+    through the policy as a part of the set of areas: in the public view, secondary suppression too."""
+    source = score_source(src, metric) if source is None else source
+    ids = [str(a) for a in areas]
+    if source == RESPONSES:
+        table = scores.scores_by(src, metric, f, (AREA,))
+        table = table.set_index(table[AREA].astype("str")).reindex(ids)
+        n = table["n"].fillna(0).to_numpy(dtype="float64")
+        figures = [
+            _from_responses(metric, scores.Score(row.score, int(count), row.low, row.high), policy)
+            for row, count in zip(table.itertuples(), n, strict=True)
+        ]
+    elif source == PUBLISHED:
+        table = published.published_by_area(src, metric, f.with_areas(ids))
+        table = table.set_index(table["area_id"].astype("str")).reindex(ids)
+        n = table["n"].to_numpy(dtype="float64")
+        figures = [
+            None
+            if np.isnan(row.value)
+            else published.Published(
+                row.value, row.n, row.period_start.date(), row.period_end.date(), row.cadence, area
+            )
+            for area, row in zip(ids, table.itertuples(), strict=True)
+        ]
+        figures = [_from_published(metric, p, policy) for p in figures]
+    else:
+        return {a: ScoreFigure(metric, math.nan, math.nan, math.nan, math.nan, "", EMPTY) for a in ids}
+    hide = policy.hidden_in_set(n)
+    return {a: hidden_in_set(fig) if h else fig for a, fig, h in zip(ids, figures, hide, strict=True)}
 
 
 def score_value_text(fig: ScoreFigure, policy: Policy) -> str:
@@ -127,7 +177,7 @@ def score_words(fig: ScoreFigure, policy: Policy) -> str:
         )
         return f"{label}: {where}"
     if fig.status == HIDDEN:
-        return f"{label}: {policy.reason(fig.raw_n, 'answers')}"
+        return f"{label}: {policy.reason_in_set(fig.raw_n, True, 'answers')}"
     parts = [policy.n_text(fig.raw_n)] if not fmt.is_missing(fig.n) or fig.source == PUBLISHED else []
     if not fmt.is_missing(fig.low):
         parts.append(f"95 % interval {fmt.number(fig.low)}–{fmt.number(fig.high)}")
