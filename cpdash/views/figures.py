@@ -4,13 +4,15 @@ town hall and in every download."""
 
 from __future__ import annotations
 
+import datetime as dt
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from cpdash.metrics import published, scores, sentiment
 from cpdash.metrics.change import change
+from cpdash.metrics.engagement import Engagement
 from cpdash.metrics.gather import Source
-from cpdash.metrics.periods import Filters
+from cpdash.metrics.periods import COMPARISONS, Filters, period_text
 from cpdash.metrics.suppression import EMPTY, FLAGGED, HIDDEN, Policy
 from cpdash.views import format as fmt
 
@@ -177,11 +179,76 @@ def sentiment_card(src: Source, f: Filters, before: Filters, policy: Policy, com
 
 
 def count_card(
-    key: str, label: str, now: float, then: float | None, help_text: str, inverse: bool = False
+    key: str,
+    label: str,
+    now: float,
+    then: float | None,
+    help_text: str,
+    inverse: bool = False,
+    money: bool = False,
 ) -> Card:
-    """A count's card (events, attendance, open concerns) with its change (None: nothing to compare)."""
+    """A count's card (events, attendance, open concerns) with its change (None: nothing to compare); with
+    `money`, an amount (cost per attendee) whose change is given in %."""
     delta = None
     if then is not None:
         c = change(now, then)
-        delta = fmt.change_text(c.delta, c.pct)
-    return Card(key, label, fmt.number(now), delta, inverse=inverse, help=help_text)
+        delta = fmt.signed(c.pct, 0, "%") if money else fmt.change_text(c.delta, c.pct)
+    value = fmt.money(now) if money else fmt.number(now)
+    return Card(key, label, value, delta, inverse=inverse, help=help_text)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The period the figures are compared with, whether the data covers it, and both in words."""
+
+    before: Filters
+    ok: bool  # False: the compared period begins before the data, so no change is shown
+    text: str  # 'Changes compare with the period of equal length just before (1 Oct – 31 Dec 2024).'
+    note: str | None  # why no change is shown (None when changes are shown)
+
+
+def comparable(before: Filters, first_day: dt.date | None) -> bool:
+    """True when the compared period lies within the data (else a change would compare with nothing)."""
+    return first_day is not None and before.start >= first_day
+
+
+def comparison(src: Source, f: Filters, compare: str) -> Comparison:
+    """What the filters' figures are compared with (cpdash.metrics.periods), and whether they can be."""
+    before = f.compared(compare)
+    extent = src.extent()
+    ok = comparable(before, extent[0] if extent else None)
+    note = None
+    if not ok and extent is not None:
+        note = (
+            f"No change is shown: the data starts on {extent[0]:%-d %b %Y}, after the compared period began "
+            f"({before.start:%-d %b %Y})."
+        )
+    text = f"Changes compare with {COMPARISONS[compare]} ({period_text(before.start, before.end)})."
+    return Comparison(before, ok, text, note)
+
+
+def events_card(now: Engagement, then: Engagement | None) -> Card:
+    """Events held, with the change against the compared period (None: nothing to compare)."""
+    return count_card(
+        "events", "Events", now.events, then.events if then else None, "Events held in the period."
+    )
+
+
+def attendance_card(now: Engagement, then: Engagement | None) -> Card:
+    """People counted at events, with the change; '—' when no event has a count, and a note when some lack one."""
+    card = count_card(
+        "attendance",
+        "Attendance",
+        now.attendance,
+        then.attendance if then else None,
+        "People counted at events; events without a count are left out, not taken as zero.",
+    )
+    if now.events_with_attendance == 0:
+        card = replace(card, value="—", delta=None)
+    if now.events_without_attendance:
+        card = replace(
+            card,
+            note=f"Attendance: {now.events_without_attendance:,} of {now.events:,} events have no count; "
+            "totals and averages use only the events that have one.",
+        )
+    return card

@@ -3,17 +3,25 @@ attention, each figure from cpdash.metrics and through the small-numbers policy.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, replace
 
 import pandas as pd
 
 from cpdash.metrics import attention, engagement, follow_through
 from cpdash.metrics.gather import MONTH, Source
-from cpdash.metrics.periods import COMPARISONS, PREVIOUS, Filters, period_text
+from cpdash.metrics.periods import PREVIOUS, Filters
 from cpdash.metrics.suppression import Policy
 from cpdash.views import format as fmt
-from cpdash.views.figures import Card, count_card, score_card, score_source, sentiment_card
+from cpdash.views.figures import (
+    Card,
+    attendance_card,
+    comparison,
+    count_card,
+    events_card,
+    score_card,
+    score_source,
+    sentiment_card,
+)
 from cpdash.views.trends import score_trend
 
 ISSUE_ICONS = {attention.FALLING_TRUST: "📉", attention.OPEN_CONCERNS: "📬", attention.NO_ENGAGEMENT: "🚫"}
@@ -46,32 +54,11 @@ class Overview:
     comparison: str  # what changes compare with, in words
 
 
-def comparable(before: Filters, first_day: dt.date | None) -> bool:
-    """True when the compared period lies within the data (else a change would compare with nothing)."""
-    return first_day is not None and before.start >= first_day
-
-
 def engagement_cards(src: Source, f: Filters, before: Filters, compare: bool) -> list[Card]:
     """Events, attendance, attendance per 10,000 residents and areas with no event, with their changes."""
     now, then = engagement.engagement(src, f), engagement.engagement(src, before)
-    events = count_card(
-        "events", "Events", now.events, then.events if compare else None, "Events held in the period."
-    )
-    attendance = count_card(
-        "attendance",
-        "Attendance",
-        now.attendance,
-        then.attendance if compare else None,
-        "People counted at events; events without a count are left out, not taken as zero.",
-    )
-    if now.events_with_attendance == 0:
-        attendance = replace(attendance, value="—", delta=None)
-    if now.events_without_attendance:
-        attendance = replace(
-            attendance,
-            note=f"Attendance: {now.events_without_attendance:,} of {now.events:,} events have no count; "
-            "totals and averages use only the events that have one.",
-        )
+    events = events_card(now, then if compare else None)
+    attendance = attendance_card(now, then if compare else None)
     per_10k = count_card(
         "per_10k",
         "Per 10,000 residents",
@@ -135,20 +122,15 @@ def attention_by_area(src: Source, f: Filters, policy: Policy, compare: str) -> 
 
 def overview(src: Source, f: Filters, policy: Policy, compare: str = PREVIOUS) -> Overview:
     """The Overview's cards, trends and areas needing attention for the filters."""
-    before = f.compared(compare)
-    extent = src.extent()
-    ok = comparable(before, extent[0] if extent else None)
+    compared = comparison(src, f, compare)
+    before, ok = compared.before, compared.ok
     cards = engagement_cards(src, f, before, ok)
     cards.insert(3, score_card(src, "trust", f, before, policy, ok))
     cards.insert(4, sentiment_card(src, f, before, policy, ok))
     cards.insert(5, concerns_card(src, f, before, ok))
     notes = [card.note for card in cards if card.note]
-    if not ok and extent is not None:
-        notes.append(
-            f"No change is shown: the data starts on {extent[0]:%-d %b %Y}, after the compared period began "
-            f"({before.start:%-d %b %Y})."
-        )
+    if compared.note:
+        notes.append(compared.note)
     monthly = engagement.engagement_by(src, f, (MONTH,))
     trend = score_trend(src, "trust", f, policy) if score_source(src, "trust") else pd.DataFrame()
-    comparison = f"Changes compare with {COMPARISONS[compare]} ({period_text(before.start, before.end)})."
-    return Overview(cards, monthly, trend, attention_by_area(src, f, policy, compare), notes, comparison)
+    return Overview(cards, monthly, trend, attention_by_area(src, f, policy, compare), notes, compared.text)
