@@ -6,74 +6,29 @@ import streamlit as st
 
 from cpdash import ui
 from cpdash.charts import participation as charts
-from cpdash.metrics import legacy as metrics
 from cpdash.ui.components import csv_download_later
-from cpdash.ui.data import get_participation_basis
-from cpdash.views import format as fmt
-from cpdash.views import participation as part
+from cpdash.ui.data import get_participation
+from cpdash.views import participation_notable as notable
+from cpdash.views import participation_programs as programs
+from cpdash.views import participation_reach as reach
+from cpdash.views import participation_repeat as repeat
+from cpdash.views import participation_season as season
+from cpdash.views import participation_trend as trend
+from cpdash.views.participation_text import MEASURES, SPLITS
 
-settings = ui.get_settings()
-ds = ui.get_dataset(settings)
-filters = ui.current_filters()
-k, public = st.session_state["k"], st.session_state["public"]
-basis = get_participation_basis(settings, ds)
-names = ui.area_names(ds)
-before = filters.previous()
-period = (filters.start, filters.end)
+ctx = ui.page_context()
+period = (ctx.filters.start, ctx.filters.end)
 
-ui.page_header(
-    "Participation",
-    ui.page_context(),
-    "Who takes part, how often, and at what cost. Changes compare with the "
-    f"{filters.days} days before ({before.start:%-d %b %Y} – {before.end:%-d %b %Y}).",
-)
-
-# --- headline figures ------------------------------------------------------------------------------
-figures = part.kpis(basis, filters)
-now, prev = figures.now, figures.before
-cards = st.columns(5)
-change = metrics.change(now["events"], prev["events"])
-ui.kpi(cards[0], "Events", fmt.number(now["events"]), fmt.change_text(change.delta, change.pct))
-change = metrics.change(now["attendance"], prev["attendance"])
-ui.kpi(
-    cards[1],
-    "Attendance",
-    fmt.number(now["attendance"]) if now["events_with_attendance"] else "—",
-    fmt.change_text(change.delta, change.pct),
-    help="People counted at events; events without a count are left out, not taken as zero.",
-)
-change = metrics.change(now["youth_attendance"], prev["youth_attendance"])
-ui.kpi(
-    cards[2],
-    "Under-18s",
-    fmt.number(now["youth_attendance"]),
-    fmt.change_text(change.delta, change.pct),
-    help=f"Attendees under 18, where counted (youth attendance). Youth share: {fmt.percent(now['youth_share'] * 100)} "
-    "(events with both counts).",
-)
-change = metrics.change(now["officer_hours"], prev["officer_hours"])
-ui.kpi(cards[3], "Officer hours", fmt.number(now["officer_hours"]), fmt.change_text(change.delta, change.pct))
-change = metrics.change(now["cost_per_attendee"], prev["cost_per_attendee"])
-ui.kpi(
-    cards[4],
-    "Cost/attendee",
-    fmt.money(now["cost_per_attendee"]),
-    fmt.signed(change.pct, 0, "%"),
-    inverse=True,
-    help="Cost per attendee: direct cost divided by attendance, over the events that have both.",
-)
-note = part.missing_note(now["events"], now["events_without_attendance"])
-if note:
-    st.caption(note)
-
-# --- monthly trend ---------------------------------------------------------------------------------
+# The trend's controls choose what the view computes, so they run first; the header and cards are drawn
+# above them, in this container, once the view is known.
+top = st.container()
 st.subheader("Monthly trend")
 left, right = st.columns(2)
 split = (
     left.segmented_control(
         "Split by",
-        list(part.SPLITS),
-        format_func=part.SPLITS.get,
+        list(SPLITS),
+        format_func=SPLITS.get,
         default="program",
         required=True,
         key="participation_split",
@@ -84,8 +39,8 @@ split = (
 measure = (
     right.segmented_control(
         "Count",
-        list(part.MEASURES),
-        format_func=part.MEASURES.get,
+        list(MEASURES),
+        format_func=MEASURES.get,
         default="attendance",
         required=True,
         key="participation_measure",
@@ -93,48 +48,60 @@ measure = (
     )
     or "attendance"
 )
-trend = part.trend(basis, filters, split, measure, names)
-if trend.empty:
-    ui.empty_state(trend.empty)
+view = get_participation(ctx, split, measure)
+
+with top:
+    ui.page_header("Participation", ctx, view.intro)
+    for column, card in zip(st.columns(len(view.cards)), view.cards, strict=True):
+        ui.kpi(column, card.label, card.value, card.delta, inverse=card.inverse, help=card.help)
+    if view.notes:
+        st.caption("  \n".join(view.notes))
+
+# --- monthly trend ---------------------------------------------------------------------------------
+t = view.trend
+if t.empty:
+    ui.empty_state(t.empty)
 else:
     st.plotly_chart(
-        charts.trend_chart(trend.groups, trend.months, trend.notable, measure, part.SPLITS[split]),
+        charts.trend_chart(t.groups, t.months, t.notable, measure, SPLITS[split]),
         key="participation_trend_chart",
     )
-    st.caption(trend.caption)
+    st.caption(t.caption)
     left, right = st.columns(2)
     with left:
         csv_download_later(
-            partial(part.trend_download, trend),
+            partial(trend.trend_download, t),
             "Download the monthly numbers (CSV)",
             "participation-trend",
             split,
             *period,
             key="participation_trend_csv",
         )
-    if len(trend.notable):
+    if len(t.notable):
         with right:
             csv_download_later(
-                partial(part.notable_download, trend.notable),
-                f"Download the {len(trend.notable):,} notable events (CSV)",
+                partial(notable.notable_download, t.notable),
+                f"Download the {len(t.notable):,} notable events (CSV)",
                 "notable-events",
                 *period,
                 key="participation_notable_csv",
             )
 
-# --- program mix -----------------------------------------------------------------------------------
+# --- programs --------------------------------------------------------------------------------------
 st.subheader("Programs")
-mix = part.program_mix(basis, filters)
+mix = view.programs
 if mix.empty:
     ui.empty_state(mix.empty)
 else:
-    st.plotly_chart(charts.program_chart(mix.table, mix.best, mix.worst), key="participation_program_chart")
+    st.plotly_chart(
+        charts.program_chart(mix.table, mix.best, mix.worst, compared=mix.compared),
+        key="participation_program_chart",
+    )
     st.caption(mix.caption)
-    programs = part.program_download(mix)
-    with st.expander("Program figures, with the previous period"):
-        st.dataframe(programs, hide_index=True, key="participation_program_table")
+    with st.expander(f"Program figures, with the {mix.compared}"):
+        st.dataframe(programs.program_download(mix), hide_index=True, key="participation_program_table")
     csv_download_later(
-        partial(part.program_download, mix),
+        partial(programs.program_download, mix),
         "Download programs (CSV)",
         "programs",
         *period,
@@ -143,14 +110,14 @@ else:
 
 # --- seasonality -----------------------------------------------------------------------------------
 st.subheader("Seasonality")
-season = part.seasonality(basis, filters, measure)
-if season.empty:
-    ui.empty_state(season.empty)
+s = view.season
+if s.empty:
+    ui.empty_state(s.empty)
 else:
-    st.plotly_chart(charts.seasonality_chart(season.matrix, measure), key="participation_season_chart")
-    st.caption(season.caption)
+    st.plotly_chart(charts.seasonality_chart(s.matrix, measure), key="participation_season_chart")
+    st.caption(s.caption)
     csv_download_later(
-        partial(part.seasonality_download, season),
+        partial(season.seasonality_download, s),
         "Download the month × program numbers (CSV)",
         "seasonality",
         measure,
@@ -160,18 +127,18 @@ else:
 
 # --- reach -----------------------------------------------------------------------------------------
 st.subheader("Reach by area")
-reach = part.reach(basis, filters)
-if reach.no_event_text:
-    st.warning(reach.no_event_text, icon="🚫")
-if reach.empty:
-    ui.empty_state(reach.empty)
+r = view.reach
+if r.no_event_text:
+    st.warning(r.no_event_text, icon="🚫")
+if r.empty:
+    ui.empty_state(r.empty)
 else:
-    st.plotly_chart(charts.reach_chart(reach.shown, len(reach.table)), key="participation_reach_chart")
-    st.caption(reach.caption)
-if len(reach.table):
+    st.plotly_chart(charts.reach_chart(r.shown, len(r.table)), key="participation_reach_chart")
+    st.caption(r.caption)
+if len(r.table):
     csv_download_later(
-        partial(part.reach_download, reach),
-        f"Download reach for all {len(reach.table):,} areas (CSV)",
+        partial(reach.reach_download, r),
+        r.download_label,
         "reach",
         *period,
         key="participation_reach_csv",
@@ -179,45 +146,44 @@ if len(reach.table):
 
 # --- repeat engagement -----------------------------------------------------------------------------
 st.subheader("Repeat engagement")
-repeat = part.repeat_engagement(basis, filters, k, public)
-if repeat is None:
-    ui.empty_state(part.NO_ATTENDEES)
-elif repeat.empty:
-    ui.empty_state(repeat.empty)
+rep = view.repeat
+if rep is None:
+    ui.empty_state(repeat.NO_ATTENDEES)
+elif rep.empty:
+    ui.empty_state(rep.empty)
 else:
-    hidden = repeat.small and public
     cards = st.columns(3)
-    ui.kpi(cards[0], "Participants", "—" if hidden else fmt.number(repeat.participants))
+    ui.kpi(cards[0], "Participants", rep.participants)
     ui.kpi(
         cards[1],
-        f"Came to {part.REPEAT_MIN_EVENTS}+ events",
-        "—" if hidden else fmt.percent(repeat.share_repeat * 100) + (" ⚠" if repeat.small else ""),
+        f"Came to {repeat.REPEAT_MIN_EVENTS}+ events",
+        rep.share_repeat,
         help="Share of the period's participants who came to two or more events in the period.",
     )
     ui.kpi(
         cards[2],
         "Events with attendee records",
-        f"{repeat.events_covered:,} of {repeat.events:,}",
+        rep.coverage,
         help="Only events with a sign-in sheet or registration have attendee records.",
     )
-    st.caption(repeat.caption)
-    if not hidden:
+    st.caption(rep.caption)
+    if rep.shown:
         left, right = st.columns(2)
         with left:
-            st.plotly_chart(charts.returning_chart(repeat.monthly), key="participation_returning_chart")
-            st.caption(repeat.returning_caption)
+            st.plotly_chart(charts.returning_chart(rep.monthly), key="participation_returning_chart")
+            st.caption(rep.returning_caption)
             csv_download_later(
-                partial(part.returning_download, repeat),
+                partial(repeat.returning_download, rep),
                 "Download returning participants (CSV)",
                 "returning-participants",
                 *period,
                 key="participation_returning_csv",
             )
         with right:
-            st.plotly_chart(charts.age_chart(repeat.ages), key="participation_age_chart")
-            st.caption(repeat.age_caption)
+            st.plotly_chart(charts.age_chart(rep.ages), key="participation_age_chart")
+            st.caption(rep.age_caption)
             csv_download_later(
-                partial(part.age_download, repeat),
+                partial(repeat.age_download, rep),
                 "Download participants by age (CSV)",
                 "participants-by-age",
                 *period,

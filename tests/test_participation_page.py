@@ -120,7 +120,7 @@ def test_page_shows_every_section_with_its_numbers(env, source):
     at = open_page(FIRST_HALF_2025)
     assert metric(at, "Events") == "10"
     assert metric(at, "Attendance") == "327"  # 147 + 100 (March uncounted) + 80
-    assert metric(at, "Participants") == "3"
+    assert metric(at, "Participants") == "3 ⚠"  # staff view: fewer than k (10) participants, flagged
     trend = traces(chart(at, "Attendance by month and program"))
     assert list(trend)[:3] == [COFFEE, TOWN_HALL, SPORTS]
     assert trend[COFFEE]["y"] == [22, 23, 24, 25, 26, 27]
@@ -134,7 +134,7 @@ def test_page_shows_every_section_with_its_numbers(env, source):
         "Who attends: participants and residents by age",
     }
     words = texts(at)
-    assert "1 of 10 events have no attendance count" in words
+    assert "Attendance: 1 of 10 events have no count" in words
     assert (
         "Attendance rose 7 % on the same months last year (305 → 327), driven by Coffee with a Cop (+72)."
         in words

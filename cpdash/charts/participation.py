@@ -1,6 +1,6 @@
 """Participation charts: monthly trend, program mix, seasonality heat map, reach, repeat engagement.
 
-Every builder takes the pre-aggregated frames of cpdash.participation and returns a plotly
+Every builder takes the pre-aggregated frames of cpdash.views.participation_* and returns a plotly
 graph_objects Figure, built in one pass (traces as dicts, the whole layout at once: updating the layout
 of a figure that already has traces is slow). Names from the data are HTML-escaped before they reach a
 label or a hover text.
@@ -15,6 +15,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from cpdash.charts.base import FLAG_COLOUR, FONT, PALETTE, PRIMARY, SCORE_COLOUR, empty_figure
+from cpdash.charts.trends import month_step
 
 LAST_YEAR_COLOUR = "rgba(90, 90, 90, 0.55)"
 ROLLING_COLOUR = "#222222"
@@ -40,7 +41,7 @@ LEGEND_ABOVE = {
     "x": 0,
     "traceorder": "normal",
 }
-LEGEND_BELOW = {**LEGEND_ABOVE, "yanchor": "top", "y": -0.14}
+LEGEND_BELOW = {**LEGEND_ABOVE, "yref": "container", "yanchor": "bottom", "y": 0}  # under the tick labels
 MONTH_FORMAT = "%b<br>%Y"
 TITLE_SIZE = 16  # as charts.base.layout
 MARGIN = {"l": 10, "r": 10, "t": 48, "b": 10}  # as charts.base.layout
@@ -72,8 +73,9 @@ def _bar_height(rows: int, extra: int = 90) -> int:
 
 
 def _month_axis(months: int) -> dict:
-    """A monthly x axis: every month up to 13, else every third."""
-    return {"dtick": "M1" if months <= 13 else "M3", "tickformat": MONTH_FORMAT, "tickangle": 0}
+    """A monthly x axis ticked as the Overview's (charts.trends.month_step): level labels that never
+    collide, on a phone too."""
+    return {"dtick": month_step(months), "tickformat": MONTH_FORMAT, "tickangle": 0}
 
 
 def _figure(traces: list[dict], title: str, y_title: str, height: int, **extra: object) -> go.Figure:
@@ -191,9 +193,13 @@ def trend_chart(
 
 
 def program_chart(
-    table: pd.DataFrame, best: str | None, worst: str | None, empty: str | None = None
+    table: pd.DataFrame,
+    best: str | None,
+    worst: str | None,
+    empty: str | None = None,
+    compared: str = "previous period",
 ) -> go.Figure:
-    """Two panels sharing the programs: attendance now against the previous period, and cost per attendee
+    """Two panels sharing the programs: attendance now against the `compared` period, and cost per attendee
     (the most cost-effective in green, the least in orange)."""
     title = "Programs: attendance and cost per attendee"
     current = table[table["events"] > 0] if len(table) else table
@@ -210,9 +216,9 @@ def program_chart(
             "y": names,
             "x": rows["attendance_before"].to_numpy(dtype="float64"),
             "orientation": "h",
-            "name": "Previous period",
+            "name": compared.capitalize(),
             "marker": {"color": PREVIOUS_COLOUR},
-            "hovertemplate": "previous period: %{x:,.0f}<extra></extra>",
+            "hovertemplate": f"{compared}: %{{x:,.0f}}<extra></extra>",
         },
         {
             "type": "bar",
@@ -251,15 +257,16 @@ def program_chart(
         xaxis={
             "domain": [0, 0.5],
             "tickformat": ",.0f",
-            "title": {"text": "Attendance<br>(previous period faint)"},
+            "title": {"text": f"Attendance<br>(faint:<br>{compared})"},
         },
         xaxis2={
             "domain": [0.6, 1],
             "anchor": "y",
             "tickprefix": "$",
             "range": [0, COST_HEADROOM * max(float(np.nanmax(cost, initial=0.0)), 1.0)],
-            "title": {"text": "Cost per attendee<br>(green lowest, orange highest)"},
+            "title": {"text": "Cost per attendee<br>(green lowest,<br>orange highest)"},
         },
+        margin={"r": 48},  # room for the longest cost's label
     )
 
 
@@ -287,7 +294,7 @@ def seasonality_chart(matrix: pd.DataFrame, measure: str, empty: str | None = No
         "zmin": 0,
         "hoverongaps": False,
         "colorbar": {
-            "title": {"text": "% of the<br>program's<br>total"},
+            "title": {"text": "% of its<br>total"},
             "thickness": 12,
             "ticksuffix": " %",
         },
@@ -302,7 +309,11 @@ def seasonality_chart(matrix: pd.DataFrame, measure: str, empty: str | None = No
         "",
         _bar_height(len(matrix), 110),
         hovermode="closest",
-        xaxis=_month_axis(matrix.shape[1]),
+        xaxis={
+            "tickformat": MONTH_FORMAT,
+            "tickangle": 0,
+            "nticks": min(matrix.shape[1], 7),
+        },  # spaced to the width
         yaxis={"autorange": "reversed"},
     )
 

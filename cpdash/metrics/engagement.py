@@ -112,9 +112,10 @@ class Engagement:
     share_areas_without_event: float
 
 
-def engagement(src: Source, f: Filters, table: pd.DataFrame | None = None) -> Engagement:
-    """Engagement over the filters' period, areas and programs (`table`: their by_area, when already made)."""
-    table = by_area(src, f) if table is None else table
+def engagement(src: Source, f: Filters, areas: pd.DataFrame | None = None) -> Engagement:
+    """Engagement over the filters' period, areas and programs (`areas`: by_area of the same filters, when
+    the caller already has it)."""
+    table = by_area(src, f) if areas is None else areas
     total = from_groups(src.events(f)).iloc[0]
     known = table[table["population"].notna()]
     population = float(known["population"].sum()) if len(known) else math.nan

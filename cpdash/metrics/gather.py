@@ -16,7 +16,8 @@ Statistics, one value per group (all additive except the answers' m2, which cpda
   resolved_within_90, eligible_90; and the sample "days" (days to resolve of each concern resolved in the
   period) for medians
 - attendees: records, participants (distinct), repeat (participants at 2 or more events), returning
-  (participants whose first event in the data came before the group's month, or before the period)
+  (participants whose first event in the data came before the group's month, or before the period),
+  events_with_records (events with at least one attendee record)
 
 Grouping keys: area_id, month, program, age_group, gender, race_ethnicity (answers and comments),
 language and comment_topic (comments: a comment counts in every topic it mentions), topic (concerns),
@@ -73,7 +74,7 @@ CONCERN_STATS = (
     "resolved_within_90",
     "eligible_90",
 )
-ATTENDEE_STATS = ("records", "participants", "repeat", "returning")
+ATTENDEE_STATS = ("records", "participants", "repeat", "returning", "events_with_records")
 RESOLVE_WITHIN_DAYS = 90
 
 

@@ -191,7 +191,7 @@ class MemorySource:
                 PROGRAM: c.Key(events.keys[PROGRAM].codes[position], self.program_labels),
                 AGE: c.Key(age_of[participant], age.labels),
             },
-            {"participant": participant.astype("float64")},
+            {"participant": participant.astype("float64"), "event": position.astype("float64")},
         )
         return {
             "cols": cols,

@@ -1,5 +1,6 @@
 """Repeat engagement (needs attendee records): the share of a period's participants who came to two or more
-of its events, and participants returning from before. The one definition every page uses."""
+of its events, and participants returning from before (from before the group's month when grouped by month).
+The one definition every page uses."""
 
 from __future__ import annotations
 
@@ -14,17 +15,24 @@ from cpdash.metrics.periods import Filters
 REPEAT_MIN_EVENTS = 2
 
 
-def columns(groups: Groups) -> dict[str, np.ndarray]:
-    """participants, repeat, returning, records and share_repeat (0-1) per group."""
-    people = groups["participants"]
+def _share(part: np.ndarray, people: np.ndarray) -> np.ndarray:
+    """part / people, NaN where there is nobody."""
     with np.errstate(invalid="ignore", divide="ignore"):
-        share = np.where(people > 0, groups["repeat"] / np.where(people > 0, people, 1), np.nan)
+        return np.where(people > 0, part / np.where(people > 0, people, 1), np.nan)
+
+
+def columns(groups: Groups) -> dict[str, np.ndarray]:
+    """participants, repeat, returning, records, events_with_records, share_repeat and share_returning
+    (0-1) per group."""
+    people = groups["participants"]
     return {
         "participants": people.astype("int64"),
         "repeat": groups["repeat"].astype("int64"),
         "returning": groups["returning"].astype("int64"),
         "records": groups["records"].astype("int64"),
-        "share_repeat": share,
+        "events_with_records": groups["events_with_records"].astype("int64"),
+        "share_repeat": _share(groups["repeat"], people),
+        "share_returning": _share(groups["returning"], people),
     }
 
 
@@ -36,13 +44,14 @@ def from_groups(groups: Groups) -> pd.DataFrame:
 @dataclass(frozen=True)
 class Repeat:
     """Participants in the period, those at two or more of its events (and their share, 0-1), those who
-    had come to an event before the period, and the attendee records behind them."""
+    had come to an event before the period, the attendee records behind them and the events they cover."""
 
     participants: int
     repeat: int
     returning: int
     records: int
     share_repeat: float
+    events_with_records: int = 0
 
 
 def repeat(src: Source, f: Filters) -> Repeat | None:
@@ -56,9 +65,10 @@ def repeat(src: Source, f: Filters) -> Repeat | None:
         int(row["returning"]),
         int(row["records"]),
         float(row["share_repeat"]),
+        int(row["events_with_records"]),
     )
 
 
 def repeat_by(src: Source, f: Filters, by: tuple[str, ...]) -> pd.DataFrame:
-    """Repeat engagement per group of `by` (month, age_group, area_id)."""
+    """Repeat engagement per group of `by` (month, age_group, area_id): keys and the columns above."""
     return from_groups(src.attendees(f, by))

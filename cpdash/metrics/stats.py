@@ -71,8 +71,9 @@ def concern_flags(cols: c.Columns, rows: np.ndarray, f: Filters) -> tuple[dict[s
 
 
 def attendee_groups(built: dict, f: Filters, by: tuple[str, ...]) -> Groups:
-    """Records, distinct participants, repeat participants (2 or more events) and returning participants
-    (first event in the data before the group's month, or before the period) per group."""
+    """Records, distinct participants, repeat participants (2 or more events), returning participants
+    (first event in the data before the group's month, or before the period) and the events with records,
+    per group."""
     cols: c.Columns = built["cols"]
     rows = c.select(cols, f, by_program=True)
     group, keys, _ = c.grouping(cols, rows, by, f)
@@ -89,6 +90,9 @@ def attendee_groups(built: dict, f: Filters, by: tuple[str, ...]) -> Groups:
     else:
         start = np.full(len(unique), c.day_number(f.start) if f.start is not None else -NEVER)
     returning = built["first_day"][who] < start
+    event = cols.values["event"][rows].astype("int64")[keep]
+    events = max(int(event.max()) + 1, 1) if len(event) else 1
+    event_owner = np.unique(group[keep] * events + event) // events
 
     def per_group(mask: np.ndarray | None = None) -> np.ndarray:
         chosen = owner if mask is None else owner[mask]
@@ -101,5 +105,6 @@ def attendee_groups(built: dict, f: Filters, by: tuple[str, ...]) -> Groups:
             "participants": per_group(),
             "repeat": per_group(counts >= 2),
             "returning": per_group(returning),
+            "events_with_records": np.bincount(event_owner, minlength=size)[:size].astype("float64"),
         },
     )

@@ -20,12 +20,14 @@ from cpdash.metrics.memory import MemorySource
 from cpdash.metrics.periods import Filters
 from cpdash.metrics.suppression import Policy
 from cpdash.text.topics import load_taxonomy
+from cpdash.ui.context import PageContext
 from cpdash.views import town_hall, you_said
 from cpdash.views.figures import Compared
 from cpdash.views.map_areas import AreaFigures, area_figures
 from cpdash.views.map_details import AreaDetails, area_details
 from cpdash.views.overview import Overview, overview
-from cpdash.views.participation import Basis, basis
+from cpdash.views.participation import Participation, participation
+from cpdash.views.participation_notable import Notables, notables
 from cpdash.views.town_hall import Scope, Section, TownHall
 from cpdash.views.voice import CommentIndex, ScoreBasis, comment_index, score_basis, search_texts
 
@@ -110,14 +112,35 @@ def get_event_basis(settings: Settings, ds: Dataset) -> EventBasis:
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)
-def _participation_basis(signature: str, _ds: Dataset) -> Basis:
-    """The Participation page's arrays (events, launches, attendee records), once per source and shared."""
-    return basis(_ds)
+def _participation_notables(signature: str, _ds: Dataset) -> Notables:
+    """The data set's program launches and unusually large events, found once per source and shared."""
+    return notables(_ds.events)
 
 
-def get_participation_basis(settings: Settings, ds: Dataset) -> Basis:
-    """The data set's events and attendee records as arrays for the Participation page (read-only, shared)."""
-    return _participation_basis(_signature(settings), ds)
+@st.cache_data(show_spinner=False, max_entries=128)
+def _participation(
+    signature: str,
+    f: Filters,
+    policy: Policy,
+    compare: str,
+    split: str,
+    measure: str,
+    _src: MemorySource,
+    _notables: Notables,
+    _names: dict[str, str],
+) -> Participation:
+    """The Participation page's figures for one filter state and choice of split and measure."""
+    return participation(_src, _notables, f, policy, _names, compare, split, measure)
+
+
+def get_participation(ctx: PageContext, split: str, measure: str) -> Participation:
+    """The Participation page's figures for the context's filters, shared by every session asking for the
+    same view."""
+    signature = source_signature(ctx.settings.data)
+    found = _participation_notables(signature, ctx.ds)
+    return _participation(
+        signature, ctx.filters, ctx.policy, ctx.compare, split, measure, ctx.src, found, ctx.names
+    )
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)

@@ -12,6 +12,7 @@ import numpy as np
 
 from cpdash.metrics import published, scores, sentiment
 from cpdash.metrics.change import change
+from cpdash.metrics.engagement import Engagement
 from cpdash.metrics.gather import AREA, Source
 from cpdash.metrics.periods import COMPARISONS, LAST_YEAR, PREVIOUS, Filters, period_text
 from cpdash.metrics.suppression import EMPTY, FLAGGED, HIDDEN, Policy
@@ -254,11 +255,46 @@ def sentiment_card(src: Source, f: Filters, before: Filters, policy: Policy, com
 
 
 def count_card(
-    key: str, label: str, now: float, then: float | None, help_text: str, inverse: bool = False
+    key: str,
+    label: str,
+    now: float,
+    then: float | None,
+    help_text: str,
+    inverse: bool = False,
+    money: bool = False,
 ) -> Card:
-    """A count's card (events, attendance, open concerns) with its change (None: nothing to compare)."""
+    """A count's card (events, attendance, open concerns) with its change (None: nothing to compare); with
+    `money`, an amount (cost per attendee) whose change is given in %."""
     delta = None
     if then is not None:
         c = change(now, then)
-        delta = fmt.change_text(c.delta, c.pct)
-    return Card(key, label, fmt.number(now), delta, inverse=inverse, help=help_text)
+        delta = fmt.signed(c.pct, 0, "%") if money else fmt.change_text(c.delta, c.pct)
+    value = fmt.money(now) if money else fmt.number(now)
+    return Card(key, label, value, delta, inverse=inverse, help=help_text)
+
+
+def events_card(now: Engagement, then: Engagement | None) -> Card:
+    """Events held, with the change against the compared period (None: nothing to compare)."""
+    return count_card(
+        "events", "Events", now.events, then.events if then else None, "Events held in the period."
+    )
+
+
+def attendance_card(now: Engagement, then: Engagement | None) -> Card:
+    """People counted at events, with the change; '—' when no event has a count, and a note when some lack one."""
+    card = count_card(
+        "attendance",
+        "Attendance",
+        now.attendance,
+        then.attendance if then else None,
+        "People counted at events; events without a count are left out, not taken as zero.",
+    )
+    if now.events_with_attendance == 0:
+        card = replace(card, value="—", delta=None)
+    if now.events_without_attendance:
+        card = replace(
+            card,
+            note=f"Attendance: {now.events_without_attendance:,} of {now.events:,} events have no count; "
+            "totals and averages use only the events that have one.",
+        )
+    return card

@@ -12,7 +12,16 @@ from cpdash.metrics.gather import MONTH, Source
 from cpdash.metrics.periods import PREVIOUS, Filters, period_text
 from cpdash.metrics.suppression import Policy
 from cpdash.views import format as fmt
-from cpdash.views.figures import Card, compared, count_card, score_card, score_source, sentiment_card
+from cpdash.views.figures import (
+    Card,
+    attendance_card,
+    compared,
+    count_card,
+    events_card,
+    score_card,
+    score_source,
+    sentiment_card,
+)
 from cpdash.views.trends import score_trend
 
 ISSUE_ICONS = {attention.FALLING_TRUST: "📉", attention.OPEN_CONCERNS: "📬", attention.NO_ENGAGEMENT: "🚫"}
@@ -50,24 +59,8 @@ def engagement_cards(
 ) -> list[Card]:
     """Events, attendance, attendance per 10,000 residents and areas with no event, with their changes."""
     now, then = engagement.engagement(src, f, by_area[0]), engagement.engagement(src, before, by_area[1])
-    events = count_card(
-        "events", "Events", now.events, then.events if compare else None, "Events held in the period."
-    )
-    attendance = count_card(
-        "attendance",
-        "Attendance",
-        now.attendance,
-        then.attendance if compare else None,
-        "People counted at events; events without a count are left out, not taken as zero.",
-    )
-    if now.events_with_attendance == 0:
-        attendance = replace(attendance, value="—", delta=None)
-    if now.events_without_attendance:
-        attendance = replace(
-            attendance,
-            note=f"Attendance: {now.events_without_attendance:,} of {now.events:,} events have no count; "
-            "totals and averages use only the events that have one.",
-        )
+    events = events_card(now, then if compare else None)
+    attendance = attendance_card(now, then if compare else None)
     per_10k = count_card(
         "per_10k",
         "Per 10,000 residents",
