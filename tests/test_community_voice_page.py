@@ -57,7 +57,12 @@ def test_scores_tab_on_the_sample(env) -> None:
     env(DEFAULT_DATA)
     at = voice_page("Scores", voice_area="Eastbrook")
     labels = [m.label for m in at.metric]
-    assert [label.split(" (")[0] for label in labels] == ["Trust", "Safety", "Listen", "Respect"]
+    assert [label.split(" (")[0] for label in labels] == [
+        "Trust score",
+        "Safety score",
+        "Listen score",
+        "Respect score",
+    ]
     assert all("(n=" in label for label in labels)
     trend = chart(at, 0)
     assert {t.get("name") for t in trend["data"]} >= {"Eastbrook", "City"}
@@ -146,7 +151,7 @@ def test_only_published_area_scores(env, tmp_path: Path) -> None:
     env(copy_sample(tmp_path / "published", ("areas.geojson", "events.csv", "area_scores.csv")))
     at = voice_page("Scores")
     assert "no individual responses" in text_of(at)
-    assert at.metric[0].label.startswith("Trust (n=")
+    assert at.metric[0].label.startswith("Trust score (n=")
     assert "published" in chart(at, 0)["layout"]["title"]["text"]
     assert at.segmented_control(key="voice_metric").value == "trust"
     with pytest.raises(KeyError):
@@ -164,7 +169,7 @@ def test_responses_without_comments(env, tmp_path: Path) -> None:
     responses.drop(columns=["comment", "language"]).to_csv(folder / "responses.csv", index=False)
     env(folder)
     scores = voice_page("Scores")
-    assert len(scores.get("plotly_chart")) == 2 and scores.metric[0].label.startswith("Trust (n=")
+    assert len(scores.get("plotly_chart")) == 2 and scores.metric[0].label.startswith("Trust score (n=")
     for tab in ("Comment sentiment", "Comment explorer"):
         assert "the responses have no `comment` column" in text_of(voice_page(tab)), tab
     topics = voice_page("Topics")
@@ -239,12 +244,19 @@ def test_public_view_suppresses_small_numbers_and_row_downloads(env, html_source
     assert at.metric[0].value == "—"  # 12 responses < k = 20
     assert "not shown" in text_of(at)
     table = at.dataframe[-1].value
-    assert table["Trust"].isna().all() and table["Trust n"].tolist() == [12]
+    assert table["Trust"].isna().all() and table["Trust n"].isna().all()  # the n of a hidden figure too
     explorer = voice_page("Comment explorer")
-    assert len(explorer.dataframe[0].value) == 12  # comments are shown, redacted ...
-    assert not any(
-        "matching comments" in b.label for b in explorer.get("download_button")
-    )  # ... not downloaded
-    assert "not available in the public view" in text_of(explorer)
+    assert len(explorer.dataframe[0].value) == 0  # North End's figures are not shown: nor are its words
+    assert "only from areas with at least 20 responses" in text_of(explorer)
     sentiment = voice_page("Comment sentiment")
-    assert sentiment.metric[0].value == "—"  # 8 scored comments < k
+    net = next(m for m in sentiment.metric if m.label.startswith("Net sentiment"))
+    assert net.value == "—" and net.label == "Net sentiment"  # 8 scored comments < k: no n either
+
+
+def test_public_view_lists_comments_of_areas_shown_and_offers_no_download(env, html_source: Path) -> None:
+    env(html_source, CPDASH_MODE="public", CPDASH_K="5")
+    explorer = voice_page("Comment explorer")
+    comments = explorer.dataframe[0].value["Comment"].tolist()
+    assert len(comments) == 12 and all("555-201-3344" not in c for c in comments)  # shown, redacted ...
+    assert not any("matching comments" in b.label for b in explorer.get("download_button"))  # ... not downloaded
+    assert "not available in the public view" in text_of(explorer)

@@ -117,10 +117,11 @@ def score_trend_chart(trend: pd.DataFrame, label: str, height: int = 300) -> go.
     if trend.empty or trend["score"].notna().sum() == 0:
         return empty_figure(title, f"No {label.lower()} score to draw in this period")
     names = list(dict.fromkeys(trend["series"]))
+    compared = any(not name.startswith(CITY) for name in names)  # the city drawn as a reference
     traces: list[dict] = []
     for i, name in enumerate(names):
         data = trend[trend["series"] == name]
-        is_city = name.startswith(CITY) and len(names) > 1
+        is_city = name.startswith(CITY) and compared and len(names) > 1
         cadences = list(dict.fromkeys(trend["cadence"]))
         dash = DASHES[cadences.index(data["cadence"].iloc[0]) % len(DASHES)] if len(cadences) > 1 else "solid"
         colour = CITY_COLOUR if is_city else (SCORE_COLOUR if i == 0 else PALETTE[i % len(PALETTE)])
@@ -140,7 +141,8 @@ def score_trend_chart(trend: pd.DataFrame, label: str, height: int = 300) -> go.
             }
         )
     legend = len(names) > 1 or len(flagged) > 0
-    months = trend["when"].nunique()
+    when = pd.to_datetime(trend["when"])
+    months = (when.max().year - when.min().year) * 12 + when.max().month - when.min().month + 1
     fig = go.Figure(
         {
             "data": traces,

@@ -223,6 +223,10 @@ class MemorySource:
         """Comments and their sentiment classes."""
         return self._get("_comments").groups(f, by)
 
+    def comment_table(self) -> CommentTable:
+        """Every comment as day-sorted columns, row by row (the comment explorer lists them; read-only)."""
+        return self._get("_comments")
+
     def events(self, f: Filters, by: tuple[str, ...] = ()) -> Groups:
         """Events and the sums of their figures."""
         cols = self._get("_events")

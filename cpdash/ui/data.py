@@ -19,7 +19,7 @@ from cpdash.metrics.suppression import Policy
 from cpdash.text.topics import load_taxonomy
 from cpdash.views.overview import Overview, overview
 from cpdash.views.participation import Basis, basis
-from cpdash.views.voice import CommentIndex, ScoreBasis, comment_index, score_basis, search_texts
+from cpdash.views.voice_explorer import comment_table, search_texts
 
 
 @dataclass
@@ -100,38 +100,16 @@ def get_participation_basis(settings: Settings, ds: Dataset) -> Basis:
     return _participation_basis(source_signature(settings.data), ds)
 
 
-@st.cache_resource(show_spinner=False, max_entries=2)
-def _comment_index(signature: str, folder: str, _ds: Dataset) -> CommentIndex:
-    """The Community voice page's comment index (languages, topics, search text), once per source and shared."""
-    return comment_index(_ds, load_taxonomy(folder))
-
-
-def get_comment_index(settings: Settings, ds: Dataset) -> CommentIndex:
-    """The data set's comments as arrays for the Community voice page, with the source's topic taxonomy
-    (topics.csv / topics.json in the data folder, else the built-in one); read-only, shared."""
-    return _comment_index(source_signature(settings.data), str(settings.data), ds)
-
-
-@st.cache_resource(show_spinner=False, max_entries=4)
-def _score_basis(signature: str, k: int, _ds: Dataset) -> ScoreBasis:
-    """The Community voice page's survey answers as arrays, once per source and k, and shared."""
-    return score_basis(_ds, k)
-
-
-def get_score_basis(settings: Settings, ds: Dataset, k: int) -> ScoreBasis:
-    """The data set's survey answers and published scores, ready for the Community voice page (read-only)."""
-    return _score_basis(source_signature(settings.data), k, ds)
-
-
 @st.cache_resource(show_spinner=False, max_entries=16)
-def _search_hits(signature: str, query: str, _index: CommentIndex) -> np.ndarray | None:
+def _search_hits(signature: str, query: str, _src: MemorySource) -> np.ndarray | None:
     """Which distinct comments hold every word of `query`, once per source and query, shared."""
-    return search_texts(_index, query)
+    table = comment_table(_src)
+    return search_texts(table, query) if table is not None else None
 
 
-def get_search_hits(settings: Settings, index: CommentIndex, query: str) -> np.ndarray | None:
-    """The comment explorer's search over every comment of the data set (None for an empty query)."""
-    return _search_hits(source_signature(settings.data), " ".join(query.lower().split()), index)
+def get_search_hits(settings: Settings, src: MemorySource, query: str) -> np.ndarray | None:
+    """The comment explorer's search over every comment of the source (None for an empty query)."""
+    return _search_hits(source_signature(settings.data), " ".join(query.lower().split()), src)
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)

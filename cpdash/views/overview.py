@@ -3,7 +3,6 @@ attention, each figure from cpdash.metrics and through the small-numbers policy.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, replace
 
 import pandas as pd
@@ -13,7 +12,7 @@ from cpdash.metrics.gather import MONTH, Source
 from cpdash.metrics.periods import COMPARISONS, PREVIOUS, Filters, period_text
 from cpdash.metrics.suppression import Policy
 from cpdash.views import format as fmt
-from cpdash.views.figures import Card, count_card, score_card, score_source, sentiment_card
+from cpdash.views.figures import Card, comparable, count_card, score_card, score_source, sentiment_card
 from cpdash.views.trends import score_trend
 
 ISSUE_ICONS = {attention.FALLING_TRUST: "📉", attention.OPEN_CONCERNS: "📬", attention.NO_ENGAGEMENT: "🚫"}
@@ -44,11 +43,6 @@ class Overview:
     attention: list[AttentionArea]
     notes: list[str]  # what limits the figures, in words
     comparison: str  # what changes compare with, in words
-
-
-def comparable(before: Filters, first_day: dt.date | None) -> bool:
-    """True when the compared period lies within the data (else a change would compare with nothing)."""
-    return first_day is not None and before.start >= first_day
 
 
 def engagement_cards(src: Source, f: Filters, before: Filters, compare: bool) -> list[Card]:
