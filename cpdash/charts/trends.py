@@ -86,7 +86,10 @@ def _series(data: pd.DataFrame, name: str, colour: str, band: str, line: dict) -
                 "name": f"{html.escape(name)}: 95 % interval",
             }
         )
-    n_text = [f"n={n:,.0f}" if pd.notna(n) else "n not published" for n in data["n"]]
+    n_text = [
+        f"n={n:,.0f}" if pd.notna(n) else ("n not published" if pd.notna(s) else "")
+        for n, s in zip(data["n"], data["score"], strict=True)
+    ]
     interval = [
         f"; 95 % interval {lo:.0f}–{hi:.0f}" if pd.notna(lo) and pd.notna(hi) else ""
         for lo, hi in zip(data["low"], data["high"], strict=True)
