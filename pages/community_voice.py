@@ -30,7 +30,7 @@ ctx = ui.page_context()
 src, f, policy = ctx.src, ctx.filters, ctx.policy
 period = (f.start, f.end)
 ctl = voice.controls(src, ctx.names)
-ui.page_header("Community voice", ctx, voice.intro(policy))
+ui.page_header("Community voice", ctx, voice.intro(policy, ctl.sources[0] if ctl.sources else None))
 
 # --- which scores, which score, which area ---------------------------------------------------------
 

@@ -28,6 +28,7 @@ EVENT_ROW_PX = 30  # height of one program's row of events
 EVENT_TOP_PX = 300  # height of the score above the events
 EVENT_SIZE = (7, 22)  # smallest and largest event marker, by attendance
 SCORE_AXIS = [0.0, 100.0]
+SCORE_NOTE = "Score on 0–100, not a percentage"
 MIN_SCORE_SPAN = 30.0  # score axes zoomed to the data span are at least this many points wide
 LEGEND_BELOW = {"orientation": "h", "x": 0, "y": -0.12, "yanchor": "top", "xanchor": "left"}
 
@@ -38,13 +39,24 @@ def escaped(values: object) -> list[str]:
 
 
 def figure(
-    traces: list, title: str, height: int, *, x: dict | None = None, y: dict | None = None, **more: object
+    traces: list,
+    title: str,
+    height: int,
+    *,
+    subtitle: str = "",
+    x: dict | None = None,
+    y: dict | None = None,
+    **more: object,
 ) -> go.Figure:
-    """A figure with the look of charts.base.layout (title top-left, tight margins, fonts), in one go."""
+    """A figure with the look of charts.base.layout (title top-left, tight margins, fonts), in one go; a
+    short title, and what the chart measures in a subtitle under it (long titles are cut on phones)."""
+    heading: dict[str, object] = {"text": title, "x": 0, "xanchor": "left", "font": {"size": 16}}
+    if subtitle:
+        heading["subtitle"] = {"text": subtitle, "font": {"size": 13}}
     layout: dict[str, object] = {
-        "title": {"text": title, "x": 0, "xanchor": "left", "font": {"size": 16}},
+        "title": heading,
         "height": height,
-        "margin": {"l": 10, "r": 10, "t": 48, "b": 10},
+        "margin": {"l": 10, "r": 10, "t": 72 if subtitle else 48, "b": 10},
         "font": FONT,
         "showlegend": False,
         "hovermode": "x unified",
@@ -150,13 +162,11 @@ def score_dots_chart(
         [trace],
         title,
         row_height(len(rows)),
-        x={
-            "range": x_range or _score_range(rows, reference),
-            "title": {"text": "Score (0–100, not a percentage)"},
-        },
+        subtitle=SCORE_NOTE,
+        x={"range": x_range or _score_range(rows, reference)},
         y={"autorange": "reversed", "automargin": True},
         hovermode="closest",
-        margin={"l": 10, "r": 20, "t": 56, "b": 10},
+        margin={"l": 10, "r": 20, "t": 88, "b": 10},
         **extra,
     )
 
@@ -197,7 +207,7 @@ def _event_traces(events: pd.DataFrame, programs: list[str]) -> list[dict]:
 def events_trust_chart(trend: pd.DataFrame, events: pd.DataFrame, label: str, area_name: str) -> go.Figure:
     """The area's score over time (cpdash.charts.trends, the city dashed) above its engagement events on
     the same time axis, one row per program."""
-    title = f"{html.escape(area_name)}: {label.lower()} over time, and the engagement events held there"
+    title = f"{html.escape(area_name)}: {label.lower()} and engagement events"
     has_scores = len(trend) > 0 and trend["score"].notna().any()
     if not has_scores and events.empty:
         return empty_figure(title, "No scores and no events for this area in this period")
@@ -214,6 +224,7 @@ def events_trust_chart(trend: pd.DataFrame, events: pd.DataFrame, label: str, ar
         traces,
         title,
         EVENT_TOP_PX + bottom_px + 130,
+        subtitle=f"{SCORE_NOTE}, above the events held in the area",
         x={
             "dtick": month_step(months),
             "tickformat": "%b<br>%Y",

@@ -26,6 +26,7 @@ NO_TOPIC_COLOUR = "#BDBDBD"
 NO_TOPIC = "no topic matched"  # cpdash.metrics.comments.NO_TOPIC
 ZERO_LINE = {"color": "#333333", "width": 1}
 TICKS = {"tickformat": "%b<br>%Y", "tickangle": 0}
+NET_NOTE = "% positive − % negative of scored comments, in points"
 
 
 def _zero_line(vertical: bool) -> list[dict]:
@@ -68,7 +69,7 @@ DETAIL = (
 
 def net_sentiment_chart(monthly: pd.DataFrame) -> go.Figure:
     """Net sentiment (% positive − % negative) of scored comments per month, as bars around zero."""
-    title = "Net comment sentiment by month (% positive − % negative)"
+    title = "Net comment sentiment by month"
     if monthly.empty or monthly["net"].notna().sum() == 0:
         return empty_figure(title, "No net sentiment to show in this period")
     trace = {
@@ -83,7 +84,8 @@ def net_sentiment_chart(monthly: pd.DataFrame) -> go.Figure:
     return figure(
         [trace],
         title,
-        300,
+        320,
+        subtitle=NET_NOTE,
         x={"dtick": month_step(len(monthly)), **TICKS},
         y={"title": {"text": "Net (points)"}},
         shapes=_zero_line(vertical=False),
@@ -112,8 +114,9 @@ def net_by_chart(table: pd.DataFrame, title: str) -> go.Figure:
     return figure(
         [trace],
         title,
-        row_height(len(table)),
-        x={"title": {"text": "Net sentiment (points)"}},
+        row_height(len(table)) + 24,
+        subtitle=NET_NOTE,
+        x={"title": {"text": "Net (points)"}},
         y={"autorange": "reversed", "automargin": True},
         hovermode="closest",
         shapes=_zero_line(vertical=True),
@@ -122,7 +125,8 @@ def net_by_chart(table: pd.DataFrame, title: str) -> go.Figure:
 
 def topic_share_chart(shares: pd.DataFrame, concerns: pd.DataFrame | None = None) -> go.Figure:
     """Share of comments mentioning each topic, beside the share of concerns raised on it."""
-    title = "What residents talk about: share of comments mentioning each topic"
+    title = "What residents talk about"
+    subtitle = "Share of comments mentioning each topic"
     if shares.empty or shares["comments"].fillna(0).sum() == 0:
         return empty_figure(title, "No comments in this period")
     topics = escaped(shares["topic"])
@@ -142,7 +146,7 @@ def topic_share_chart(shares: pd.DataFrame, concerns: pd.DataFrame | None = None
     ]
     if concerns is not None and len(concerns):
         aligned = concerns.set_index("topic").reindex(shares["topic"])
-        title = "What residents talk about: comments and concerns raised, by topic"
+        subtitle = "Share of comments, and of concerns raised, on each topic"
         traces.append(
             {
                 "type": "bar",
@@ -158,11 +162,9 @@ def topic_share_chart(shares: pd.DataFrame, concerns: pd.DataFrame | None = None
     return figure(
         traces,
         title,
-        row_height(len(shares) * len(traces) * 0.75),
-        x={
-            "title": {"text": "% of comments or concerns (one can mention several topics)"},
-            "ticksuffix": " %",
-        },
+        row_height(len(shares) * len(traces) * 0.75) + 24,
+        subtitle=subtitle + " (one can mention several)",
+        x={"ticksuffix": " %"},
         y={"autorange": "reversed", "automargin": True},
         showlegend=len(traces) > 1,
         legend=LEGEND_BELOW,
@@ -173,7 +175,7 @@ def topic_share_chart(shares: pd.DataFrame, concerns: pd.DataFrame | None = None
 
 def topic_trend_chart(trend: pd.DataFrame) -> go.Figure:
     """Share of comments mentioning each chosen topic, month by month (gaps where a share is not shown)."""
-    title = "Topics over time: share of each month's comments"
+    title = "Topics over time"
     if trend.empty:
         return empty_figure(title, "Choose topics to draw, or widen the period")
     traces = []
@@ -195,18 +197,19 @@ def topic_trend_chart(trend: pd.DataFrame) -> go.Figure:
     return figure(
         traces,
         title,
-        340,
+        360,
+        subtitle="Share of each month's comments mentioning the topic",
         x={"dtick": month_step(trend["month"].nunique()), **TICKS},
         y={"ticksuffix": " %", "rangemode": "tozero", "title": {"text": "% of comments"}},
         showlegend=True,
-        legend=LEGEND_BELOW,
+        legend=LEGEND_BELOW | {"y": -0.25},  # below the two-line dates
     )
 
 
 def topic_sentiment_chart(rows: pd.DataFrame) -> go.Figure:
     """Per topic (label with n), the split of its scored comments into negative, neutral and positive;
     the most negative topic at the top."""
-    title = "How residents feel about each topic (scored comments)"
+    title = "How residents feel about each topic"
     if rows.empty:
         return empty_figure(title, "No topic sentiment to show in this period")
     labels = escaped(rows["label"])
@@ -232,8 +235,9 @@ def topic_sentiment_chart(rows: pd.DataFrame) -> go.Figure:
     return figure(
         traces,
         title,
-        row_height(len(rows)),
-        x={"range": [0, 100], "ticksuffix": " %", "title": {"text": "Share of the topic's scored comments"}},
+        row_height(len(rows)) + 24,
+        subtitle="Negative, neutral and positive shares of the topic's scored comments",
+        x={"range": [0, 100], "ticksuffix": " %"},
         y={"autorange": "reversed", "automargin": True},
         showlegend=True,
         legend=LEGEND_BELOW | {"traceorder": "normal"},

@@ -74,13 +74,16 @@ def chosen_area(area: str | None, f: Filters) -> str | None:
     return area
 
 
-def intro(policy: Policy) -> str:
+def intro(policy: Policy, source: str | None = RESPONSES) -> str:
     """What the page shows, in one paragraph (Markdown)."""
-    return (
-        "How residents feel about safety and about the police: where, among whom, and why. Scores are the "
-        "mean answer on 0–10 × 10, on 0–100 (**not a percentage**), each with the number of responses (n) "
-        f"behind it and, when computed here, its 95 % interval; {policy.rule}."
+    what = (
+        "Scores are published area scores on 0–100 (**not a percentage**), shown as published, with the "
+        "number of responses (n) where the publisher gave it"
+        if source == PUBLISHED
+        else "Scores are the mean answer on 0–10 × 10, on 0–100 (**not a percentage**), each with the number "
+        "of responses (n) behind it and its 95 % interval"
     )
+    return f"How residents feel about safety and about the police: where, among whom, and why. {what}; {policy.rule}."
 
 
 def source_note(sources: tuple[str, ...], source: str | None) -> str:

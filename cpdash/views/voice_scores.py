@@ -39,8 +39,20 @@ def headlines(
     before = f.compared(compare)
     extent = src.extent()
     ok = comparable(before, extent[0] if extent else None)
-    cards = [score_card(src, m, f, before, policy, ok, source) for m in ctl.metrics.get(source, ())]
-    return Headlines(cards, [c.note for c in cards if c.note], voice.source_note(ctl.sources, source))
+    metrics = ctl.metrics.get(source, ())
+    cards = [score_card(src, m, f, before, policy, ok, source) for m in metrics]
+    notes = [c.note for c in cards if c.note]
+    if source == PUBLISHED:  # one line per published period, not one per score
+        figures = [score_figure(src, m, f, policy, source) for m in metrics]
+        periods: dict[tuple[str, str], list[str]] = {}
+        for metric, fig in zip(metrics, figures, strict=True):
+            if fig.status == SHOWN and fig.period:
+                periods.setdefault((fig.period, fig.cadence), []).append(ctl.metric_label(metric))
+        notes = [c.note for c, fig in zip(cards, figures, strict=True) if c.note and fig.status != SHOWN]
+        for (period, cadence), labels in periods.items():
+            plural = "s" if len(labels) > 1 else ""
+            notes.append(f"Published figure{plural} for {period} ({cadence}): {', '.join(labels)}.")
+    return Headlines(cards, notes, voice.source_note(ctl.sources, source))
 
 
 # --- every area ------------------------------------------------------------------------------------
