@@ -8,7 +8,7 @@ from cpdash.charts import voice_comments as comment_charts
 from cpdash.charts.trends import score_trend_chart
 from cpdash.export.safe_csv import to_csv_bytes
 from cpdash.ui.components import csv_download_later
-from cpdash.ui.data import get_search_hits
+from cpdash.ui.data import get_search_hits, get_voice_view
 from cpdash.views import (
     voice,
     voice_events,
@@ -29,7 +29,7 @@ COUNT = st.column_config.NumberColumn(format="localized")  # 1,234
 ctx = ui.page_context()
 src, f, policy = ctx.src, ctx.filters, ctx.policy
 period = (f.start, f.end)
-ctl = voice.controls(src, ctx.names)
+ctl = get_voice_view(ctx.settings, "controls", (), lambda: voice.controls(src, ctx.names))
 ui.page_header("Community voice", ctx, voice.intro(policy, ctl.sources[0] if ctl.sources else None))
 
 # --- which scores, which score, which area ---------------------------------------------------------
@@ -82,7 +82,12 @@ area = voice.chosen_area(picked, f)
 if source is None:
     ui.empty_state(voice.NO_SCORES)
 else:
-    heads = voice_scores.headlines(src, f, policy, ctl, source, ctx.compare)
+    heads = get_voice_view(
+        ctx.settings,
+        "headlines",
+        (f, policy, source, ctx.compare),
+        lambda: voice_scores.headlines(src, f, policy, ctl, source, ctx.compare),
+    )
     for column, card in zip(st.columns(len(heads.cards) or 1), heads.cards, strict=False):
         ui.kpi(column, card.label, card.value, card.delta, help=card.help)
     st.caption("  \n".join([*heads.notes, heads.source_note]))
@@ -98,7 +103,12 @@ if tab_scores.open:
         if metric is None:
             ui.empty_state("No scores to draw: the data has no survey answers (see above).")
         else:
-            view = voice_scores.scores_tab(src, f, policy, ctl, metric, source, area)
+            view = get_voice_view(
+                ctx.settings,
+                "scores",
+                (f, policy, metric, source, area),
+                lambda: voice_scores.scores_tab(src, f, policy, ctl, metric, source, area),
+            )
             st.plotly_chart(score_trend_chart(view.trend, view.label), key="voice_trend_chart")
             if view.trend_note:
                 st.caption(view.trend_note)
@@ -137,7 +147,12 @@ if tab_scores.open:
 
 if tab_who.open:
     with tab_who:
-        view = voice_groups.groups_tab(src, f, policy, metric, source)
+        view = get_voice_view(
+            ctx.settings,
+            "groups",
+            (f, policy, metric, source),
+            lambda: voice_groups.groups_tab(src, f, policy, metric, source),
+        )
         if view.empty:
             ui.empty_state(view.empty)
         else:
@@ -181,7 +196,12 @@ if tab_events.open:
 
 if tab_sentiment.open:
     with tab_sentiment:
-        view = voice_sentiment.sentiment_tab(src, f, policy, ctx.names, ctx.compare)
+        view = get_voice_view(
+            ctx.settings,
+            "sentiment",
+            (f, policy, ctx.compare),
+            lambda: voice_sentiment.sentiment_tab(src, f, policy, ctx.names, ctx.compare),
+        )
         if view.empty:
             ui.empty_state(view.empty)
         else:
@@ -220,7 +240,9 @@ if tab_sentiment.open:
 
 if tab_topics.open:
     with tab_topics:
-        view = voice_topics.topics_tab(src, f, policy)
+        view = get_voice_view(
+            ctx.settings, "topics", (f, policy), lambda: voice_topics.topics_tab(src, f, policy)
+        )
         st.caption(view.caption)
         for problem in view.problems:
             st.warning(problem, icon="⚠️")
@@ -240,7 +262,14 @@ if tab_topics.open:
                 placeholder="Choose topics",
             )
             st.plotly_chart(
-                comment_charts.topic_trend_chart(voice_topics.topic_trend(src, f, policy, chosen)),
+                comment_charts.topic_trend_chart(
+                    get_voice_view(
+                        ctx.settings,
+                        "topic_trend",
+                        (f, policy, tuple(chosen)),
+                        lambda: voice_topics.topic_trend(src, f, policy, chosen),
+                    )
+                ),
                 key="voice_topic_trend",
             )
             st.plotly_chart(comment_charts.topic_sentiment_chart(view.sentiment), key="voice_topic_sentiment")
@@ -285,7 +314,12 @@ if tab_explorer.open:
                 "sentiment_class": None if mood == ANY else mood,
                 "language": None if language == ANY else language,
             }
-            view = voice_explorer.explorer(src, f, policy, ctx.names, **options)
+            view = get_voice_view(
+                ctx.settings,
+                "explorer",
+                (f, policy, query, *(v for k, v in options.items() if k != "hits")),
+                lambda: voice_explorer.explorer(src, f, policy, ctx.names, **options),
+            )
             st.caption(view.caption)
             st.dataframe(
                 view.frame,

@@ -64,15 +64,13 @@ def columns(groups: Groups) -> dict[str, np.ndarray]:
 
 def from_groups(groups: Groups) -> pd.DataFrame:
     """The groups' keys with net, positive, negative, neutral, n and comments."""
-    out = groups.keys.copy()
-    for name, values in columns(groups).items():
-        out[name] = values
-    return out
+    keys = groups.keys
+    return pd.DataFrame({**{k: keys[k] for k in keys.columns}, **columns(groups)}, index=keys.index)
 
 
 def net_sentiment(src: Source, f: Filters) -> Net:
     """Net sentiment over the filters' period and areas."""
-    row = from_groups(src.comments(f)).iloc[0]
+    row = {name: values[0] for name, values in columns(src.comments(f)).items()}
     return Net(
         float(row["net"]),
         float(row["positive"]),

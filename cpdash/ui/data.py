@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import streamlit as st
@@ -20,6 +22,8 @@ from cpdash.text.topics import load_taxonomy
 from cpdash.views.overview import Overview, overview
 from cpdash.views.participation import Basis, basis
 from cpdash.views.voice_explorer import comment_table, search_texts
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -110,6 +114,18 @@ def _search_hits(signature: str, query: str, _src: MemorySource) -> np.ndarray |
 def get_search_hits(settings: Settings, src: MemorySource, query: str) -> np.ndarray | None:
     """The comment explorer's search over every comment of the source (None for an empty query)."""
     return _search_hits(source_signature(settings.data), " ".join(query.lower().split()), src)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _voice_view(signature: str, section: str, key: tuple, _make: Callable[[], T]) -> T:
+    """One section of the Community voice page for one state (small; a state seen before costs nothing)."""
+    return _make()
+
+
+def get_voice_view(settings: Settings, section: str, key: tuple, make: Callable[[], T]) -> T:
+    """A Community voice section's view, made by `make` once per source and `key` (every argument the view
+    depends on besides the source: filters, policy, choices), and shared by every session."""
+    return _voice_view(source_signature(settings.data), section, key, make)
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)

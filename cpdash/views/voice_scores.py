@@ -58,31 +58,36 @@ def headlines(
 # --- every area ------------------------------------------------------------------------------------
 
 
-def _responses_by_area(src: Source, metric: str, f: Filters, policy: Policy) -> pd.DataFrame:
+def _values(table: pd.DataFrame, column: str) -> np.ndarray:
+    """A column as float64 (NaN where unknown)."""
+    return table[column].to_numpy(dtype="float64", na_value=np.nan)
+
+
+def _responses_by_area(src: Source, metric: str, f: Filters, policy: Policy) -> dict[str, np.ndarray]:
     """Each area's score from responses; the areas are parts of the selection's score."""
     table = scores.scores_by(src, metric, f, (AREA,))
-    table = table[table["n"] > 0].reset_index(drop=True)
+    n = _values(table, "n")
+    keep = n > 0
     whole = scores.score(src, metric, f)
     shown = policy.status(whole.n) in (SHOWN, FLAGGED)
-    status = voice.part_status(policy, table["n"].to_numpy(), whole.n, shown)
-    return table.assign(metric=metric, status=status)
+    columns = {c: _values(table, c)[keep] for c in ("score", "n", "low", "high")}
+    columns["status"] = voice.part_status(policy, columns["n"], whole.n, shown)
+    return {"area_id": table[AREA].to_numpy(dtype=object)[keep], **columns}
 
 
-def _published_by_area(src: Source, metric: str, f: Filters, policy: Policy) -> pd.DataFrame:
+def _published_by_area(src: Source, metric: str, f: Filters, policy: Policy) -> dict[str, np.ndarray]:
     """Each area's published score for the period (used as published); the areas are parts of the city."""
     table = published.published_by_area(src, metric, f)
-    status = voice.part_status(policy, table["n"].to_numpy(dtype="float64"))
-    return pd.DataFrame(
-        {
-            "area_id": table["area_id"],
-            "score": table["value"],
-            "n": table["n"],
-            "low": np.nan,
-            "high": np.nan,
-            "metric": metric,
-            "status": status,
-        }
-    )
+    n = _values(table, "n")
+    blank = np.full(len(table), np.nan)
+    return {
+        "area_id": table["area_id"].to_numpy(dtype=object),
+        "score": _values(table, "value"),
+        "n": n,
+        "low": blank,
+        "high": blank,
+        "status": voice.part_status(policy, n),
+    }
 
 
 def area_scores(
@@ -93,20 +98,30 @@ def area_scores(
     parts = []
     for metric in ctl.metrics.get(source, ()):
         if source == RESPONSES:
-            parts.append(_responses_by_area(src, metric, f, policy))
+            part = _responses_by_area(src, metric, f, policy)
         elif source == PUBLISHED:
-            parts.append(_published_by_area(src, metric, f, policy))
-    parts = [p for p in parts if len(p)]
-    if not parts:
+            part = _published_by_area(src, metric, f, policy)
+        else:
+            continue
+        parts.append(part | {"metric": np.full(len(part["area_id"]), metric, dtype=object)})
+    if not parts or not sum(len(p["area_id"]) for p in parts):
         return pd.DataFrame(columns=AREA_COLUMNS)
-    out = pd.concat(parts, ignore_index=True)
-    status = out["status"].to_numpy()
-    out["area_id"] = out["area_id"].astype("str")
-    out["name"] = [ctl.names.get(a, a) for a in out["area_id"]]
-    for column in ("score", "low", "high"):
-        out[column] = voice.shown_values(out[column].to_numpy(dtype="float64"), status)
-    out["n"] = voice.shown_n(out["n"].to_numpy(dtype="float64"), status)
-    return out[AREA_COLUMNS].sort_values(["name", "metric"], kind="stable").reset_index(drop=True)
+    joined = {c: np.concatenate([p[c] for p in parts]) for c in parts[0]}
+    ids = joined["area_id"].astype("str").astype(object)
+    status = joined["status"]
+    names = np.array([ctl.names.get(a, a) for a in ids], dtype=object)
+    order = sorted(range(len(ids)), key=lambda i: (names[i], joined["metric"][i]))
+    out = {
+        "area_id": ids,
+        "name": names,
+        "metric": joined["metric"],
+        "score": voice.shown_values(joined["score"], status),
+        "n": voice.shown_n(joined["n"], status),
+        "low": voice.shown_values(joined["low"], status),
+        "high": voice.shown_values(joined["high"], status),
+        "status": status,
+    }
+    return pd.DataFrame({c: v[order] for c, v in out.items()}, columns=AREA_COLUMNS)
 
 
 def _note(few: dict[str, list[str]], policy: Policy) -> str:
@@ -128,28 +143,33 @@ def area_table(long: pd.DataFrame, policy: Policy, intervals: bool = True) -> pd
     (without intervals: published figures have none), and a note naming what is flagged or not shown."""
     if len(long) == 0:
         return pd.DataFrame({"Area": pd.Series(dtype="str")})
-    first = long.drop_duplicates("area_id")
-    ids = pd.Index(first["area_id"])
-    columns: dict[str, object] = {"Area": first["name"].to_numpy()}
-    few = [{HIDDEN: [], voice.SECONDARY: [], FLAGGED: []} for _ in range(len(ids))]
-    for metric, label in scores.LABELS.items():
-        part = long[(long["metric"] == metric).to_numpy()]
-        if len(part) == 0:
+    ids = long["area_id"].to_numpy(dtype=object)
+    metric = long["metric"].to_numpy(dtype=object)
+    status = long["status"].to_numpy(dtype=object)
+    at_of = {a: i for i, a in enumerate(dict.fromkeys(ids))}
+    at = np.array([at_of[a] for a in ids], dtype="int64")
+    first = np.unique(at, return_index=True)[1]
+    columns: dict[str, object] = {"Area": long["name"].to_numpy(dtype=object)[first]}
+    few = [{HIDDEN: [], voice.SECONDARY: [], FLAGGED: []} for _ in range(len(at_of))]
+    values = {c: _values(long, c) for c in ("score", "n", "low", "high")}
+    for key, label in scores.LABELS.items():
+        mine = metric == key
+        if not mine.any():
             continue
-        at = ids.get_indexer(part["area_id"])
-        score, n, low, high = (np.full(len(ids), np.nan) for _ in range(4))
-        for target, column in ((score, "score"), (n, "n"), (low, "low"), (high, "high")):
-            target[at] = part[column].to_numpy(dtype="float64")
-        columns[label] = [voice.rounded(v) for v in score]
-        columns[f"{label} n"] = n
+        table = {c: np.full(len(at_of), np.nan) for c in values}
+        for c, v in values.items():
+            table[c][at[mine]] = v[mine]
+        columns[label] = np.round(table["score"])
+        columns[f"{label} n"] = table["n"]
         if intervals:
-            pairs = zip(low, high, strict=True)
+            pairs = zip(table["low"], table["high"], strict=True)
             columns[f"{label} 95 % interval"] = [voice.interval_text(a, b) for a, b in pairs]
-        for i, status in zip(at, part["status"], strict=True):
-            if status in few[i]:
-                few[i][status].append(label.lower())
+        for i, state in zip(at[mine], status[mine], strict=True):
+            if state in few[i]:
+                few[i][state].append(label.lower())
     columns["Note"] = [_note(f, policy) for f in few]
-    return pd.DataFrame(columns).sort_values("Area", kind="stable").reset_index(drop=True)
+    out = pd.DataFrame(columns)
+    return out.iloc[np.argsort(out["Area"].to_numpy(dtype=object), kind="stable")].reset_index(drop=True)
 
 
 def area_chart_rows(
