@@ -101,7 +101,7 @@ tab_scores, tab_who, tab_events, tab_sentiment, tab_topics, tab_explorer = st.ta
 if tab_scores.open:
     with tab_scores:
         if metric is None:
-            ui.empty_state("No scores to draw: the data has no survey answers (see above).")
+            ui.empty_state(voice.NO_SCORE_TAB)
         else:
             view = get_voice_view(
                 ctx.settings,
@@ -160,7 +160,9 @@ if tab_who.open:
             x_range = charts.common_range([c.rows for c in view.charts], view.everyone)
             for chart in view.charts:
                 st.plotly_chart(
-                    charts.score_dots_chart(chart.rows, chart.title, view.everyone, "Everyone", x_range),
+                    charts.score_dots_chart(
+                        chart.rows, chart.title, view.everyone, voice_groups.EVERYONE, x_range
+                    ),
                     key=f"voice_breakdown_{chart.dimension}",
                 )
                 if chart.note:
@@ -227,7 +229,7 @@ if tab_sentiment.open:
                 if view.program_note:
                     right.caption(view.program_note)
             else:
-                right.info(view.program_note or "No program has net sentiment to show.", icon="ℹ️")
+                right.info(view.program_note, icon="ℹ️")
             ui.csv_download(
                 view.table,
                 "Download net sentiment (CSV)",

@@ -253,7 +253,8 @@ def test_public_view_suppresses_small_numbers_and_row_downloads(env, html_source
     assert "only from areas with at least 20 responses" in text_of(explorer)
     sentiment = voice_page("Comment sentiment")
     net = next(m for m in sentiment.metric if m.label.startswith("Net sentiment"))
-    assert net.value == "—" and net.label == "Net sentiment"  # 8 scored comments < k: no n either
+    assert net.value == "—" and net.label == "Net sentiment"  # 8 scored comments < k: no n either ...
+    assert sentiment.metric[-1].value == "—" and "12 comments" not in text_of(sentiment)  # ... nor counts
 
 
 def test_public_view_lists_comments_of_areas_shown_and_offers_no_download(env, html_source: Path) -> None:

@@ -336,7 +336,16 @@ def test_published_breakdowns_and_their_small_numbers() -> None:
     assert ages["score"].to_dict() == {"18-24": 50.0, "65+": 60.0}
     assert ages["status"].to_dict() == {"18-24": SHOWN, "65+": FLAGGED}  # n=8 < k=10
     gender = voice_groups.breakdown(src, YEAR, staff(10), "trust", "gender", "published")
-    assert gender["group"].tolist() == ["woman"] and pd.isna(gender["n"].iloc[0])  # n not published
+    assert gender["group"].tolist() == ["woman"] and pd.isna(gender["n"].iloc[0])  # n not published ...
+    assert gender["score"].iloc[0] == 57.0 and gender["status"].iloc[0] == SHOWN  # ... shown as published
+    unknown = area_scores_frame().assign(n=np.nan)
+    long = voice_scores.area_scores(
+        source(responses=None, area_scores=unknown), YEAR, public(10), controls(src), "published"
+    )
+    assert (
+        long[["area_id", "score", "status"]].values.tolist() == [["A", 52.0, SHOWN]]
+        and long["n"].isna().all()
+    )
     hidden = voice_groups.breakdown(src, YEAR, public(10), "trust", "age_group", "published").set_index(
         "group"
     )

@@ -77,6 +77,11 @@ def net_sentiment_chart(monthly: pd.DataFrame) -> go.Figure:
         "x": monthly["key"],
         "y": monthly["net"],
         "marker": {"color": _colours(monthly)},
+        "text": [f"n={n:,.0f}" if pd.notna(n) else "" for n in monthly["n"]],  # each bar's n, where it fits
+        "textposition": "inside",
+        "insidetextanchor": "end",
+        "textangle": 0,
+        "textfont": {"color": "white", "size": 11},
         "customdata": _details(monthly),
         "hovertemplate": "net %{y:+.0f} " + DETAIL + "<extra></extra>",
         "name": "Net sentiment",
@@ -89,6 +94,7 @@ def net_sentiment_chart(monthly: pd.DataFrame) -> go.Figure:
         x={"dtick": month_step(len(monthly)), **TICKS},
         y={"title": {"text": "Net (points)"}},
         shapes=_zero_line(vertical=False),
+        uniformtext={"minsize": 9, "mode": "hide"},
     )
 
 

@@ -110,6 +110,7 @@ def source_note(sources: tuple[str, ...], source: str | None) -> str:
     return "The data holds no survey answers: neither individual responses nor published area scores."
 
 
+NO_SCORE_TAB = "No scores to draw: the data has no survey answers (see above)."
 NO_SCORES = (
     "No individual survey responses (with trust, safety, listen or respect answers) and no published area "
     "scores in the data, so no score can be shown. Comments and topics, where the data has them, are in "
@@ -133,14 +134,15 @@ def part_status(
     """The policy's verdict on each part of a set that adds up to a whole (EMPTY, SHOWN, FLAGGED, HIDDEN
     or SECONDARY). What the parts leave out of the whole (`whole_n` minus their sum: answers without an
     area or a group) is never shown, so it counts as hidden when secondary suppression is worked out."""
-    n = np.nan_to_num(np.asarray(n, dtype="float64"))
+    raw = np.asarray(n, dtype="float64")  # NaN: n not published (the figure is shown as published)
+    n = np.nan_to_num(raw)
     rest = 0.0 if whole_n is None or fmt.is_missing(whole_n) else max(float(whole_n) - float(n.sum()), 0.0)
     if rest >= policy.k:  # the unshown rest already hides enough: primary suppression alone
         hidden = policy.hidden(n)
     else:
         hidden = policy.hidden_in_set(np.append(n, rest) if rest > 0 else n, whole_shown)[: len(n)]
     primary = policy.hidden(n)
-    status = np.array([policy.status(x) for x in n], dtype=object)
+    status = np.array([policy.status(x) for x in raw], dtype=object)
     status[hidden & ~primary] = SECONDARY
     return status
 

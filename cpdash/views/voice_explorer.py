@@ -118,11 +118,11 @@ def explore(
     mask = np.ones(len(rows), dtype=bool)
     combo = table.cols.keys[COMBO].codes[rows]
     if topic is not None:
-        names_ = table.taxonomy.names
+        topics = table.taxonomy.names
         if topic == NO_TOPIC:
             mask &= ~table.combo_topics.any(axis=1)[combo] if len(table.combo_topics) else mask
-        elif topic in names_:
-            mask &= table.combo_topics[:, names_.index(topic)][combo]
+        elif topic in topics:
+            mask &= table.combo_topics[:, topics.index(topic)][combo]
         else:
             mask[:] = False
     if sentiment_class is not None:

@@ -25,6 +25,7 @@ PUBLISHED_PREFIXES = {
     RACE: ("race", "ethnicity", "race/ethnicity", "race_ethnicity", "race and ethnicity"),
 }
 SEPARATOR = ":"
+EVERYONE = "Everyone"
 LAST_GROUPS = ("other", "prefer not to say", "unknown", "not stated", "declined", "missing")
 COLUMNS = ["group", "score", "n", "low", "high", "status"]
 CHART_COLUMNS = ["label", "score", "low", "high", "flagged", "highlight"]

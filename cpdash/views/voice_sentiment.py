@@ -46,12 +46,18 @@ def languages(src: Source, f: Filters) -> Languages:
     )
 
 
-def language_caption(lang: Languages) -> str:
-    """How comments are scored, and which are not, in words."""
+def language_caption(lang: Languages, counts: bool = True) -> str:
+    """How comments are scored, and which are not, in words (without the counts when they would give
+    away the n of a net sentiment the policy hides)."""
+    rule = f"(compound ≥ {POS} positive, ≤ {NEG} negative, else neutral)"
+    if not counts:
+        return (
+            f"Comments in English are scored with VADER {rule}; comments in Spanish or other languages are "
+            "counted, tagged by topic and shown in the explorer, but not scored."
+        )
     other = f" and {lang.other:,} in other languages" if lang.other else ""
     return (
-        f"{lang.comments:,} comments in the period: {lang.english:,} in English are scored with VADER "
-        f"(compound ≥ {POS} positive, ≤ {NEG} negative, else neutral). "
+        f"{lang.comments:,} comments in the period: {lang.english:,} in English are scored with VADER {rule}. "
         f"{lang.spanish:,} in Spanish{other} are counted, tagged by topic (with Spanish keywords) and shown in "
         "the explorer, but not scored: VADER reads English only, so they are left out of net sentiment."
     )
@@ -91,6 +97,7 @@ def _cards(src: Source, f: Filters, policy: Policy, compare: str, lang: Language
     net = replace(net, label=net.label.replace("Sentiment", "Net sentiment", 1))
     now = sentiment.net_sentiment(src, f)
     shown = policy.status(now.n) not in (EMPTY, HIDDEN)
+    unscored = fmt.number(lang.spanish + lang.other) if policy.status(now.n) != HIDDEN else "—"
     return [
         net,
         Card("positive", "Positive", fmt.percent(now.positive) if shown else "—", help=f"Compound ≥ {POS}."),
@@ -98,7 +105,7 @@ def _cards(src: Source, f: Filters, policy: Policy, compare: str, lang: Language
         Card(
             "unscored",
             "Not in English",
-            fmt.number(lang.spanish + lang.other),
+            unscored,  # with the comments' total it would give a hidden net sentiment's n away
             help="Comments in Spanish or another language: counted, tagged by topic and shown in the explorer, "
             "but not scored.",
         ),
@@ -167,9 +174,12 @@ def sentiment_tab(
     if not (programs["comments"] > 0).any():
         program_note = NO_PROGRAM
     shown_programs = programs[programs["net"].notna()].sort_values(["net", "label"], kind="stable")
+    if len(shown_programs) == 0 and not program_note:
+        program_note = "No program has net sentiment to show."
+    hidden = policy.status(sentiment.net_sentiment(src, f).n) == HIDDEN
     return SentimentTab(
         "",
-        language_caption(lang),
+        language_caption(lang, counts=not hidden),
         cards,
         [c.note for c in cards if c.note],
         monthly,
