@@ -425,7 +425,9 @@ def test_net_sentiment_by_area_and_by_program() -> None:
     assert total.n == 5 and total.net == pytest.approx(20.0)
     tab = voice_sentiment.sentiment_tab(src, YEAR, public(10), names)
     assert [c.value for c in tab.cards[:3]] == ["—", "—", "—"] and tab.cards[0].label == "Net sentiment"
-    assert tab.cards[3].value == "1"  # the Spanish comment
+    assert tab.cards[3].value == "—" and "5 in English" not in tab.caption  # no count gives n=5 away
+    staff_tab = voice_sentiment.sentiment_tab(src, YEAR, staff(10), names)
+    assert staff_tab.cards[3].value == "1" and "5 in English" in staff_tab.caption  # the Spanish comment
     assert tab.table["Net sentiment"].isna().all() and tab.table["Scored comments"].isna().all()
 
 

@@ -2,7 +2,8 @@
 
 Built once per data set for the in-memory source. A comment counts in every topic it mentions (topics come
 from the taxonomy's keywords, in the comment's language); the distinct texts are kept once each, as given
-and folded for search (the comment explorer reads them through cpdash.views.comments).
+and folded for search (the comment explorer, cpdash.views.voice_explorer, lists them row by row through
+MemorySource.comment_table).
 """
 
 from __future__ import annotations
