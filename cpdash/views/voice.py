@@ -165,14 +165,17 @@ def n_label(name: str, n: float, status: str) -> str:
 
 
 def hidden_note(status: np.ndarray, policy: Policy, noun: str, answers: str = "responses") -> str:
-    """'3 areas are not shown: fewer than 10 responses, or hidden so that ...' ('' when none)."""
+    """'Not shown: 1 area with fewer than 10 responses and 1 more so that ...' ('' when none); `noun`
+    plural ('areas')."""
     primary = int((status == HIDDEN).sum())
     secondary = int((status == SECONDARY).sum())
     if not primary and not secondary:
         return ""
     parts = []
     if primary:
-        parts.append(f"{primary:,} {noun} with fewer than {policy.k} {answers}")
+        parts.append(
+            f"{primary:,} {noun if primary > 1 else noun.removesuffix('s')} with fewer than {policy.k} {answers}"
+        )
     if secondary:
         parts.append(f"{secondary:,} more so that those cannot be worked out from the others")
     return f"Not shown: {' and '.join(parts)}."

@@ -266,6 +266,11 @@ def scores_tab(
     if area is not None:
         against = area_against_city(src, f, policy, ctl, area, source)
         title, note = f"**{fmt.markdown_text(name)} against the city** over the period", ""
+        mine = trend[(trend["series"] == name).to_numpy(dtype=bool)] if len(trend) else trend
+        if len(mine) and mine["score"].isna().all():  # every point hidden: the city alone is drawn
+            note = f"{fmt.markdown_text(name)}: no point of its {label.lower()} score can be shown ({policy.rule})."
+        elif len(mine) == 0:
+            note = f"{fmt.markdown_text(name)}: no {label.lower()} score in this period."
     long = area_scores(src, f, policy, ctl, source)
     chart, area_note = area_chart_rows(long, metric, policy, name)
     city = score_figure(src, metric, f.with_areas(()), policy, source)
