@@ -23,13 +23,8 @@ CITY = "City"
 CITY_COLOUR = "#6E6E6E"
 CITY_BAND = "rgba(110, 110, 110, 0.12)"
 CITY_LINE = {"color": CITY_COLOUR, "width": 2, "dash": "dash"}
-LEGEND_BELOW = {
-    "orientation": "h",
-    "x": 0,
-    "y": -0.22,
-    "yanchor": "top",
-    "xanchor": "left",
-}  # below two-line dates
+# The legend below the two-line dates of the x axis.
+LEGEND_BELOW = {"orientation": "h", "x": 0, "y": -0.22, "yanchor": "top", "xanchor": "left"}
 DASHES = ("solid", "dot", "dashdot", "longdash")  # one per cadence of a published series
 
 
