@@ -23,7 +23,8 @@ CITY = "City"
 CITY_COLOUR = "#6E6E6E"
 CITY_BAND = "rgba(110, 110, 110, 0.12)"
 CITY_LINE = {"color": CITY_COLOUR, "width": 2, "dash": "dash"}
-LEGEND_BELOW = {"orientation": "h", "x": 0, "y": -0.15, "yanchor": "top", "xanchor": "left"}
+# The legend below the two-line dates of the x axis.
+LEGEND_BELOW = {"orientation": "h", "x": 0, "y": -0.22, "yanchor": "top", "xanchor": "left"}
 DASHES = ("solid", "dot", "dashdot", "longdash")  # one per cadence of a published series
 
 
@@ -86,7 +87,10 @@ def _series(data: pd.DataFrame, name: str, colour: str, band: str, line: dict) -
                 "name": f"{html.escape(name)}: 95 % interval",
             }
         )
-    n_text = [f"n={n:,.0f}" if pd.notna(n) else "n not published" for n in data["n"]]
+    n_text = [
+        f"n={n:,.0f}" if pd.notna(n) else ("n not published" if pd.notna(s) else "")
+        for n, s in zip(data["n"], data["score"], strict=True)
+    ]
     interval = [
         f"; 95 % interval {lo:.0f}–{hi:.0f}" if pd.notna(lo) and pd.notna(hi) else ""
         for lo, hi in zip(data["low"], data["high"], strict=True)
@@ -117,10 +121,11 @@ def score_trend_chart(trend: pd.DataFrame, label: str, height: int = 300) -> go.
     if trend.empty or trend["score"].notna().sum() == 0:
         return empty_figure(title, f"No {label.lower()} score to draw in this period")
     names = list(dict.fromkeys(trend["series"]))
+    compared = any(not name.startswith(CITY) for name in names)  # the city drawn as a reference
     traces: list[dict] = []
     for i, name in enumerate(names):
         data = trend[trend["series"] == name]
-        is_city = name.startswith(CITY) and len(names) > 1
+        is_city = name.startswith(CITY) and compared and len(names) > 1
         cadences = list(dict.fromkeys(trend["cadence"]))
         dash = DASHES[cadences.index(data["cadence"].iloc[0]) % len(DASHES)] if len(cadences) > 1 else "solid"
         colour = CITY_COLOUR if is_city else (SCORE_COLOUR if i == 0 else PALETTE[i % len(PALETTE)])
@@ -140,7 +145,8 @@ def score_trend_chart(trend: pd.DataFrame, label: str, height: int = 300) -> go.
             }
         )
     legend = len(names) > 1 or len(flagged) > 0
-    months = trend["when"].nunique()
+    when = pd.to_datetime(trend["when"])
+    months = (when.max().year - when.min().year) * 12 + when.max().month - when.min().month + 1
     fig = go.Figure(
         {
             "data": traces,

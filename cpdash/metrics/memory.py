@@ -216,6 +216,14 @@ class MemorySource:
         topic_index = self._get("_topics") if COMMENT_TOPIC in by else None
         return self._get("_comments").groups(f, by, topic_index)
 
+    def comment_table(self) -> CommentTable:
+        """Every comment as day-sorted columns, row by row (the comment explorer lists them; read-only)."""
+        return self._get("_comments")
+
+    def comment_topics(self) -> Topics:
+        """The topics of every comment and concern by the source's taxonomy (read-only)."""
+        return self._get("_topics")
+
     def events(self, f: Filters, by: tuple[str, ...] = ()) -> Groups:
         """Events and the sums of their figures."""
         cols = self._get("_events")

@@ -100,8 +100,9 @@ def from_groups(groups: Groups) -> pd.DataFrame:
 
 def score(src: Source, metric: str, f: Filters) -> Score:
     """The score of `metric` over the filters' period and areas."""
-    row = from_groups(src.answers(metric, f)).iloc[0]
-    return Score(float(row["score"]), int(row["n"]), float(row["low"]), float(row["high"]))
+    groups = src.answers(metric, f)
+    row = columns(groups["n"], groups["total"], groups["m2"])
+    return Score(float(row["score"][0]), int(row["n"][0]), float(row["low"][0]), float(row["high"][0]))
 
 
 def scores_by(src: Source, metric: str, f: Filters, by: tuple[str, ...]) -> pd.DataFrame:

@@ -69,7 +69,7 @@ def from_groups(groups: Groups) -> pd.DataFrame:
 
 def net_sentiment(src: Source, f: Filters) -> Net:
     """Net sentiment over the filters' period and areas."""
-    row = from_groups(src.comments(f)).iloc[0]
+    row = {name: values[0] for name, values in columns(src.comments(f)).items()}
     return Net(
         float(row["net"]),
         float(row["positive"]),

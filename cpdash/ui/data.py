@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import streamlit as st
@@ -29,7 +31,9 @@ from cpdash.views.overview import Overview, overview
 from cpdash.views.participation import Participation, participation
 from cpdash.views.participation_notable import Notables, notables
 from cpdash.views.town_hall import Scope, Section, TownHall
-from cpdash.views.voice import CommentIndex, ScoreBasis, comment_index, score_basis, search_texts
+from cpdash.views.voice_explorer import comment_table, search_texts
+
+T = TypeVar("T")
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -143,38 +147,28 @@ def get_participation(ctx: PageContext, split: str, measure: str) -> Participati
     )
 
 
-@st.cache_resource(show_spinner=False, max_entries=2)
-def _comment_index(signature: str, folder: str, _ds: Dataset) -> CommentIndex:
-    """The Community voice page's comment index (languages, topics, search text), once per source and shared."""
-    return comment_index(_ds, load_taxonomy(folder))
-
-
-def get_comment_index(settings: Settings, ds: Dataset) -> CommentIndex:
-    """The data set's comments as arrays for the Community voice page, with the source's topic taxonomy
-    (topics.csv / topics.json in the data folder, else the built-in one); read-only, shared."""
-    return _comment_index(_signature(settings), str(settings.data), ds)
-
-
-@st.cache_resource(show_spinner=False, max_entries=4)
-def _score_basis(signature: str, k: int, _ds: Dataset) -> ScoreBasis:
-    """The Community voice page's survey answers as arrays, once per source and k, and shared."""
-    return score_basis(_ds, k)
-
-
-def get_score_basis(settings: Settings, ds: Dataset, k: int) -> ScoreBasis:
-    """The data set's survey answers and published scores, ready for the Community voice page (read-only)."""
-    return _score_basis(_signature(settings), k, ds)
-
-
 @st.cache_resource(show_spinner=False, max_entries=16)
-def _search_hits(signature: str, query: str, _index: CommentIndex) -> np.ndarray | None:
+def _search_hits(signature: str, query: str, _src: MemorySource) -> np.ndarray | None:
     """Which distinct comments hold every word of `query`, once per source and query, shared."""
-    return search_texts(_index, query)
+    table = comment_table(_src)
+    return search_texts(table, query) if table is not None else None
 
 
-def get_search_hits(settings: Settings, index: CommentIndex, query: str) -> np.ndarray | None:
-    """The comment explorer's search over every comment of the data set (None for an empty query)."""
-    return _search_hits(_signature(settings), " ".join(query.lower().split()), index)
+def get_search_hits(settings: Settings, src: MemorySource, query: str) -> np.ndarray | None:
+    """The comment explorer's search over every comment of the source (None for an empty query)."""
+    return _search_hits(_signature(settings), " ".join(query.lower().split()), src)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _voice_view(signature: str, section: str, key: tuple, _make: Callable[[], T]) -> T:
+    """One section of the Community voice page for one state (small; a state seen before costs nothing)."""
+    return _make()
+
+
+def get_voice_view(settings: Settings, section: str, key: tuple, make: Callable[[], T]) -> T:
+    """A Community voice section's view, made by `make` once per source and `key` (every argument the view
+    depends on besides the source: filters, policy, choices), and shared by every session."""
+    return _voice_view(_signature(settings), section, key, make)
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)

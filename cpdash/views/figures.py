@@ -4,6 +4,7 @@ town hall and in every download."""
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -190,12 +191,24 @@ def score_words(fig: ScoreFigure, policy: Policy) -> str:
     return text + (f" ({'; '.join(p for p in parts if p)})" if any(parts) else "")
 
 
+def comparable(before: Filters, first_day: dt.date | None) -> bool:
+    """True when the compared period lies within the data (else a change would compare with nothing)."""
+    return first_day is not None and before.start >= first_day
+
+
 def score_card(
-    src: Source, metric: str, f: Filters, before: Filters, policy: Policy, comparable: bool = True
+    src: Source,
+    metric: str,
+    f: Filters,
+    before: Filters,
+    policy: Policy,
+    comparable: bool = True,
+    source: str | None = None,
 ) -> Card:
-    """A score's card with its change against the compared period (only when both rest on k or more)."""
+    """A score's card with its change against the compared period (only when both rest on k or more);
+    from `source` (default: score_source)."""
     label = f"{scores.LABELS.get(metric, metric.capitalize())} score"
-    now = score_figure(src, metric, f, policy)
+    now = score_figure(src, metric, f, policy, source)
     if now.source == "":
         return Card(metric, label, "—", note=f"No {metric} answers in the data: the score cannot be shown.")
     n_text = policy.n_text(now.raw_n) if now.status != EMPTY else ""

@@ -1,6 +1,7 @@
 """A score over time, as every page draws it: monthly from responses (with n and 95 % intervals), or the
 published figures one line per cadence (weekly and monthly figures are never joined into one line).
-Through the small-numbers policy: a hidden month is a gap with no n."""
+Through the small-numbers policy: a hidden month is a gap with no n (months are parts of the period, so a
+month is also hidden when a hidden one could be found by subtraction)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pandas as pd
 from cpdash.metrics import published, scores
 from cpdash.metrics.gather import MONTH, Source
 from cpdash.metrics.periods import Filters, short_period_text
-from cpdash.metrics.suppression import Policy
+from cpdash.metrics.suppression import FLAGGED, SHOWN, Policy
 from cpdash.views.figures import PUBLISHED, RESPONSES, score_source
 
 COLUMNS = ["series", "cadence", "when", "period", "score", "n", "low", "high", "flagged"]
@@ -24,7 +25,9 @@ def _monthly(src: Source, metric: str, f: Filters, series: str, policy: Policy) 
     table = table[table["n"] > 0]
     if len(table) == 0:
         return pd.DataFrame(columns=COLUMNS)
-    hidden = policy.hidden(table["n"].to_numpy())
+    n = table["n"].to_numpy(dtype="float64")
+    whole_shown = policy.status(float(n.sum())) in (SHOWN, FLAGGED)  # the months add up to the period
+    hidden = policy.hidden_in_set(n, whole_shown)
     out = pd.DataFrame(
         {
             "series": series,
