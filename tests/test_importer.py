@@ -342,8 +342,10 @@ def test_a_wide_vendor_table_becomes_trust_scores_per_area(tmp_path: Path) -> No
     assert set(long["group"].dropna()) == {"age: low", "age: medium", "age: high", "sex: female", "sex: male"}
     open_store(folder).commit(prepared)
     ds = load_dataset(folder, cache_dir=tmp_path / "cache")
-    from cpdash.metrics import legacy as metrics
+    from cpdash.metrics.memory import MemorySource
+    from cpdash.metrics.periods import Filters
+    from cpdash.metrics.published import published_by_area
 
-    published = metrics.latest_published_scores(ds.area_scores, "trust", level="area")
+    published = published_by_area(MemorySource(ds), "trust", Filters())
     assert set(published["area_id"]) == {"A28", "A02", "A03", "A14", "A07"}
-    assert published["score"].between(30, 90).all()
+    assert published["value"].between(30, 90).all()
