@@ -6,8 +6,10 @@ Used by the public-view property test and the cross-page consistency test.
 
 from __future__ import annotations
 
+import io
 import json
 import os
+import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -74,6 +76,21 @@ def open_app(page: str, query: dict | None = None) -> AppTest:
     return at
 
 
+def _texts(data: bytes) -> list[tuple[str, str]]:
+    """The text a download holds: itself, or each text member of a ZIP (PDFs and images are left out;
+    the pack's PDF is the HTML printed)."""
+    if data.startswith(b"PK\x03\x04"):
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return [
+                (f" / {name}", archive.read(name).decode("utf-8", "replace"))
+                for name in archive.namelist()
+                if name.lower().endswith((".csv", ".html", ".txt", ".json", ".md"))
+            ]
+    if data.startswith(b"%PDF") or data.startswith(b"\x89PNG"):
+        return []
+    return [("", data.decode("utf-8", "replace"))]
+
+
 def collect(at: AppTest, downloads: Downloads, where: str) -> list[Output]:
     """Every output of the app's last run."""
     out: list[Output] = []
@@ -103,8 +120,9 @@ def collect(at: AppTest, downloads: Downloads, where: str) -> list[Output]:
             deferred = proto.deferred_file_id if proto.HasField("deferred_file_id") else None
             data = downloads.file(proto.url, deferred)
             if data is not None:
-                text = data.decode("utf-8", "replace") if not data.startswith(b"%PDF") else ""
-                out.append(Output(f"{where} ↓ {proto.label}", "download", text))
+                out += [
+                    Output(f"{where} ↓ {proto.label}{name}", "download", text) for name, text in _texts(data)
+                ]
         elif kind == "json":
             out.append(Output(where, "json", json.dumps(node.value)))
     return out
