@@ -86,7 +86,9 @@ def test_rejected_rows_keep_their_cells_as_uploaded_with_a_reason() -> None:
     rejected = prepared.rejected.set_index("row")
     assert rejected.loc[5, "reason"] == "bad date in start: 'someday'"
     assert rejected.loc[5, "Title"] == "Later"  # the file's own column names and cells
-    assert rejected.loc[6, "reason"] == "duplicate event_id 'E1' (first on row 2)"
+    assert rejected.loc[6, "reason"] == (
+        "conflicting event_id 'E1': also on row 2 with other start, title, attendance; row 2 kept"
+    )
     assert rejected.loc[7, "reason"].startswith("7 cells where the header has 6: 'E5,2025-03-06,")
     assert prepared.rows_read == 6 == prepared.rows_accepted + len(prepared.rejected)
 
