@@ -171,11 +171,15 @@ def _prepare(
 
 def _score_areas(shaped: pd.DataFrame, context: Context, reasons: dict[int, str]) -> None:
     """Published figures matched to the stored areas of their own level (sector `11` is sector 011, not
-    district 11); a level the stored areas do not have is a reason, saying which levels they have."""
+    district 11); a level the stored areas do not have is a reason, saying which levels they have. When one
+    level is stored and the file has none of its rows, its ids are matched at any level (a city whose
+    boundaries say "area" for what the vendor calls districts)."""
     levels = set(context.levels) - {"city"}
-    if context.index is None or len(levels) < 2 or not {"level", "area_id"} <= set(shaped):
-        return  # one level stored (or none): ids are matched by the validation, at any level
+    if context.index is None or not levels or not {"level", "area_id"} <= set(shaped):
+        return
     row_level = to_text(shaped["level"]).str.lower()
+    if len(levels) == 1 and not levels & set(row_level.dropna()):
+        return  # one level stored, named otherwise than the file's ("area" for its districts): matched at any level
     ids = to_text(shaped["area_id"])
     live = pd.Series([i not in reasons for i in range(len(shaped))], index=shaped.index)
     stored = ", ".join(context.levels)
@@ -188,8 +192,8 @@ def _score_areas(shaped: pd.DataFrame, context: Context, reasons: dict[int, str]
         if level not in levels:
             for position in np.flatnonzero(rows.to_numpy()):
                 reasons[int(position)] = (
-                    f"unknown area_id '{ids.iloc[position]}': no {level} areas are stored (the stored levels are "
-                    f"{stored}); import their boundaries to keep these figures"
+                    f"unknown area_id '{ids.iloc[position]}': the stored areas have no level {level} (they have "
+                    f"{stored}); import its boundaries to keep these figures"
                 )
             continue
         resolved, unknown = resolve_at_level(ids[rows], context.index, level)

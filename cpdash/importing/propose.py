@@ -96,7 +96,16 @@ def suggest_mapping(
         _areas(upload, profile, out, list(dissolve_by or []))
     if table == "events":
         _events(frame, profile, out, context)
-    if "area_id" in spec.names and "area_id" not in profile.columns and "area_id" not in profile.derived:
+    address = profile.columns.get("address")
+    if area is not None and address and table != "areas":
+        profile.area_from = address  # where the area column is blank, the place the text names
+        out.reasons["area_id"] = Suggestion(
+            area.source,
+            f"{area.why}; where it is blank, the place named in '{address}'",
+            area.score,
+            area.level,
+        )
+    if table != "areas" and "area_id" in spec.names and "area_id" not in {*profile.columns, *profile.derived}:
         text_source = profile.columns.get("address") or profile.columns.get("title")
         if text_source is None:
             text_source = next(
@@ -183,8 +192,9 @@ def _areas(upload: Upload, profile: Profile, out: Suggested, dissolve_by: list[s
             template, f"the shapes are dissolved by {', '.join(dissolve_by)}", 0.8
         )
     id_column = profile.columns.get("area_id")
-    if "name" not in profile.columns:
-        label = "{" + id_column + "}" if id_column else profile.derived["area_id"].template
+    made_id = profile.derived.get("area_id")
+    label = "{" + id_column + "}" if id_column else (made_id.template if made_id else None)
+    if "name" not in profile.columns and label:
         template = f"{level.capitalize()} {label}"
         profile.derived["name"] = Derived(template=template)
         out.reasons["name"] = Suggestion(template, "no column of names: each area is named by its id", 0.6)

@@ -155,15 +155,13 @@ def _programs(shaped, source, profile: Profile, context: Context, notes: list[st
 def _areas(
     shaped, source, profile: Profile, table: Table, context: Context, notes: list[str], reject
 ) -> None:
-    """The area of each row: its column, else the place its free text names, else its beat's; matched among
-    the stored areas (of the profile's level, when it names one)."""
+    """The area of each row: its column, else its beat's (following the stored beat's parents), else the
+    place its free text names; matched among the stored areas (of the profile's level, when it names one)."""
     level = profile.area_level
-    if "area_id" in table.names and profile.area_from:
-        found = areas_from_text(source[profile.area_from], context.areas, level)
-        if "area_id" in shaped:
-            found = to_text(shaped["area_id"]).fillna(found)
-        shaped["area_id"] = found
     if table.name == "areas":
+        if profile.area_from:
+            found = areas_from_text(source[profile.area_from], context.areas, level)
+            shaped["area_id"] = to_text(shaped["area_id"]).fillna(found) if "area_id" in shaped else found
         _area_ids(shaped, profile, context)
         return
     if "area_id" in shaped and "beat" in shaped and level and context.areas is not None:
@@ -171,7 +169,13 @@ def _areas(
         from_beat = area_of_beat(to_text(shaped["beat"]).where(blank), context.areas, level)
         if from_beat.notna().any():
             shaped["area_id"] = to_text(shaped["area_id"]).fillna(from_beat)
-            notes.append(f"{int(from_beat.notna().sum()):,} rows without an area took their beat's {level}")
+            n = int(from_beat.notna().sum())
+            notes.append(
+                f"{n:,} row{'s' if n != 1 else ''} without an area took {'their' if n != 1 else 'its'} beat's {level}"
+            )
+    if "area_id" in table.names and profile.area_from:
+        found = areas_from_text(source[profile.area_from], context.areas, level)
+        shaped["area_id"] = to_text(shaped["area_id"]).fillna(found) if "area_id" in shaped else found
     if profile.area_from and "area_id" in shaped:
         reject(
             to_text(shaped["area_id"]).isna(),
