@@ -135,14 +135,21 @@ def _events(frame: pd.DataFrame, profile: Profile, out: Suggested, context: Cont
     program = profile.columns.get("program")
     title = profile.columns.get("title")
     names = context.taxonomy.names
-    given = to_text(sample[program]).dropna() if program else pd.Series(dtype="str")
+    cells = to_text(sample[program]) if program else pd.Series(dtype="str")
+    given = cells.dropna()
     fits = program and len(given) and given.map(lambda v: is_program(v, names)).mean() >= 0.8
-    if title and not fits:
+    if title and not (fits and cells.notna().all()):
         profile.program_from = title
+        rules = f"{len(context.taxonomy.rules):,} rules ({context.taxonomy.own_rules:,} of the department's)"
+        if not program:
+            why = f"no column names programs: {rules}"
+        elif fits:
+            why = f"where '{program}' is blank or names no program: {rules}"
+        else:
+            why = f"'{program}' does not name programs: {rules}"
         out.reasons["program"] = Suggestion(
-            f"the title rules on '{title}'",
-            f"{'no column names programs' if not program else f'{program!r} does not name programs'}: "
-            f"{len(context.taxonomy.rules):,} rules ({context.taxonomy.own_rules:,} of the department's)",
+            f"the title rules on '{title}'" if not fits else f"{program}, else the title rules on '{title}'",
+            why,
             0.8,
         )
     if title and "beat" not in profile.columns:

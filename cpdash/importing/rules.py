@@ -34,8 +34,19 @@ MAX_TITLE = 300  # characters of a title looked at
 def stem(word: str) -> str:
     """One word's base form: `seniors` -> `senior`, `churches` -> `church`, `exploring`/`explorers` -> `explor`."""
     word = SPELLINGS.get(word, word)
-    if len(word) <= 3 or word.isdigit():
+    if word.isdigit():
         return word
+    if word.endswith("ies") and len(word) > 4:
+        word = word[:-3] + "y"
+    elif word.endswith(("sses", "ches", "shes", "xes", "zes")) and len(word) > 4:
+        word = word[:-2]
+    elif word.endswith("s") and len(word) >= 3 and not word.endswith(("ss", "us", "is")):
+        word = word[:-1]
+    if word.endswith("ing") and len(word) > 5:
+        word = word[:-3]
+    elif word.endswith("er") and len(word) > 5:
+        word = word[:-2]
+    return word
     if word.endswith("ies") and len(word) > 4:
         word = word[:-3] + "y"
     elif word.endswith(("sses", "ches", "shes", "xes", "zes")):
