@@ -381,7 +381,7 @@ def test_two_city_rows_for_one_week_are_a_conflict_not_a_crash(choice: str, kept
         [2, "kept" if choice == "keep-first" else "rejected"],
         [3, "kept" if choice == "keep-last" else "rejected"],
     ]
-    assert any("conflicts: 1 times" in line for line in prepared.summary())
+    assert any(line.startswith("conflicts: 1 figures given different values") for line in prepared.summary())
 
 
 def test_a_boundary_file_without_a_level_gets_a_constant_and_its_numeric_id() -> None:

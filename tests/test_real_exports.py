@@ -190,7 +190,10 @@ def test_a_second_export_of_the_same_calendar_is_found_and_skipped(imported) -> 
 def test_every_published_score_whose_area_exists_is_kept(imported) -> None:
     folder, outputs = imported
     out = outputs["police_sentiment_scores.csv"]
-    assert "conflicts: 4 times" in out and "#1 row 346 (kept)" in out and "#1 row 425 (rejected)" in out
+    assert (
+        "conflicts: 4 figures given different values by more than one row; the first row of each kept" in out
+    )
+    assert "#1 row 346 (kept)" in out and "#1 row 425 (rejected)" in out
     raw = pd.read_csv(REAL / "police_sentiment_scores.csv", dtype=str, keep_default_na=False)
     level = raw["SECTOR"].where(raw["SECTOR"] != "", None)
     kind = pd.Series("city", index=raw.index)

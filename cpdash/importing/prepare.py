@@ -16,7 +16,7 @@ from cpdash.importing.areas import resolve_at_level
 from cpdash.importing.conflicts import DEFAULT_POLICY, conflicts, duplicate_of
 from cpdash.importing.context import Context
 from cpdash.importing.overlap import OVERLAP, find_overlaps
-from cpdash.importing.prepared import DUPLICATE, Prepared, rows_as_rejected
+from cpdash.importing.prepared import DUPLICATE, Prepared, cells_text, rows_as_rejected
 from cpdash.importing.profiles import Profile
 from cpdash.importing.shape import shape_rows
 from cpdash.importing.upload import ImportProblem, Upload, geometry_problems
@@ -316,7 +316,7 @@ def _rejected(originals: pd.DataFrame, report, row_numbers: np.ndarray, accepted
         return pd.DataFrame(columns=["row", "reason", *map(str, originals.columns)])
     mask = ~np.isin(np.arange(len(originals)), accepted.to_numpy())
     cells = originals.loc[mask]
-    out = cells.astype("str").where(cells.notna(), "").reset_index(drop=True)
+    out = cells_text(cells).reset_index(drop=True)
     out.insert(0, "reason", report.rejected["reason"].to_numpy())
     out.insert(0, "row", row_numbers[mask])
     return out

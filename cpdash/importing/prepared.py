@@ -116,9 +116,14 @@ class Prepared:
             + made
         ]
         if self.conflict_count:
+            what = "figures" if self.table == "area_scores" else "ids"
+            kept = (
+                "every row of a conflict rejected"
+                if self.on_conflict == "reject-both"
+                else f"the {self.on_conflict.split('-')[1]} row of each kept"
+            )
             lines.append(
-                f"conflicts: {self.conflict_count:,} times rows share a key with other values; "
-                f"{'each row of a conflict rejected' if self.on_conflict == 'reject-both' else self.on_conflict.replace('-', ' ') + ' kept'}"
+                f"conflicts: {self.conflict_count:,} {what} given different values by more than one row; {kept}"
             )
         if len(self.overlaps) and not self.skipped:
             lines.append(
@@ -214,9 +219,20 @@ def rejected_count_over(prepared: Prepared, max_rejected_percent: float | None) 
     return prepared.rejected_share > max_rejected_percent
 
 
+def cells_text(rows: pd.DataFrame) -> pd.DataFrame:
+    """Cells as the text they were given: blanks empty, and a whole number read as 7.0 (a JSON column of
+    numbers with nulls) written 7."""
+    out = {}
+    for name in rows.columns:
+        values = rows[name]
+        text = to_text(values) if pd.api.types.is_float_dtype(values) else values.astype("str")
+        out[name] = text.where(values.notna(), "").astype("object")
+    return pd.DataFrame(out, index=rows.index, columns=rows.columns)
+
+
 def rows_as_rejected(rows: pd.DataFrame, numbers: np.ndarray, reason: str | list[str]) -> pd.DataFrame:
     """Rows with their number and reason, then their cells as text."""
-    out = rows.astype("str").where(rows.notna(), "").reset_index(drop=True)
+    out = cells_text(rows).reset_index(drop=True)
     out.insert(0, "reason", reason)
     out.insert(0, "row", np.asarray(numbers))
     return out

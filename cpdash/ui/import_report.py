@@ -121,9 +121,10 @@ def report(prepared: Prepared, ds: Dataset) -> None:
 def _conflicts(prepared: Prepared) -> None:
     if not prepared.conflict_count:
         return
+    what = "ids" if prepared.table != "area_scores" else "figures"
     st.markdown(
-        f"**Conflicting rows** — {prepared.conflict_count:,} times, rows give the same "
-        f"{'id' if prepared.table != 'area_scores' else 'figure'} other values. Which to keep?"
+        f"**Conflicting rows** — {prepared.conflict_count:,} {what} given different values by more than one row "
+        "(shown side by side). Which to keep?"
     )
     st.radio("On conflict", list(POLICIES), key=K_ON_CONFLICT, format_func=POLICIES.get, horizontal=True)
     st.dataframe(prepared.conflicts.head(CONFLICTS_SHOWN), hide_index=True, key=P + "conflicts")
