@@ -22,16 +22,22 @@ _BLANK = "\x00"
 
 def comparable(frame: pd.DataFrame, lower: bool = True) -> pd.DataFrame:
     """Cells as text for comparing rows: lower case (unless told not to), spacing collapsed, blanks as one
-    marker."""
+    marker (each distinct value worked out once)."""
     out = {}
     for name in frame.columns:
         values = frame[name]
-        if pd.api.types.is_datetime64_any_dtype(values):
-            text = values.dt.strftime("%Y-%m-%dT%H:%M:%S")
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        distinct = pd.Series(uniques)
+        if pd.api.types.is_datetime64_any_dtype(distinct):
+            text = distinct.dt.strftime("%Y-%m-%dT%H:%M:%S")
         else:
-            text = values.astype("str").str.strip().str.replace(r"\s+", " ", regex=True)
+            text = distinct.astype("str").str.strip().str.replace(r"\s+", " ", regex=True)
             text = text.str.lower() if lower else text
-        out[name] = text.where(values.notna() & text.ne(""), _BLANK).astype("object")
+        text = text.where(text.ne(""), _BLANK).to_numpy(dtype=object)
+        cells = np.full(len(values), _BLANK, dtype=object)
+        present = codes >= 0
+        cells[present] = text[codes[present]]
+        out[name] = cells
     return pd.DataFrame(out, index=frame.index)
 
 
@@ -64,42 +70,55 @@ def conflicts(
     columns = [c for c in key if c in shaped]
     if not columns or len(shaped) == 0:
         return pd.DataFrame()
-    live = np.array([i not in reasons for i in range(len(shaped))], dtype=bool)
+    live = np.ones(len(shaped), dtype=bool)
+    if reasons:
+        live[[p for p in reasons if 0 <= p < len(shaped)]] = False
     keys = comparable(shaped[columns], lower=len(columns) > 1)  # ids are told apart by case
     if len(columns) == 1:  # a table's id: a blank id is not a key (validation rejects it)
         live &= (keys[columns[0]] != _BLANK).to_numpy()
     if live.sum() < 2:
         return pd.DataFrame()
     key_hash = pd.util.hash_pandas_object(keys, index=False).to_numpy()
-    value_hash = _row_keys(shaped)
-    frame = pd.DataFrame({"key": key_hash, "value": value_hash, "position": np.arange(len(shaped))})[live]
-    spread = frame.groupby("key")["value"].transform("nunique")
-    frame = frame[spread.to_numpy() > 1]
+    frame = pd.DataFrame({"key": key_hash, "value": _row_keys(shaped), "position": np.arange(len(shaped))})[
+        live
+    ]
+    frame = frame[frame.groupby("key")["value"].transform("nunique").to_numpy() > 1]
     if frame.empty:
         return pd.DataFrame()
-    what = what or ", ".join(columns)
-    text = comparable(shaped)
-    parts = []
-    for number, (_, group) in enumerate(frame.groupby("key", sort=False), start=1):
-        positions = group["position"].tolist()
-        kept = {"keep-first": positions[0], "keep-last": positions[-1]}.get(policy)
-        differs = [c for c in shaped.columns if text.iloc[positions][c].nunique() > 1]
-        rows = [int(row_numbers[p]) for p in positions]
-        label = what
-        if len(columns) == 1:
-            label = f"{columns[0]} '{str(shaped[columns[0]].iloc[positions[0]])[:60]}'"
-        for position, row in zip(positions, rows, strict=True):
-            if position != kept:
-                others = ", ".join(str(r) for r in rows if r != row)
-                ending = "every row of it rejected" if kept is None else f"row {row_numbers[kept]} kept"
-                reasons[position] = (
-                    f"{CONFLICT} {label}: also on row{'s' if len(rows) > 2 else ''} {others} with other "
-                    f"{', '.join(differs)}; {ending}"
-                )
-        part = shaped.iloc[positions].copy()
-        part.insert(0, "differs", ", ".join(differs))
-        part.insert(0, "kept", ["kept" if p == kept else "rejected" for p in positions])
-        part.insert(0, "row", rows)
-        part.insert(0, "conflict", number)
-        parts.append(part)
-    return pd.concat(parts, ignore_index=True)
+    groups = frame.groupby("key", sort=False)["position"]
+    first, last = groups.transform("min").to_numpy(), groups.transform("max").to_numpy()
+    second = frame.assign(rank=groups.cumcount()).query("rank == 1").set_index("key")["position"]
+    position = frame["position"].to_numpy()
+    kept = {"keep-first": first, "keep-last": last}.get(policy)
+    number = pd.Series(pd.factorize(frame["key"])[0] + 1, index=frame.index)
+    text = comparable(shaped.iloc[position])
+    text.index = frame.index
+    spread = text.groupby(frame["key"].to_numpy()).nunique() > 1
+    differs = pd.Series("", index=spread.index, dtype="object")
+    for name in shaped.columns:
+        differs = differs + np.where(spread[name], name + ", ", "")
+    differs = differs.str.rstrip(", ")
+    group_differs = frame["key"].map(differs).to_numpy()
+    if len(columns) == 1:
+        values = shaped[columns[0]].iloc[first].astype("str").str.slice(0, 60).to_numpy()
+        labels = [f"{columns[0]} '{v}'" for v in values]
+    else:
+        labels = [what or ", ".join(columns)] * len(frame)
+    # the row a reason points to: the one kept, or (none kept) the conflict's first other row
+    ref = np.where(position == first, frame["key"].map(second).to_numpy(), first) if kept is None else kept
+    keeps = position == kept if kept is not None else np.zeros(len(position), dtype=bool)
+    for i in np.flatnonzero(~keeps):
+        ending = "every row of it rejected" if kept is None else f"row {row_numbers[kept[i]]} kept"
+        reasons[int(position[i])] = (
+            f"{CONFLICT} {labels[i]}: also on row {row_numbers[int(ref[i])]} with other {group_differs[i]}; {ending}"
+        )
+    table = shaped.iloc[position].reset_index(drop=True)
+    table.insert(0, "differs", group_differs)
+    table.insert(
+        0,
+        "kept",
+        np.where(position == (kept if kept is not None else -1), "kept", "rejected").astype("object"),
+    )
+    table.insert(0, "row", row_numbers[position])
+    table.insert(0, "conflict", number.to_numpy())
+    return table.sort_values(["conflict", "row"], kind="stable").reset_index(drop=True)

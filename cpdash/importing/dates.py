@@ -42,20 +42,33 @@ def _in_format(text: pd.Series, fmt: str) -> pd.Series:
     return pd.to_datetime(text, format=fmt, errors="coerce").astype("datetime64[ns]")
 
 
+_TOO_FAR = (OutOfBoundsDatetime, OverflowError, ValueError)
+
+
 def safe_dates(parse: Callable[[pd.Series], pd.Series], values: pd.Series) -> pd.Series:
     """`parse(values)`, except that a date outside what can be held (9999-12-31, year 1500) is NaT, a row's
     problem (rejected with its reason), instead of an error for the whole column."""
     try:
         return parse(values)
-    except (OutOfBoundsDatetime, OverflowError, ValueError):
+    except _TOO_FAR:
         text = to_text(values)
-        found = {}
-        for value in text.dropna().unique():
-            try:
-                found[value] = parse(pd.Series([value], dtype="object")).iloc[0]
-            except (OutOfBoundsDatetime, OverflowError, ValueError):
-                found[value] = pd.NaT
-        return pd.Series(text.map(found).to_numpy(dtype="datetime64[ns]"), index=values.index)
+        distinct = pd.Series(text.dropna().unique(), dtype="object")
+        found = _in_halves(parse, distinct)
+        lookup = pd.Series(found.to_numpy(dtype="datetime64[ns]"), index=distinct.to_numpy())
+        return pd.Series(text.map(lookup).to_numpy(dtype="datetime64[ns]"), index=values.index)
+
+
+def _in_halves(parse: Callable[[pd.Series], pd.Series], distinct: pd.Series) -> pd.Series:
+    """Parse in halves until the values that cannot be held are alone (a few dozen passes for one bad date)."""
+    try:
+        return pd.Series(parse(distinct).to_numpy(dtype="datetime64[ns]"), index=distinct.index)
+    except _TOO_FAR:
+        if len(distinct) <= 1:
+            return pd.Series(pd.NaT, index=distinct.index, dtype="datetime64[ns]")
+        middle = len(distinct) // 2
+        return pd.concat(
+            [_in_halves(parse, distinct.iloc[:middle]), _in_halves(parse, distinct.iloc[middle:])]
+        )
 
 
 def parse_date_column(values: pd.Series, fmt: str = AUTO, times: pd.Series | None = None) -> pd.Series:

@@ -20,6 +20,9 @@ from cpdash.importing.wide import suggest_wide
 
 AREA_COLUMNS = ("area_id", "home_area_id")
 FLOOR = MIN_NAME_SCORE * 0.7  # below this a candidate is not suggested
+MAX_CONTENT_COLUMNS = (
+    200  # columns whose values are compared with the stored area ids (a file may have thousands)
+)
 
 
 @dataclass(frozen=True)
@@ -181,7 +184,7 @@ def _content_candidates(frame, table: str, facts: dict[str, ColumnFacts], index,
                 named, _ = name_score("name", source)
                 out.append((score + (0.15 if named else 0.0), "name", source, why, None))
     elif "area_id" in spec.names and index is not None:
-        for source, fact in facts.items():
+        for source, fact in list(facts.items())[:MAX_CONTENT_COLUMNS]:
             if not fact.present or fact.max_length > 40:
                 continue
             match = level_of(source)
@@ -190,7 +193,7 @@ def _content_candidates(frame, table: str, facts: dict[str, ColumnFacts], index,
                 out.append((0.8 + 0.15 * match.share, "area_id", source, why, match.level))
     if table == "events" and index is not None and "beat" in (index.level_names or ()):
         beats = index.at_level("beat")
-        for source, fact in facts.items():
+        for source, fact in list(facts.items())[:MAX_CONTENT_COLUMNS]:
             if fact.present and fact.max_length <= 10:
                 match = best_level(frame[source].head(SAMPLE_ROWS), beats, 0.9)
                 if match is not None:
