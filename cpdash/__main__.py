@@ -1,7 +1,9 @@
 """Command line: `python -m cpdash import FILE --table TABLE --mapping PROFILE [--into SOURCE]`.
 
 The same import as the Data page, for scheduled monthly loads: prints the validation report, commits,
-and exits non-zero when more rows were rejected than `--max-rejected` allows (then nothing is imported).
+and exits non-zero when more rows were rejected than `--max-rejected` allows (by default a fifth; then
+nothing is imported, and the column most to blame is named). `--mapping suggest` uses the mapping the Data
+page proposes, and prints it with the confidence and reason of each choice.
 Exit codes: 0 imported (or checked, with --dry-run); 1 too many rows rejected; 2 the file, the mapping or
 the target cannot be used.
 """
@@ -14,16 +16,20 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from cpdash.config import settings_from_env
-from cpdash.data.load import is_database, load_dataset
+from cpdash.data.load import is_database
+from cpdash.data.programs import PROGRAMS_FILE, add_rule, parse_rule, read_taxonomy
 from cpdash.data.readers import DataError
 from cpdash.data.schema import TABLES
 from cpdash.export.safe_csv import to_csv_bytes
 from cpdash.importing import importer, profiles
+from cpdash.importing.conflicts import DEFAULT_POLICY, POLICIES
 from cpdash.importing.store import log_frame, open_store
 
 EXIT_OK, EXIT_REJECTED, EXIT_UNUSABLE = 0, 1, 2
 SUGGEST = "suggest"  # --mapping suggest: the mapping the importer suggests (printed, to save and edit)
 SHOWN_REASONS = 10
+SHOWN_CONFLICTS = 3
+SHOWN_TITLES = 8
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -36,7 +42,7 @@ def _parser() -> argparse.ArgumentParser:
         "--mapping",
         required=True,
         help=f"a mapping profile: a .json file, or a name saved in the source's profiles; '{SUGGEST}' uses "
-        "the suggested mapping and prints it",
+        "the mapping the Data page proposes and prints it",
     )
     run.add_argument(
         "--into", help="the data source to import into (folder or database URL); default CPDASH_DATA"
@@ -44,9 +50,37 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--max-rejected",
         type=float,
-        default=None,
+        default=importer.MAX_REJECTED_DEFAULT,
         metavar="PCT",
-        help="refuse the import (exit 1) when more than PCT %% of the rows are rejected",
+        help="refuse the import (exit 1) when more than PCT %% of the rows are rejected (default "
+        f"{importer.MAX_REJECTED_DEFAULT:g}; 100 imports whatever is accepted)",
+    )
+    run.add_argument(
+        "--on-conflict",
+        choices=list(POLICIES),
+        default=DEFAULT_POLICY,
+        help="rows with the same key and other values: keep the first, keep the last, or reject them all "
+        f"(default {DEFAULT_POLICY})",
+    )
+    run.add_argument(
+        "--skip-overlapping",
+        action="store_true",
+        help="skip events that look like ones already stored under another id (same area, starting within "
+        "an hour, a similar title), such as a second export of the same calendar",
+    )
+    run.add_argument(
+        "--add-rule",
+        action="append",
+        default=[],
+        metavar="WORDS=PROGRAM",
+        help=f"add a title rule to the source's {PROGRAMS_FILE} and use it now, such as 'Peer Jury=Youth "
+        "mentorship'; 'Peer Jury=Peer jury (youth)' also adds the program, in its family (repeatable)",
+    )
+    run.add_argument(
+        "--dissolve-by",
+        metavar="COLUMNS",
+        help="areas: dissolve the shapes sharing these columns into one (comma-separated, such as "
+        "district,sector to make sectors from a beat file)",
     )
     run.add_argument(
         "--mode", choices=list(importer.MODES), default="add", help="add to the table (default) or replace it"
@@ -73,6 +107,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _import(args, source)
     except (DataError, profiles.ProfileError) as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    except Exception as exc:  # never a traceback: say what failed, and that nothing was stored
+        first = (str(exc).splitlines() or [""])[0][:300]
+        print(
+            f"error: {args.file.name}: the import stopped unexpectedly ({type(exc).__name__}: {first}); "
+            "nothing was stored",
+            file=sys.stderr,
+        )
         return EXIT_UNUSABLE
 
 
@@ -113,27 +155,50 @@ def _import(args: argparse.Namespace, source: str) -> int:
     elif not Path(source).is_dir():
         print(f"error: data source {source}: no such folder", file=sys.stderr)
         return EXIT_UNUSABLE
-    ds = load_dataset(source, tables=("areas", "events"))
-    context = importer.context_from_dataset(ds)
+    if store.is_sample and not args.dry_run:
+        print(
+            f"error: {Path(source).name} is the synthetic sample city and is not changed by imports; set "
+            "CPDASH_DATA (or --into) to a folder or database of your own and import into it",
+            file=sys.stderr,
+        )
+        return EXIT_UNUSABLE
+    context = importer.context_for(source)
+    context.taxonomy = read_taxonomy(source)  # an unusable programs file stops the import, saying why
+    for text in args.add_rule:
+        if store.is_sample:
+            print(
+                "error: the synthetic sample city's programs are not changed; import into your own data",
+                file=sys.stderr,
+            )
+            return EXIT_UNUSABLE
+        words, program, family = parse_rule(text)
+        context.taxonomy = add_rule(source, words, program, family, write=not args.dry_run)
+        print(f"title rule added{' (dry run: not saved)' if args.dry_run else ''}: '{words}' → {program}")
+    dissolve = [c.strip() for c in (args.dissolve_by or "").split(",") if c.strip()]
     if profile is None:
-        profile = importer.suggest_profile(upload, args.table, context)
+        suggested = importer.suggest_mapping(upload, args.table, context, dissolve_by=dissolve)
+        profile = suggested.profile
         print("suggested mapping (save it as a .json file to reuse and edit it):")
         print(profiles.profile_json(profile), end="")
-    prepared = importer.prepare(upload, profile, context)
-    for line in prepared.summary():
-        print(line)
-    if prepared.rejected.shape[0]:
-        counts = importer.reason_counts(prepared.rejected)
-        print("rejected rows by reason:")
-        for reason, n in counts.head(SHOWN_REASONS).itertuples(index=False):
-            print(f"  {n:>7,}  {reason}")
-        if args.rejected_out:
-            args.rejected_out.write_bytes(to_csv_bytes(prepared.rejected))
-            print(f"rejected rows written to {args.rejected_out}")
+        print("how each column was chosen (confidence, reason):")
+        for column, why, confidence, reason in suggested.table().itertuples(index=False):
+            print(f"  {column:<16} ← {why} ({confidence} %: {reason})")
+    elif dissolve:
+        profile.dissolve_by = dissolve
+    prepared = importer.prepare(
+        upload, profile, context, on_conflict=args.on_conflict, skip_overlaps=args.skip_overlapping
+    )
+    _report(prepared, args)
     if importer.rejected_count_over(prepared, args.max_rejected):
+        culprit = importer.blame(prepared)
         print(
             f"{prepared.rejected_share:.1f} % of the rows were rejected, above --max-rejected "
-            f"{args.max_rejected:g} %: nothing was imported",
+            f"{args.max_rejected:g} %: nothing was imported"
+            + (
+                f". Most to blame: {culprit[0]} (from {culprit[1]}), {culprit[2]:,} rows, such as: {culprit[3]}"
+                if culprit
+                else ""
+            ),
             file=sys.stderr,
         )
         return EXIT_REJECTED
@@ -146,6 +211,43 @@ def _import(args: argparse.Namespace, source: str) -> int:
         + (f" ({entry.updated:,} replaced rows with the same id)" if entry.updated else "")
     )
     return EXIT_OK
+
+
+def _report(prepared: importer.Prepared, args: argparse.Namespace) -> None:
+    """The validation report: counts, reasons, conflicts side by side, overlaps, titles left to Other."""
+    for line in prepared.summary():
+        print(line)
+    if prepared.rejected.shape[0]:
+        counts = importer.reason_counts(prepared.rejected)
+        print("rejected rows by reason:")
+        for reason, n in counts.head(SHOWN_REASONS).itertuples(index=False):
+            print(f"  {n:>7,}  {reason}")
+        if args.rejected_out:
+            args.rejected_out.write_bytes(to_csv_bytes(prepared.rejected))
+            print(f"rejected rows written to {args.rejected_out}")
+    if prepared.conflict_count:
+        print(f"conflicting rows (choose with --on-conflict; now {prepared.on_conflict}), the first few:")
+        shown = prepared.conflicts[prepared.conflicts["conflict"] <= SHOWN_CONFLICTS]
+        values = [c for c in shown.columns if c not in ("conflict", "row", "kept", "differs")]
+        for record in shown.to_dict("records"):
+            cells = ", ".join(
+                f"{c}={record[c]}" for c in values if str(record[c]) not in ("nan", "None", "NaT")
+            )
+            print(f"  #{record['conflict']} row {record['row']} ({record['kept']}): {cells[:200]}")
+    if len(prepared.overlaps):
+        done = "skipped" if prepared.skipped else "imported as well unless you add --skip-overlapping"
+        print(
+            f"{len(prepared.overlaps):,} rows look like events already stored under another id ({done}), such as:"
+        )
+        for record in prepared.overlaps.head(3).to_dict("records"):
+            print(
+                f"  row {record['row']} '{str(record['title'])[:50]}' ~ {record['stored event_id']} "
+                f"'{str(record['stored title'])[:50]}'"
+            )
+    if len(prepared.other_titles):
+        print("titles counted as Other, most frequent first (add a rule with --add-rule 'WORDS=PROGRAM'):")
+        for words, rows, example in prepared.other_titles.head(SHOWN_TITLES).itertuples(index=False):
+            print(f"  {rows:>6,}  '{example[:60]}'  →  --add-rule '{words}=PROGRAM'")
 
 
 if __name__ == "__main__":

@@ -28,6 +28,9 @@ EXPORT = (
 )
 
 
+ALLOW = ["--max-rejected", "50"]  # EXPORT has one bad row in three, above the default fifth
+
+
 def digest(folder: Path) -> dict[str, str]:
     return {
         p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir()) if p.is_file()
@@ -60,7 +63,9 @@ def profile(source: Path, export: Path) -> str:
 def test_import_with_a_saved_profile_prints_the_report_and_logs(
     source: Path, export: Path, profile: str, capsys
 ) -> None:
-    code = main(["import", str(export), "--table", "events", "--mapping", profile, "--into", str(source)])
+    code = main(
+        ["import", str(export), "--table", "events", "--mapping", profile, "--into", str(source), *ALLOW]
+    )
     out = capsys.readouterr().out
     assert code == EXIT_OK
     assert "march.csv → events: 3 rows read, 2 accepted, 1 rejected" in out
@@ -76,7 +81,19 @@ def test_import_with_a_saved_profile_prints_the_report_and_logs(
 def test_a_profile_file_path_works_too(source: Path, export: Path, profile: str) -> None:
     path = source / "mappings" / "monthly-events.json"
     assert (
-        main(["import", str(export), "--table", "events", "--mapping", str(path), "--into", str(source)])
+        main(
+            [
+                "import",
+                str(export),
+                "--table",
+                "events",
+                "--mapping",
+                str(path),
+                "--into",
+                str(source),
+                *ALLOW,
+            ]
+        )
         == EXIT_OK
     )
 
@@ -131,7 +148,18 @@ def test_too_many_rejected_rows_exit_non_zero_and_import_nothing(
 def test_dry_run_imports_nothing(source: Path, export: Path, profile: str, capsys) -> None:
     before = digest(source)
     code = main(
-        ["import", str(export), "--table", "events", "--mapping", profile, "--into", str(source), "--dry-run"]
+        [
+            "import",
+            str(export),
+            "--table",
+            "events",
+            "--mapping",
+            profile,
+            "--into",
+            str(source),
+            "--dry-run",
+            *ALLOW,
+        ]
     )
     assert code == EXIT_OK and "dry run: nothing was imported" in capsys.readouterr().out
     assert digest(source) == before
@@ -205,7 +233,7 @@ def test_a_workbook_with_several_sheets_needs_sheet(source: Path, tmp_path: Path
     base = ["import", str(path), "--table", "events", "--mapping", "suggest", "--into", str(source)]
     assert main(base) == EXIT_UNUSABLE
     assert "has 2 sheets (About, March); name the one to import with --sheet" in capsys.readouterr().err
-    assert main([*base, "--sheet", "March"]) == EXIT_OK
+    assert main([*base, "--sheet", "March", *ALLOW]) == EXIT_OK
     assert len(load_dataset(source).events) == 2
 
 
@@ -229,14 +257,15 @@ def test_the_suggested_mapping_is_printed_to_save(tmp_path: Path, capsys) -> Non
     )
     out = capsys.readouterr().out
     assert code == EXIT_OK
-    assert '"program_from": "Subject"' in out and '["Coffee With", "Coffee with a Cop"]' in out
+    assert '"program_from": "Subject"' in out
+    assert "program          ← the title rules on 'Subject' (80 %" in out  # each choice with its reason
     assert "imported 72 rows into events.csv" in out
 
 
 def test_log_command(source: Path, export: Path, profile: str, capsys) -> None:
     assert main(["log", "--into", str(source)]) == EXIT_OK
     assert "no imports yet" in capsys.readouterr().out
-    main(["import", str(export), "--table", "events", "--mapping", profile, "--into", str(source)])
+    main(["import", str(export), "--table", "events", "--mapping", profile, "--into", str(source), *ALLOW])
     capsys.readouterr()
     assert main(["log", "--into", str(source)]) == EXIT_OK
     assert "march.csv" in capsys.readouterr().out

@@ -263,3 +263,159 @@ def test_a_vendor_score_table_becomes_trust_per_area_on_community_voice(env, our
     assert names <= set(table.iloc[:, 0])
     trust = table.set_index(table.columns[0])["Trust"]
     assert trust.loc[list(names)].notna().all()
+
+
+# --- real exports: the page proposes what `--mapping suggest` does, and imports the same counts ------------
+
+REAL = FIXTURES / "real"
+
+
+def real_city(tmp_path: Path, programs: bool = True) -> Path:
+    """A city folder holding its district, beat and sector boundaries, imported by the command line."""
+    from cpdash.__main__ import main
+
+    folder = tmp_path / "lakeport"
+    folder.mkdir()
+    if programs:
+        (folder / "programs.json").write_bytes((REAL / "programs.json").read_bytes())
+    base = ["import", "--table", "areas", "--mapping", "suggest", "--into", str(folder)]
+    assert main([*base[:1], str(REAL / "districts.geojson"), *base[1:]]) == 0
+    assert main([*base[:1], str(REAL / "beats.geojson"), *base[1:]]) == 0
+    assert main([*base[:1], str(REAL / "beats.geojson"), *base[1:], "--dissolve-by", "district,sector"]) == 0
+    return folder
+
+
+def prepared_on_page(at: AppTest):
+    return at.session_state["data_import_prepared_cache"][1]
+
+
+def command_line_suggestion(folder: Path, name: str, table: str, **options):
+    from cpdash.importing import importer
+
+    upload = importer.read_upload(name, (REAL / name).read_bytes())
+    context = importer.context_for(folder)
+    suggested = importer.suggest_mapping(upload, table, context, dissolve_by=options.pop("dissolve_by", None))
+    return suggested.profile, importer.prepare(upload, suggested.profile, context, **options)
+
+
+def test_real_exports_the_page_proposes_the_command_line_mapping_with_confidence_and_reasons(
+    env, tmp_path: Path
+) -> None:
+    folder = real_city(tmp_path)
+    env(folder)
+    at = upload(data_page(), "calendar.json", (REAL / "calendar.json").read_bytes(), "application/json")
+    assert at.selectbox(key="data_import_table").value == "events"
+    assert at.selectbox(key="data_import_col_area_id").value == "calendarId"
+    assert at.selectbox(key="data_import_area_level").value == "district"
+    page = prepared_on_page(at)
+    profile, cli = command_line_suggestion(folder, "calendar.json", "events")
+    assert page.profile == profile  # the same mapping, made columns and transforms included
+    assert metrics(at) == {
+        "Rows read": "996",
+        "Accepted": "981",
+        "Rejected": "6",
+        "Repeated rows removed": "9",
+    }
+    assert (cli.rows_accepted, cli.rows_rejected, cli.duplicates) == (981, 6, 9)
+    reasons = frame_with(at, "column", "from", "confidence", "why").set_index("column")
+    assert reasons.loc["area_id", "from"] == "calendarId" and reasons.loc["area_id", "confidence"] == 95
+    assert "stored district ids" in reasons.loc["area_id", "why"]
+    assert reasons.loc["beat", "from"] == "'title' by a pattern"
+    made = frame_with(at, "column", "how", "from", "text")
+    assert made.set_index("column").loc["beat", "how"] == "pattern"
+    at.button(key="data_import_commit").click().run()
+    assert_clean(at)
+    assert any("Imported 981 rows from calendar.json into events.csv" in s.value for s in at.success)
+
+
+def test_real_exports_boundaries_dissolved_on_the_page(env, tmp_path: Path) -> None:
+    folder = real_city(tmp_path)
+    env(folder)
+    data = (REAL / "beats.geojson").read_bytes()
+    at = upload(data_page(), "beats.geojson", data, "application/json")
+    assert at.selectbox(key="data_import_table").value == "areas"
+    profile, _ = command_line_suggestion(folder, "beats.geojson", "areas")
+    assert prepared_on_page(at).profile == profile
+    assert metrics(at)["Accepted"] == "226"
+    at.multiselect(key="data_import_dissolve").set_value(["district", "sector"]).run()
+    assert_clean(at)
+    profile, _ = command_line_suggestion(folder, "beats.geojson", "areas", dissolve_by=["district", "sector"])
+    assert prepared_on_page(at).profile == profile
+    assert metrics(at)["Rows read"] == "75" and "226 shapes of the file dissolved into 75" in texts(at)
+
+
+def test_real_exports_conflicts_and_overlaps_are_chosen_on_the_page(env, tmp_path: Path) -> None:
+    folder = real_city(tmp_path)
+    env(folder)
+    at = upload(
+        data_page(), "police_sentiment_scores.csv", (REAL / "police_sentiment_scores.csv").read_bytes()
+    )
+    assert at.radio(key="data_import_shape").value == "wide"
+    profile, cli = command_line_suggestion(folder, "police_sentiment_scores.csv", "area_scores")
+    assert prepared_on_page(at).profile == profile
+    assert metrics(at) == {
+        "Rows read": f"{cli.rows_read:,}",
+        "Accepted": f"{cli.rows_accepted:,}",
+        "Rejected": f"{cli.rows_rejected:,}",
+        "Repeated rows removed": f"{cli.duplicates:,}",
+    }
+    conflicts = frame_with(at, "conflict", "row", "kept", "differs")
+    assert conflicts.loc[conflicts["row"] == 346, "kept"].eq("kept").all()
+    at.radio(key="data_import_on_conflict").set_value("keep-last").run()
+    assert_clean(at)
+    conflicts = frame_with(at, "conflict", "row", "kept", "differs")
+    assert conflicts.loc[conflicts["row"] == 425, "kept"].eq("kept").all()
+    assert prepared_on_page(at).on_conflict == "keep-last"
+
+    at.button(key="data_import_commit").click().run()
+    assert_clean(at)
+    from cpdash.__main__ import main
+
+    assert (
+        main(
+            [
+                "import",
+                str(REAL / "calendar.json"),
+                "--table",
+                "events",
+                "--mapping",
+                "suggest",
+                "--into",
+                str(folder),
+            ]
+        )
+        == 0
+    )
+    at = upload(data_page(), "scraped_calendar.csv", (REAL / "scraped_calendar.csv").read_bytes())
+    assert "150 rows look like events already stored under another id" in texts(at)
+    assert metrics(at)["Accepted"] == "190"
+    at.checkbox(key="data_import_skip_overlaps").check().run()
+    assert_clean(at)
+    assert metrics(at)["Accepted"] == "40" and metrics(at)["Skipped: already stored"] == "150"
+
+
+def test_real_exports_a_title_left_to_other_gets_its_program_and_rule_in_one_click(
+    env, tmp_path: Path
+) -> None:
+    folder = real_city(tmp_path, programs=False)
+    env(folder)
+    at = upload(data_page(), "calendar.json", (REAL / "calendar.json").read_bytes(), "application/json")
+    others = frame_with(at, "words", "rows", "example", "program")
+    assert others["example"].tolist()[:3] == [
+        "Peer Jury",
+        "DV outreach",
+        "Bingo Night",
+    ]  # most frequent first
+    assert others["rows"].tolist()[:2] == [24, 9]
+    at.text_input(key="data_import_new_program").set_value("Peer jury")
+    at.selectbox(key="data_import_new_family").set_value("youth")
+    at.text_input(key="data_import_new_words").set_value("Peer Jury").run()
+    at.button(key="data_import_new_add").click().run()
+    assert_clean(at)
+    assert any("Added 1 title rule: 'Peer Jury' → Peer jury" in s.value.replace("\\", "") for s in at.success)
+    assert json.loads((folder / "programs.json").read_text(encoding="utf-8"))["programs"] == [
+        {"name": "Peer jury", "family": "youth"}
+    ]
+    others = frame_with(at, "words", "rows", "example", "program")
+    assert "Peer Jury" not in others["example"].tolist()
+    assert (prepared_on_page(at).accepted["program"] == "Peer jury").sum() == 24

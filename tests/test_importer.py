@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import area_features, feature
+from conftest import area_features, feature, square
 
 from cpdash.config import DEFAULT_DATA
 from cpdash.data.dataset import APPROXIMATE
@@ -86,7 +86,9 @@ def test_rejected_rows_keep_their_cells_as_uploaded_with_a_reason() -> None:
     rejected = prepared.rejected.set_index("row")
     assert rejected.loc[5, "reason"] == "bad date in start: 'someday'"
     assert rejected.loc[5, "Title"] == "Later"  # the file's own column names and cells
-    assert rejected.loc[6, "reason"] == "duplicate event_id 'E1' (first on row 2)"
+    assert rejected.loc[6, "reason"] == (
+        "conflicting event_id 'E1': also on row 2 with other start, title, attendance; row 2 kept"
+    )
     assert rejected.loc[7, "reason"].startswith("7 cells where the header has 6: 'E5,2025-03-06,")
     assert prepared.rows_read == 6 == prepared.rows_accepted + len(prepared.rejected)
 
@@ -325,7 +327,7 @@ def test_a_wide_vendor_table_becomes_trust_scores_per_area(tmp_path: Path) -> No
     assert prepared.duplicates == 14  # one repeated row of the file, 14 scores
     # area "26" is not an area of this city (its areas are A01 ... A30): rejected, with the reason
     assert set(
-        prepared.rejected.loc[prepared.rejected["reason"] != "", "reason"].str.split(" \\(").str[0]
+        prepared.rejected.loc[prepared.rejected["reason"] != "", "reason"].str.split(r" \(|:").str[0]
     ) >= {"unknown area_id '26'"}
     long = prepared.accepted
     trust = long[(long["metric"] == "trust") & long["group"].isna()]
@@ -349,3 +351,97 @@ def test_a_wide_vendor_table_becomes_trust_scores_per_area(tmp_path: Path) -> No
     published = published_by_area(MemorySource(ds), "trust", Filters())
     assert set(published["area_id"]) == {"A28", "A02", "A03", "A14", "A07"}
     assert published["value"].between(30, 90).all()
+
+
+# --- real exports' problems, one at a time ---------------------------------------------------------
+
+
+VENDOR_WEEK = (
+    "START_DATE,END_DATE,CITY,DISTRICT,TRUST,T_AGE_LOW\n"
+    "01/05/2025,01/11/2025,Chicago,,55,60\n"
+    "01/05/2025,01/11/2025,Chicago,,57,\n"  # the same week again, another value, its breakdown blank
+)
+
+
+@pytest.mark.parametrize(
+    ("choice", "kept", "reason"),
+    [
+        ("keep-first", [55.0, 60.0], "row 2 kept"),
+        ("keep-last", [60.0, 57.0], "row 3 kept"),
+        ("reject-both", [60.0], "every row of it rejected"),
+    ],
+)
+def test_two_city_rows_for_one_week_are_a_conflict_not_a_crash(choice: str, kept: list, reason: str) -> None:
+    upload = read_upload("vendor.csv", VENDOR_WEEK.encode())
+    prepared = prepare(upload, suggest_profile(upload, "area_scores"), on_conflict=choice)
+    assert sorted(prepared.accepted["value"].tolist()) == sorted(kept)
+    conflicting = prepared.rejected[prepared.rejected["reason"].str.startswith("conflicting figure")]
+    assert conflicting["reason"].str.endswith(reason).all() and len(conflicting) == (
+        2 if choice == "reject-both" else 1
+    )
+    assert prepared.conflicts[["row", "kept"]].values.tolist() == [
+        [2, "kept" if choice == "keep-first" else "rejected"],
+        [3, "kept" if choice == "keep-last" else "rejected"],
+    ]
+    assert any(line.startswith("conflicts: 1 figures given different values") for line in prepared.summary())
+
+
+def test_a_boundary_file_without_a_level_gets_a_constant_and_its_numeric_id() -> None:
+    features = [
+        feature(
+            {"dist_label": f"{n}TH", "dist_num": str(n), "shape_area": 1e8 + n * 7.5},
+            square(-88 + n * 0.1, 41.8),
+        )
+        for n in range(4, 8)
+    ]
+    upload = read_upload(
+        "police_districts.geojson", json.dumps({"type": "FeatureCollection", "features": features}).encode()
+    )
+    suggested = importer.suggest_mapping(upload, "areas")
+    profile = suggested.profile
+    assert profile.columns == {"area_id": "dist_num", "name": "dist_label"}
+    assert profile.derived["level"] == transforms.Derived(value="district")
+    assert "parent_id" not in profile.derived  # shape_area names an "area" but differs on every row
+    assert (
+        suggested.reasons["area_id"].score >= 0.9 and "unique and short" in suggested.reasons["area_id"].why
+    )
+    prepared = prepare(upload, profile)
+    assert prepared.accepted["level"].tolist() == ["district"] * 4
+    assert prepared.accepted["area_id"].tolist() == ["4", "5", "6", "7"]
+
+
+def test_the_column_most_to_blame_is_named() -> None:
+    text = "id,date,program,location\n" + "".join(
+        f"E{i},2025-01-0{i},Town hall,Library\n" for i in range(1, 6)
+    )
+    upload = read_upload("events.csv", text.encode())
+    profile = suggest_profile(
+        upload, "events", Context(areas=pd.DataFrame({"area_id": ["7"], "name": ["Riverside"]}))
+    )
+    assert profile.area_from == "location"
+    prepared = prepare(upload, profile)
+    assert prepared.rejected_share == 100.0
+    column, where, rows, example = importer.blame(prepared)
+    assert (column, where, rows) == ("area_id", "the place named in 'location'", 5)
+    assert example == "no area found in location: 'Library'"
+
+
+def test_only_areas_are_dissolved_and_a_new_program_in_a_rule_is_explained() -> None:
+    upload = read_upload("events.csv", csv_bytes(EVENTS_CSV))
+    profile = suggest_profile(upload, "events")
+    profile.dissolve_by = ["District"]
+    with pytest.raises(ImportProblem, match="only areas can be dissolved"):
+        prepare(upload, profile)
+
+
+def test_a_department_program_validates_and_a_program_column_naming_it_is_kept(tmp_path: Path) -> None:
+    from cpdash.data.programs import add_rule
+
+    taxonomy = add_rule(tmp_path, "Peer Jury", "Peer jury", "youth")
+    text = "id,date,type,area,title\nE1,2025-01-01,Peer jury,7,Hearing\nE2,2025-01-02,,7,Peer Jury night\n"
+    upload = read_upload("events.csv", text.encode())
+    context = Context(taxonomy=taxonomy)
+    profile = suggest_profile(upload, "events", context)
+    prepared = prepare(upload, profile, context)
+    assert prepared.accepted["program"].tolist() == ["Peer jury", "Peer jury"]
+    assert not prepared.report.warnings or "outside the list" not in " ".join(prepared.report.warnings)

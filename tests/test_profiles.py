@@ -29,7 +29,10 @@ def calendar_profile(name: str = "City calendar") -> Profile:
         date_formats={"start": "%m/%d/%Y"},
         time_columns={"start": "Start Time"},
         program_from="Subject",
-        program_rules=[transforms.ProgramRule("Bingo", "Other"), *transforms.default_program_rules()],
+        program_rules=[
+            transforms.ProgramRule("Bingo", "Other"),
+            transforms.ProgramRule("Gala", "Block party"),
+        ],
         area_from="Location",
         id_from=["Start Date", "Subject", "Location"],
     )
@@ -93,7 +96,7 @@ def test_list_profiles_by_table_skips_unusable_files(tmp_path: Path) -> None:
         ({"table": "meetings"}, "unknown table 'meetings'"),
         ({"table": "events", "columns": {"venue": "Location"}}, "events has no column venue"),
         ({"table": "responses", "scales": {"trust": "1-7"}}, "unknown answer scale 1-7"),
-        ({"table": "events", "program_rules": [["Bingo", "Games"]]}, "unknown program 'Games'"),
+        ({"table": "events", "program_rules": [["Bingo", ""]]}, "needs both its words and its program"),
         ({"table": "events", "program_rules": "Bingo"}, "list of \\[words, program\\] pairs"),
         ({"table": "events", "columns": {"start": 3}}, "'columns' must map names to names"),
         ([1, 2], "must be a JSON object"),
@@ -102,6 +105,75 @@ def test_list_profiles_by_table_skips_unusable_files(tmp_path: Path) -> None:
 def test_unusable_profiles_say_why(tmp_path: Path, data: object, message: str) -> None:
     path = tmp_path / "bad.json"
     path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(ProfileError, match=message):
+        load_profile(path)
+
+
+def test_rules_for_new_programs_load_and_the_import_says_where_to_add_the_program(tmp_path: Path) -> None:
+    path = tmp_path / "calendar.json"
+    path.write_text(json.dumps({"table": "events", "program_rules": [["Bingo", "Games"]]}), encoding="utf-8")
+    profile = load_profile(path)
+    assert profile.program_rules == [transforms.ProgramRule("Bingo", "Games")]
+    from cpdash.importing.importer import ImportProblem, prepare, read_upload
+
+    upload = read_upload("events.csv", b"id,date,title,area\nE1,2025-01-01,Bingo night,1\n")
+    with pytest.raises(
+        ImportProblem, match=r"programs that are neither built in nor in programs\.json: 'Games'"
+    ):
+        prepare(upload, profile)
+
+
+def test_built_in_rules_copied_into_an_older_file_are_left_to_the_taxonomy(tmp_path: Path) -> None:
+    rules = [["Bingo", "Other"], *([r.words, r.program] for r in transforms.default_program_rules())]
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps({"table": "events", "program_rules": rules}), encoding="utf-8")
+    assert load_profile(path).program_rules == [transforms.ProgramRule("Bingo", "Other")]
+
+
+def test_made_columns_level_and_dissolving_are_saved_readably(tmp_path: Path) -> None:
+    profile = Profile(
+        name="beats",
+        table="areas",
+        columns={"area_id": "beat_num"},
+        derived={
+            "level": transforms.Derived(value="beat"),
+            "name": transforms.Derived(template="Beat {beat_num}"),
+            "parent_id": transforms.Derived(template="{district}{sector}", level="sector"),
+        },
+        dissolve_by=["district", "sector"],
+    )
+    text = save_profile(profile, tmp_path).read_text(encoding="utf-8")
+    assert (
+        '"level": {\n      "value": "beat"\n    }' in text and '"dissolve_by": ["district", "sector"]' in text
+    )
+    again = load_profile(tmp_path / "beats.json")
+    assert again == profile
+    assert again.source_columns() == {"beat_num", "district", "sector"}
+    assert (
+        "parent_id: made as {district}{sector}, matched among the stored sector areas"
+        in again.transforms_text()
+    )
+    events = Profile(
+        name="calendar",
+        table="events",
+        derived={"beat": transforms.Derived(source="title", pattern=r"(\d{4}) Beat")},
+        area_level="district",
+    )
+    assert load_profile(save_profile(events, tmp_path)) == events
+
+
+@pytest.mark.parametrize(
+    ("derived", "message"),
+    [
+        ({"title": {"value": "x", "template": "{a}"}}, "exactly one of"),
+        ({"beat": {"from": "title", "pattern": "(unclosed"}}, "not a valid regular expression"),
+        ({"title": {"template": "no braces"}}, "names columns in braces"),
+        ({"venue": {"value": "x"}}, "events has no column venue"),
+    ],
+)
+def test_unusable_made_columns_say_why(tmp_path: Path, derived: dict, message: str) -> None:
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps({"table": "events", "derived": derived}), encoding="utf-8")
     with pytest.raises(ProfileError, match=message):
         load_profile(path)
 

@@ -277,3 +277,201 @@ def test_rescaled_published_values() -> None:
     assert t.rescale_values(pd.Series(["7.5"]), "0-10").iloc[0] == 75
     assert t.rescale_values(pd.Series(["4"]), "1-5").iloc[0] == 75
     assert np.isnan(t.rescale_values(pd.Series(["x"]), "0-100").iloc[0])
+
+
+# --- word forms: real-looking titles ---------------------------------------------------------------
+
+
+def department_rules() -> list:
+    from cpdash.data.programs import parse_taxonomy
+
+    data = {
+        "programs": [
+            {"name": "Peer jury", "family": "youth", "rules": ["Peer Jury"]},
+            {"name": "Senior meetings", "family": "meetings", "rules": ["Senior"]},
+            {
+                "name": "Domestic-violence outreach",
+                "family": "outreach",
+                "rules": ["DV outreach", "Domestic Violence"],
+            },
+        ]
+    }
+    return list(parse_taxonomy(data).rules)
+
+
+@pytest.mark.parametrize(
+    ("title", "program"),
+    [
+        ("Seniors", "Senior meetings"),  # plural
+        ("SENIOR CITIZENS LUNCH", "Senior meetings"),  # case
+        ("Churches", "Faith and partner event"),
+        ("Youth Exploring", "Youth mentorship"),  # -ing against the rule's -ers
+        ("Police Explorer Meeting", "Youth mentorship"),  # a meeting, but of the explorers
+        ("District Advisory Committee", "Beat / community meeting"),
+        ("Beat 2223 Meeting", "Beat / community meeting"),  # words apart
+        ("Meeting of Beat 1411", "Beat / community meeting"),  # order
+        ("2514 Beat Meeting", "Beat / community meeting"),
+        ("Coffee With The Commander", "Coffee with a Cop"),
+        ("Peer Jury", "Peer jury"),
+        ("peer-jury hearing", "Peer jury"),
+        ("DV outreach", "Domestic-violence outreach"),
+        ("Domestic Violence Subcommittee", "Domestic-violence outreach"),
+        ("Neighbourhood Watch training walk", "Workshop / training"),  # the first rule that matches wins
+        ("Café con Policía — Coffee with a Cop", "Coffee with a Cop"),  # accents
+        ("Community Clean-Ups", "Community clean-up"),
+        ("Mentoring Circle", "Youth mentorship"),
+    ],
+)
+def test_rules_match_word_forms_case_and_order(title: str, program: str) -> None:
+    programs, _ = t.programs_from_titles(pd.Series([title]), department_rules())
+    assert programs.iloc[0] == program
+
+
+@pytest.mark.parametrize("title", ["Capstone project", "Campus tour", "Beatrice's birthday", "Bingo Night"])
+def test_word_forms_do_not_reach_other_words(title: str) -> None:
+    programs, _ = t.programs_from_titles(pd.Series([title]), department_rules())
+    assert programs.isna().all()
+
+
+def test_titles_left_to_other_are_grouped_by_the_words_a_rule_needs() -> None:
+    titles = pd.Series(["2514 Peer Jury", "Peer Jury", "Bingo Night", "1411 peer jury", None, "Town hall"])
+    programs = pd.Series(["Other", "Other", "Other", "Other", None, "Town hall"])
+    other = t.other_titles(titles, programs)
+    assert other["words"].tolist() == ["Peer Jury", "Bingo Night", "peer jury"]
+    assert other["rows"].tolist() == [2, 1, 1] and other["example"].tolist()[0] == "2514 Peer Jury"
+    assert t.rule_words("Beat 2514 Meeting") == "Beat"
+
+
+# --- made columns ------------------------------------------------------------------------------------
+
+
+def test_made_columns_constant_pattern_template_and_first_filled() -> None:
+    frame = pd.DataFrame(
+        {
+            "title": ["2514 Beat Meeting", "Beat 2223 Meeting", "Coffee", None],
+            "district": ["25", "22", "01", ""],
+            "sector": ["1", "2", "3", "1"],
+            "SECTOR": ["251", None, None, None],
+            "DISTRICT": ["25", "22", None, None],
+        }
+    )
+    assert t.Derived(value="district").to_dict() == {"value": "district"}
+    from cpdash.importing.derive import make
+
+    assert make(frame, t.Derived(value="district")).tolist() == ["district"] * 4
+    beat = t.Derived(source="title", pattern=r"\bbeat\s*(\d{4})\b|\b(\d{4})\s*beat\b")
+    beats = make(frame, beat)
+    assert beats.tolist()[:2] == ["2514", "2223"] and beats.iloc[2:].isna().all()
+    joined = make(frame, t.Derived(template="{district}{sector}"))
+    assert joined.tolist()[:3] == ["251", "222", "013"] and pd.isna(joined.iloc[3])  # a blank part: no id
+    level = t.Derived(first_filled=(("sector", "SECTOR"), ("district", "DISTRICT")), otherwise="city")
+    assert make(frame, level).tolist() == ["sector", "district", "city", "city"]
+    value = t.Derived(first_filled=(("sector", "SECTOR"), ("district", "DISTRICT")), take="value")
+    assert make(frame, value).tolist()[:2] == ["251", "22"]
+
+
+def test_a_template_naming_a_missing_column_says_which() -> None:
+    from cpdash.importing.derive import DeriveError, make
+
+    with pytest.raises(DeriveError, match="names columns the file does not have: ward"):
+        make(pd.DataFrame({"a": ["1"]}), t.Derived(template="{a}-{ward}"))
+
+
+# --- conflicts ---------------------------------------------------------------------------------------
+
+
+def test_repeated_rows_ignore_case_and_spacing() -> None:
+    frame = pd.DataFrame({"title": ["2514 Beat Meeting", " 2514  beat meeting ", "2515 Beat Meeting"]})
+    assert t.duplicate_of(frame).tolist() == [pd.NA, 0, pd.NA]
+
+
+@pytest.mark.parametrize(
+    ("policy", "reasons"),
+    [
+        ("keep-first", {2: "row 2 kept"}),
+        ("keep-last", {0: "row 4 kept"}),
+        ("reject-both", {0: "every row of it rejected", 2: "every row of it rejected"}),
+    ],
+)
+def test_conflicting_rows_with_blank_breakdowns_and_the_choice(policy: str, reasons: dict) -> None:
+    from cpdash.importing.conflicts import conflicts
+
+    shaped = pd.DataFrame(
+        {
+            "period_start": ["2025-01-05"] * 3,
+            "level": ["city"] * 3,
+            "metric": ["trust", "safety", "trust"],
+            "group": [None, None, None],  # a blank breakdown column (it used to stop the import)
+            "value": ["55", "60", "57"],
+        }
+    )
+    found: dict[int, str] = {}
+    table = conflicts(
+        shaped, ["period_start", "level", "metric", "group"], found, np.array([2, 3, 4]), policy
+    )
+    assert sorted(found) == sorted(reasons)
+    for position, ending in reasons.items():
+        assert found[position].startswith("conflicting period_start, level, metric, group: also on row")
+        assert found[position].endswith(ending) and "with other value" in found[position]
+    assert table["row"].tolist() == [2, 4] and table["differs"].tolist() == ["value", "value"]
+
+
+# --- rows already stored -----------------------------------------------------------------------------
+
+
+def test_overlapping_events_same_area_within_an_hour_similar_title() -> None:
+    from cpdash.importing.overlap import find_overlaps, title_similarity
+
+    assert title_similarity("2514 Beat Meeting", "Beat 2514 Community Meeting") >= 0.5
+    assert title_similarity("2514 Beat Meeting", "2515 Beat Meeting") == 0.0  # another beat
+    stored = pd.DataFrame(
+        {
+            "event_id": ["S1", "S2"],
+            "start": pd.to_datetime(["2025-03-12 18:30", "2025-03-12 10:00"]),
+            "area_id": ["25", "25"],
+            "title": ["2514 Beat Meeting", "District Advisory Committee"],
+            "program": ["Beat / community meeting", "Beat / community meeting"],
+        }
+    )
+    new = pd.DataFrame(
+        {
+            "event_id": ["N1", "N2", "N3", "S2"],
+            "start": pd.to_datetime(
+                ["2025-03-12 18:45", "2025-03-12 21:00", "2025-03-12 18:30", "2025-03-12 10:00"]
+            ),
+            "area_id": ["25", "25", "24", "25"],
+            "title": ["Beat 2514 Community Meeting", "2514 Beat Meeting", "2514 Beat Meeting", "DAC"],
+            "program": ["Beat / community meeting"] * 4,
+        }
+    )
+    found = find_overlaps(new, stored)
+    assert found["position"].tolist() == [0]  # N2 too late, N3 another area, S2 the same id (an update)
+    assert found["event_id"].tolist() == ["S1"]
+
+
+# --- areas by content and by level -------------------------------------------------------------------
+
+
+def test_area_columns_told_by_their_content_and_matched_level_by_level() -> None:
+    from cpdash.data.geo import AreaIndex
+    from cpdash.importing.areas import best_level, resolve_at_level
+
+    index = AreaIndex(
+        ("1", "11", "25", "011", "111", "251", "0111", "2514"),
+        ("district", "district", "district", "sector", "sector", "sector", "beat", "beat"),
+    )
+    calendar_ids = pd.Series([1, 11, 25, 25, 11, None])
+    match = best_level(calendar_ids, index)
+    assert (match.level, match.share) == ("district", 1.0)
+    sectors, unknown = resolve_at_level(pd.Series(["11", "251", "99"]), index, "sector")
+    assert sectors.tolist()[:2] == ["011", "251"] and unknown.tolist() == [False, False, True]
+    districts, _ = index.resolve(pd.Series(["011", "11"]))
+    assert districts.tolist() == ["011", "11"]  # an exact id wins; else the coarsest level with the key
+
+
+def test_areas_named_in_free_text() -> None:
+    areas = pd.DataFrame({"area_id": ["1", "25"], "name": ["1ST", "25TH"], "level": ["district", "district"]})
+    found = t.areas_from_text(
+        pd.Series(["25th District Station", "Dist. office, District 025", "Library"]), areas
+    )
+    assert found.tolist()[:2] == ["25", "25"] and pd.isna(found.iloc[2])

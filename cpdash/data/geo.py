@@ -1,4 +1,5 @@
-"""Area boundaries: GeoJSON parsing, area-id matching, centroids and point-in-area lookups."""
+"""Area boundaries: GeoJSON parsing, area-id matching (by level), centroids, point-in-area lookups, the
+hierarchy of levels (city ⊃ areas ⊃ districts ⊃ sectors ⊃ beats) and dissolving finer shapes into coarser."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import numpy as np
 import pandas as pd
 import shapely
 from shapely.geometry import shape
+
+from cpdash.data.schema import AREA_HIERARCHY
 
 _AREA_WORDS = re.compile(r"\b(district|area|beat|sector|ward|zone|no)\b\.?", re.IGNORECASE)
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
@@ -23,18 +26,43 @@ def area_key(value: str) -> str:
     return _LEADING_ZEROS.sub("", text) or text
 
 
+def level_rank(level: object) -> int:
+    """The place of a level from coarsest (city, 0) to finest (beat); unknown levels after the known ones."""
+    text = str(level).strip().lower() if isinstance(level, str) else ""
+    return AREA_HIERARCHY.index(text) if text in AREA_HIERARCHY else len(AREA_HIERARCHY)
+
+
 @dataclass(frozen=True)
 class AreaIndex:
-    """Known area ids, with a lookup tolerant of padding and wording."""
+    """Known area ids, with a lookup tolerant of padding and wording (and, given levels, level by level)."""
 
     ids: tuple[str, ...]
+    levels: tuple[str, ...] = ()  # the level of each id, when known
+
+    @property
+    def level_names(self) -> tuple[str, ...]:
+        """The levels present, coarsest first."""
+        return tuple(sorted({str(v) for v in self.levels if isinstance(v, str)}, key=level_rank))
+
+    def at_level(self, level: str) -> AreaIndex:
+        """The ids of one level (every id when the levels are not known)."""
+        if not self.levels:
+            return self
+        pairs = [(i, lv) for i, lv in zip(self.ids, self.levels, strict=True) if lv == level]
+        return AreaIndex(tuple(i for i, _ in pairs), tuple(lv for _, lv in pairs))
 
     def resolve(self, values: pd.Series) -> tuple[pd.Series, pd.Series]:
-        """Map raw ids to known ids; returns (resolved ids, mask of non-blank ids that match no area)."""
+        """Map raw ids to known ids; returns (resolved ids, mask of non-blank ids that match no area).
+
+        An exact id wins; otherwise the key (`07` for `7`) of the coarsest level that has it.
+        """
         known = set(self.ids)
         by_key: dict[str, str] = {}
-        for area_id in self.ids:
-            by_key.setdefault(area_key(area_id), area_id)
+        order = range(len(self.ids))
+        if self.levels:
+            order = sorted(order, key=lambda i: level_rank(self.levels[i]))
+        for i in order:
+            by_key.setdefault(area_key(self.ids[i]), self.ids[i])
         distinct = values.dropna().unique()
         mapping = {v: (v if v in known else by_key.get(area_key(v))) for v in distinct}
         resolved = values.map(mapping)
@@ -103,17 +131,55 @@ def label_points(geometries: list) -> tuple[np.ndarray, np.ndarray]:
     return lat, lon
 
 
-def geojson_of(area_ids: list[str], names: list[str], geometries: list) -> dict:
-    """A clean FeatureCollection of the accepted areas (id and name only), for maps."""
+def geojson_of(
+    area_ids: list[str], names: list[str], geometries: list, levels: list[str] | None = None
+) -> dict:
+    """A clean FeatureCollection of the accepted areas (id and name, and level when given), for maps."""
     features = []
-    for area_id, name, geom in zip(area_ids, names, geometries, strict=True):
+    for i, (area_id, name, geom) in enumerate(zip(area_ids, names, geometries, strict=True)):
         if geom is None:
             continue
+        properties = {"area_id": area_id, "name": name}
+        if levels is not None:
+            properties["level"] = levels[i]
         features.append(
-            {
-                "type": "Feature",
-                "properties": {"area_id": area_id, "name": name},
-                "geometry": shapely.geometry.mapping(geom),
-            }
+            {"type": "Feature", "properties": properties, "geometry": shapely.geometry.mapping(geom)}
         )
     return {"type": "FeatureCollection", "features": features}
+
+
+def dissolve(keys: list[str | None], geometries: list) -> dict[str, object]:
+    """The union of the shapes that share a key (beats dissolved into sectors), by key in order of first
+    appearance; rows without a key or a shape are left out."""
+    groups: dict[str, list] = {}
+    for key, geom in zip(keys, geometries, strict=True):
+        if key is None or geom is None:
+            continue
+        groups.setdefault(key, []).append(geom)
+    out = {}
+    for key, parts in groups.items():
+        merged = shapely.union_all(parts) if len(parts) > 1 else parts[0]
+        if not merged.is_valid:
+            merged = shapely.make_valid(merged)
+        out[key] = merged
+    return out
+
+
+def ancestors(areas: pd.DataFrame) -> dict[str, dict[str, str]]:
+    """For each area, the area it lies in at each coarser level (following parent_id): id -> {level: id}."""
+    if "parent_id" not in areas or "level" not in areas or areas.empty:
+        return {}
+    ids = areas["area_id"].astype("str").tolist()
+    parent = dict(zip(ids, areas["parent_id"].tolist(), strict=True))
+    level = dict(zip(ids, areas["level"].tolist(), strict=True))
+    out: dict[str, dict[str, str]] = {}
+    for area_id in ids:
+        chain: dict[str, str] = {}
+        current = parent.get(area_id)
+        seen = {area_id}
+        while isinstance(current, str) and current in level and current not in seen:
+            seen.add(current)
+            chain.setdefault(str(level[current]), current)
+            current = parent.get(current)
+        out[area_id] = chain
+    return out

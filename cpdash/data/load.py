@@ -13,7 +13,6 @@ import numpy as np
 import pandas as pd
 
 from cpdash.data.dataset import (
-    APPROXIMATE,
     CENTROID_LAT,
     CENTROID_LON,
     SENTIMENT,
@@ -21,9 +20,11 @@ from cpdash.data.dataset import (
     LoadReport,
     TableReport,
 )
-from cpdash.data.geo import AreaIndex, Boundaries, geojson_of, label_points, parse_area_features
+from cpdash.data.geo import AreaIndex, Boundaries, geojson_of, label_points, level_rank, parse_area_features
+from cpdash.data.placing import place_events
+from cpdash.data.programs import load_taxonomy
 from cpdash.data.readers import DataError, RawFile, find_table_files, read_raw
-from cpdash.data.schema import AREAS, TABLES
+from cpdash.data.schema import AREAS, TABLES, Table, with_programs
 from cpdash.data.snapshot import read_snapshot, write_snapshot
 from cpdash.data.validate import empty_frame, normalise_column_name, validate_table
 
@@ -88,11 +89,13 @@ def _read(table: str, reader: TableReader, report: LoadReport) -> RawFile | None
     return raw
 
 
-def _validated(table: str, raw: RawFile, report: LoadReport, **context) -> pd.DataFrame | None:
+def _validated(
+    table: str, raw: RawFile, report: LoadReport, spec: Table | None = None, **context
+) -> pd.DataFrame | None:
     """Validate a read table, merging read warnings into its report; None when it failed."""
     previous = report.tables[table]
     frame, table_report = validate_table(
-        TABLES[table], raw.data, previous.file or table, preset=raw.bad_rows, **context
+        spec or TABLES[table], raw.data, previous.file or table, preset=raw.bad_rows, **context
     )
     table_report.warnings[:0] = previous.warnings
     report.tables[table] = table_report
@@ -146,8 +149,29 @@ def _load_areas(
     frame = frame.reset_index(drop=True)
     frame[CENTROID_LAT], frame[CENTROID_LON] = label_points(kept)
     ids = frame["area_id"].tolist()
-    geojson = geojson_of(ids, frame["name"].tolist(), kept)
+    levels = frame["level"].tolist() if frame["level"].nunique() > 1 else None  # for maps to choose one
+    geojson = geojson_of(ids, frame["name"].tolist(), kept, levels)
     return frame, geojson, Boundaries(tuple(ids), tuple(kept))
+
+
+def base_boundaries(areas: pd.DataFrame | None, boundaries: Boundaries | None) -> Boundaries | None:
+    """The boundaries of the coarsest level below the city (where events are checked against an area), so
+    that a district's event is not said to lie in another area because a beat of it was found first."""
+    if boundaries is None or areas is None or "level" not in areas:
+        return boundaries
+    levels = areas["level"].dropna().astype("str")
+    below_city = sorted({lv for lv in levels if lv != "city"}, key=level_rank)
+    if len(below_city) < 2:
+        return boundaries
+    keep = (areas["level"] == below_city[0]).fillna(False).to_numpy(dtype=bool)
+    pairs = [(i, g) for i, g, k in zip(boundaries.area_ids, boundaries.geometries, keep, strict=True) if k]
+    return Boundaries(tuple(i for i, _ in pairs), tuple(g for _, g in pairs))
+
+
+def area_index(areas: pd.DataFrame) -> AreaIndex:
+    """The index of known area ids, with their levels."""
+    levels = tuple(areas["level"].astype("str")) if "level" in areas else ()
+    return AreaIndex(tuple(areas["area_id"]), levels)
 
 
 def _areas_from_ids(*frames: pd.DataFrame | None) -> pd.DataFrame:
@@ -166,51 +190,6 @@ def _areas_from_ids(*frames: pd.DataFrame | None) -> pd.DataFrame:
     frame[CENTROID_LAT] = np.nan
     frame[CENTROID_LON] = np.nan
     return frame
-
-
-def place_events(events: pd.DataFrame, areas: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
-    """Give events without coordinates their beat's or area's centroid, marked approximate."""
-    events = events.copy()
-    for name in ("lat", "lon"):
-        if name not in events:
-            events[name] = np.nan
-    missing = events["lat"].isna() | events["lon"].isna()
-    events[APPROXIMATE] = False
-    if not missing.any():
-        return events, []
-    lat = pd.Series(np.nan, index=events.index)
-    lon = pd.Series(np.nan, index=events.index)
-    by_beat = 0
-    if "beat" in events:
-        exact = events.loc[~missing & events["beat"].notna()]
-        centres = exact.groupby("beat", observed=True)[["lat", "lon"]].median()
-        lat[missing] = events.loc[missing, "beat"].map(centres["lat"])
-        lon[missing] = events.loc[missing, "beat"].map(centres["lon"])
-        by_beat = int(lat[missing].notna().sum())
-    by_area_mask = missing & lat.isna()
-    centre = areas.set_index("area_id")[[CENTROID_LAT, CENTROID_LON]]
-    lat[by_area_mask] = events.loc[by_area_mask, "area_id"].map(centre[CENTROID_LAT])
-    lon[by_area_mask] = events.loc[by_area_mask, "area_id"].map(centre[CENTROID_LON])
-    placed = missing & lat.notna()
-    events.loc[placed, "lat"] = lat[placed]
-    events.loc[placed, "lon"] = lon[placed]
-    events.loc[placed, APPROXIMATE] = True
-    n_missing, n_placed = int(missing.sum()), int(placed.sum())
-    words = (
-        f"{n_missing:,} event has no coordinates"
-        if n_missing == 1
-        else f"{n_missing:,} events have no coordinates"
-    )
-    if n_placed:
-        where = (
-            f"placed at their area's centroid ({by_beat:,} at their beat's)"
-            if by_beat
-            else "placed at their area's centroid"
-        )
-        words += f": {n_placed:,} {where}"
-    if n_missing > n_placed:
-        words += f"; {n_missing - n_placed:,} cannot be mapped (their area has no boundary)"
-    return events, [words]
 
 
 def _score_sentiment(
@@ -282,13 +261,19 @@ def load_dataset(
         except DataError as exc:
             report.tables["events"] = TableReport(table="events", status="failed", errors=[str(exc)])
             return Dataset(events=empty_frame(TABLES["events"]), areas=_areas_from_ids(), report=report)
-        return _load(reader, report, False, cache_dir, progress, tables)
+        taxonomy = load_taxonomy(source)
+        if taxonomy.problem:
+            report.notes.append(taxonomy.problem)
+        return _load(reader, report, False, cache_dir, progress, tables, programs=taxonomy.names)
     folder = Path(source)
     if not folder.is_dir():
         report.tables["events"] = TableReport(
             table="events", status="failed", errors=[f"data source {source}: no such folder"]
         )
         return Dataset(events=empty_frame(TABLES["events"]), areas=_areas_from_ids(), report=report)
+    taxonomy = load_taxonomy(folder)
+    if taxonomy.problem:
+        report.notes.append(taxonomy.problem)
     signature = source_signature(folder) if cache_dir is not None and tables is None else None
     if signature:
         progress(0.02, "Reading the data as last checked")
@@ -303,7 +288,9 @@ def load_dataset(
     files, notes = find_table_files(folder)
     report.notes.extend(notes)
     is_sample = _manifest(folder).get("synthetic") is True
-    dataset = _load(FolderReader(files), report, is_sample, cache_dir, progress, tables, folder.name)
+    dataset = _load(
+        FolderReader(files), report, is_sample, cache_dir, progress, tables, folder.name, taxonomy.names
+    )
     if signature:
         write_snapshot(cache_dir, signature, dataset)
     return dataset
@@ -317,6 +304,7 @@ def _load(
     progress: Progress,
     tables: Collection[str] | None,
     where: str = "the database",
+    programs: tuple[str, ...] | None = None,
 ) -> Dataset:
     """Read, validate and enrich the tables `reader` gives."""
     clock = time.perf_counter()
@@ -330,14 +318,17 @@ def _load(
 
     progress(0.05, "Reading areas")
     areas, geojson, boundaries = _load_areas(reader, report) if "areas" in wanted else (None, None, None)
-    index = AreaIndex(tuple(areas["area_id"])) if areas is not None else None
+    index = area_index(areas) if areas is not None else None
     step("areas")
 
     progress(0.15, "Reading and validating events")
     events = None
     raw = _read("events", reader, report)
     if raw is not None:
-        events = _validated("events", raw, report, areas=index, boundaries=boundaries)
+        spec = with_programs(TABLES["events"], programs) if programs else None
+        events = _validated(
+            "events", raw, report, spec, areas=index, boundaries=base_boundaries(areas, boundaries)
+        )
     if reader.label("events") is None:
         report.tables["events"].status = "failed"
         report.tables["events"].errors.append(

@@ -298,7 +298,7 @@ def read_raw(path: Path, table: str | None = None, sheet: str | None = None) -> 
     return RawFile(data, notes)
 
 
-SETTINGS_FILES = ("topics.csv", "topics.json")  # the topic taxonomy (cpdash.topics)
+SETTINGS_FILES = ("topics.csv", "topics.json", "programs.json")  # topic and program taxonomies
 
 
 def find_table_files(folder: Path) -> tuple[dict[str, Path], list[str]]:

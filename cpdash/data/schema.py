@@ -6,7 +6,7 @@ dictionary and the README. Change the contract here and everything else follows.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 Kind = Literal["id", "text", "category", "date", "datetime", "int", "float"]
@@ -27,8 +27,40 @@ PROGRAMS: tuple[str, ...] = (
     "Other",
 )
 
+# Program families (the department's own programs each belong to one) and the built-in programs' family
+# and map colour. The taxonomy is data: a department adds programs and title rules in `programs.json`
+# beside its data (cpdash.data.programs); these are the defaults.
+PROGRAM_FAMILIES: tuple[str, ...] = ("meetings", "youth", "outreach", "events", "services")
+PROGRAM_FAMILY: dict[str, str] = {
+    "Coffee with a Cop": "outreach",
+    "Beat / community meeting": "meetings",
+    "Town hall": "meetings",
+    "Youth mentorship": "youth",
+    "Youth sports and activities": "youth",
+    "Block party": "events",
+    "National Night Out": "events",
+    "Neighbourhood watch": "outreach",
+    "Community clean-up": "events",
+    "Workshop / training": "services",
+    "Faith and partner event": "outreach",
+    "Feedback project": "services",
+    "Other": "",
+}
+PROGRAM_COLOUR: dict[str, str] = dict(
+    zip(
+        PROGRAMS,
+        (
+            "#0072b2", "#e69f00", "#009e73", "#d55e00", "#cc79a7", "#56b4e9", "#f0e442",
+            "#882255", "#44aa99", "#999933", "#aa4499", "#ddcc77", "#787878",
+        ),
+        strict=True,
+    )
+)  # fmt: skip
+
 CONCERN_STATUSES: tuple[str, ...] = ("open", "in progress", "resolved", "declined")
 AREA_LEVELS: tuple[str, ...] = ("city", "district", "area", "sector", "beat")
+# The levels from coarsest to finest: city ⊃ areas ⊃ districts ⊃ sectors ⊃ beats (linked by parent_id).
+AREA_HIERARCHY: tuple[str, ...] = ("city", "area", "district", "sector", "beat")
 SCORE_METRICS: tuple[str, ...] = ("trust", "safety", "listen", "respect")
 AGE_GROUPS: tuple[str, ...] = ("under 18", "18-24", "25-34", "35-49", "50-64", "65+")
 
@@ -255,3 +287,11 @@ PROGRAM_ALIASES: dict[str, str] = {
     "faith event": "Faith and partner event",
     "partner event": "Faith and partner event",
 }
+
+
+def with_programs(table: Table, programs: tuple[str, ...]) -> Table:
+    """`table` whose `program` column allows `programs` (a department's taxonomy) instead of the built-in list."""
+    if "program" not in table.names or tuple(programs) == PROGRAMS:
+        return table
+    columns = tuple(replace(c, allowed=tuple(programs)) if c.name == "program" else c for c in table.columns)
+    return replace(table, columns=columns)

@@ -26,6 +26,8 @@ CODE_FILES = (
     "data/geo.py",
     "data/readers.py",
     "data/load.py",
+    "data/placing.py",
+    "data/programs.py",
     "data/schema.py",
     "text/sentiment.py",
     "importing/transforms.py",

@@ -1,7 +1,10 @@
 """Mapping profiles: how one shape of export maps onto the contract, with its transforms, in a small JSON file.
 
 A profile is saved once and chosen again for next month's export of the same shape (on the Data page, or
-with `python -m cpdash import FILE --mapping NAME`). The files are meant to be read and edited by people.
+with `python -m cpdash import FILE --mapping NAME`). The files are meant to be read and edited by people:
+besides the column for each contract column, a profile says which columns it makes (a constant, a value
+found by a regular expression, columns joined; see cpdash.importing.derive), the level whose stored areas
+the area ids are matched among, the columns that shapes are dissolved by, and the title rules of its own.
 """
 
 from __future__ import annotations
@@ -13,8 +16,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cpdash.config import REPO_ROOT
-from cpdash.data.schema import TABLES
-from cpdash.importing.transforms import AUTO, SCALES, ProgramRule, WideSpec, default_program_rules
+from cpdash.data.programs import BUILT_IN_RULES
+from cpdash.data.schema import AREA_LEVELS, TABLES
+from cpdash.importing.dates import AUTO
+from cpdash.importing.derive import Derived, DeriveError
+from cpdash.importing.rules import ProgramRule
+from cpdash.importing.scales import SCALES
+from cpdash.importing.wide import WideSpec
 
 PROFILE_SUFFIX = ".json"
 PROFILES_FOLDER = "mappings"  # inside a folder source
@@ -40,17 +48,23 @@ class Profile:
     time_columns: dict[str, str] = field(default_factory=dict)  # contract date column -> source time column
     scales: dict[str, str] = field(default_factory=dict)  # score column -> answer scale (see SCALES)
     program_from: str | None = None  # source column whose text gives the program by the rules
-    program_rules: list[ProgramRule] = field(default_factory=default_program_rules)
+    program_rules: list[ProgramRule] = field(default_factory=list)  # its own, tried before the taxonomy's
     area_from: str | None = None  # source column whose free text names the area
     id_from: list[str] = field(default_factory=list)  # source columns that make the id, when there is none
     wide: WideSpec | None = None  # a wide score table (area_scores only)
     sheet: str | None = None  # the workbook sheet to read
     description: str = ""
+    derived: dict[str, Derived] = field(default_factory=dict)  # contract column -> how it is made
+    area_level: str | None = None  # area ids are matched among the stored areas of this level
+    dissolve_by: list[str] = field(default_factory=list)  # areas: shapes sharing these columns become one
 
     def source_columns(self) -> set[str]:
         """Every source column the profile reads."""
         used = set(self.columns.values()) | set(self.time_columns.values()) | set(self.id_from)
         used |= {c for c in (self.program_from, self.area_from) if c}
+        used |= set(self.dissolve_by)
+        for derived in self.derived.values():
+            used |= derived.columns()
         if self.wide is not None:
             w = self.wide
             used |= {c for c in (w.period_start, w.period_end, w.count) if c}
@@ -74,14 +88,17 @@ class Profile:
             "date_formats": dict(self.date_formats),
             "time_columns": dict(self.time_columns),
             "scales": dict(self.scales),
+            "derived": {c: d.to_dict() for c, d in self.derived.items()},
             "program_from": self.program_from,
             **(
                 {"program_rules": [[r.words, r.program] for r in self.program_rules]}
-                if self.table == "events"
+                if self.table == "events" and self.program_rules
                 else {}
             ),
             "area_from": self.area_from,
+            "area_level": self.area_level,
             "id_from": list(self.id_from),
+            **({"dissolve_by": list(self.dissolve_by)} if self.dissolve_by else {}),
             "wide": self.wide.to_dict() if self.wide is not None else None,
         }
 
@@ -103,8 +120,16 @@ class Profile:
             raise ProfileError(
                 f"{where}: unknown answer scale {', '.join(bad_scales)} (one of {', '.join(SCALES)})"
             )
-        rules_data = data.get("program_rules")
-        rules = default_program_rules() if rules_data is None else _rules(rules_data, where)
+        rules = _rules(data.get("program_rules") or [], where)
+        derived = _derived(data.get("derived"), table, where)
+        area_level = data.get("area_level") or None
+        if area_level is not None and area_level not in AREA_LEVELS:
+            raise ProfileError(
+                f"{where}: unknown area_level {area_level!r} (one of {', '.join(AREA_LEVELS)})"
+            )
+        dissolve_by = data.get("dissolve_by") or []
+        if not isinstance(dissolve_by, list) or not all(isinstance(c, str) for c in dissolve_by):
+            raise ProfileError(f"{where}: 'dissolve_by' must be a list of column names")
         wide = data.get("wide")
         if wide is not None and not isinstance(wide, dict):
             raise ProfileError(f"{where}: 'wide' must be an object")
@@ -125,6 +150,9 @@ class Profile:
             wide=WideSpec.from_dict(wide) if wide else None,
             sheet=data.get("sheet") or None,
             description=str(data.get("description") or ""),
+            derived=derived,
+            area_level=area_level,
+            dissolve_by=list(dissolve_by),
         )
 
     def transforms_text(self) -> list[str]:
@@ -138,10 +166,17 @@ class Profile:
         for column, scale in self.scales.items():
             if scale != "0-10":
                 lines.append(f"{column}: rescaled to 0–10 from {SCALES[scale]}")
+        for column, derived in self.derived.items():
+            lines.append(derived.describe(column))
         if self.program_from:
-            lines.append(f"program: from '{self.program_from}' by {len(self.program_rules)} rules")
+            own = f" ({len(self.program_rules)} of its own first)" if self.program_rules else ""
+            lines.append(f"program: from '{self.program_from}' by the title rules{own}")
         if self.area_from:
             lines.append(f"area_id: from the place named in '{self.area_from}'")
+        if self.area_level:
+            lines.append(f"area_id: matched among the stored {self.area_level} areas")
+        if self.dissolve_by:
+            lines.append(f"shapes sharing {', '.join(repr(c) for c in self.dissolve_by)} dissolved into one")
         if self.id_from:
             lines.append(f"id: built from {', '.join(repr(c) for c in self.id_from)}")
         if self.wide is not None:
@@ -167,18 +202,36 @@ def _str_dict(value: object, name: str, where: str) -> dict[str, str]:
 
 
 def _rules(value: object, where: str) -> list[ProgramRule]:
-    from cpdash.data.schema import PROGRAMS
-
+    """A profile's own title rules (a built-in rule copied into an older file is left to the taxonomy)."""
     if not isinstance(value, list):
         raise ProfileError(f"{where}: 'program_rules' must be a list of [words, program] pairs")
+    built_in = set(BUILT_IN_RULES)
     rules = []
     for item in value:
         if not isinstance(item, (list, tuple)) or len(item) != 2 or not all(isinstance(x, str) for x in item):
             raise ProfileError(f"{where}: each program rule must be a [words, program] pair, not {item!r}")
-        if item[1] not in PROGRAMS:
-            raise ProfileError(f"{where}: program rule {item[0]!r} names an unknown program {item[1]!r}")
-        rules.append(ProgramRule(item[0], item[1]))
+        if not item[0].strip() or not item[1].strip():
+            raise ProfileError(f"{where}: program rule {item!r} needs both its words and its program")
+        if tuple(item) not in built_in:
+            rules.append(ProgramRule(item[0], item[1]))
     return rules
+
+
+def _derived(value: object, table: str, where: str) -> dict[str, Derived]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ProfileError(f"{where}: 'derived' must map contract columns to how each is made")
+    unknown = sorted(set(value) - set(TABLES[table].names))
+    if unknown:
+        raise ProfileError(f"{where}: {table} has no column {', '.join(unknown)} (in 'derived')")
+    out = {}
+    for column, data in value.items():
+        try:
+            out[column] = Derived.from_dict(data, f"{where}, derived {column}")
+        except DeriveError as exc:
+            raise ProfileError(str(exc)) from exc
+    return out
 
 
 def profiles_folder(source: str | Path) -> Path:

@@ -272,11 +272,11 @@ class FolderStore:
             raise StoreError(
                 f"the current {current.name} cannot be read ({exc}); import with 'replace'"
             ) from exc
-        by_key = {area_key(str(f["properties"].get("area_id"))): f for f in features}
+        by_key = {_area_match(f["properties"]): f for f in features}
         kept, updated = [], 0
         for feature in existing:
             props = (feature.get("properties") or {}) if isinstance(feature, dict) else {}
-            match = by_key.get(area_key(str(props.get("area_id"))))
+            match = by_key.get(_area_match(props))
             if match is None:
                 kept.append(feature)
                 continue
@@ -327,6 +327,13 @@ class FolderStore:
             return
         for path in folder.iterdir():  # files are only written there under the lock, which this holds
             path.unlink(missing_ok=True)
+
+
+def _area_match(props: dict) -> tuple[str, str]:
+    """What makes a stored area the one a new row updates: its level and its id's key (sector `011` is not
+    district `11`)."""
+    level = str(props.get("level") or "area").strip().lower()
+    return level, area_key(str(props.get("area_id")))
 
 
 def _fsync_folder(folder: Path) -> None:

@@ -1,13 +1,14 @@
 """The Data page's import: upload, choose the table, map columns, preview, report, commit; and the import log.
 
-The Streamlit side of cpdash.importer (which does the work, the same as `python -m cpdash import`).
-Every widget key starts with `data_import_`. The mapping widgets have fixed keys; when the file, its
-sheet, the table or the chosen mapping changes, their values are reset to that mapping.
+The Streamlit side of cpdash.importing (which does the work, the same as `python -m cpdash import`): the
+mapping proposed is the one `--mapping suggest` uses, shown with the confidence and reason of each choice.
+Every widget key starts with `data_import_`. The mapping widgets have fixed keys; when the file, its sheet,
+the table, the chosen mapping or the columns shapes are dissolved by change, they are reset to that mapping.
 """
 
 from __future__ import annotations
 
-import hashlib
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
@@ -16,60 +17,32 @@ from cpdash.config import Settings
 from cpdash.data.database import filtered_rows
 from cpdash.data.dataset import Dataset
 from cpdash.data.load import source_signature
+from cpdash.data.programs import Taxonomy, TaxonomyError, built_in, programs_path, read_taxonomy
 from cpdash.data.readers import DataError
-from cpdash.data.schema import PROGRAMS, SCORE_METRICS, TABLES
-from cpdash.importing import importer, profiles, transforms
+from cpdash.data.schema import TABLES
+from cpdash.importing import importer, profiles
 from cpdash.importing.store import log_frame, open_store
 from cpdash.metrics.periods import Filters, default_period
+from cpdash.ui import import_mapping, import_report
 from cpdash.ui.components import csv_download
 from cpdash.ui.filters import PERIOD_KEY
 from cpdash.views.format import markdown_text as md
 
-P = "data_import_"
+P = import_mapping.P
 K_FILE, K_SHEET, K_TABLE, K_PROFILE = P + "file", P + "sheet", P + "table", P + "profile"
-K_SHAPE, K_MODE, K_COMMIT, K_SAVE_NAME, K_SAVE = (
-    P + "shape",
+K_MODE, K_COMMIT, K_SAVE_NAME, K_SAVE, K_DISSOLVE = (
     P + "mode",
     P + "commit",
     P + "save_name",
     P + "save",
+    P + "dissolve",
 )
-K_PROGRAM_FROM, K_AREA_FROM, K_ID_FROM = P + "program_from", P + "area_from", P + "id_from"
-K_WIDE_START, K_WIDE_END, K_WIDE_SCALE, K_WIDE_COUNT = (
-    P + "wide_start",
-    P + "wide_end",
-    P + "wide_scale",
-    P + "wide_count",
-)
-K_WIDE_FORMAT = P + "wide_date_format"
-K_BASIS, K_UPLOAD, K_PREPARED, K_DONE = P + "basis", P + "upload_cache", P + "prepared_cache", P + "done"
+K_BASIS = import_mapping.K_BASIS
+K_UPLOAD, K_PREPARED, K_DONE = P + "upload_cache", P + "prepared_cache", P + "done"
 K_MEMO, K_FAILED = P + "memo", P + "failed"
 K_DOWNLOAD_TABLE = "data_filtered_table"
-NONE = "—"
 SUGGESTED = "Suggested mapping"
 MAX_UPLOAD_MB = importer.MAX_UPLOAD_BYTES // (1024 * 1024)
-REJECTED_SHOWN = 500
-LEVELS = ("beat", "sector", "district", "area")
-
-
-def _col(name: str) -> str:
-    return f"{P}col_{name}"
-
-
-def _fmt(name: str) -> str:
-    return f"{P}date_format_{name}"
-
-
-def _time(name: str) -> str:
-    return f"{P}time_{name}"
-
-
-def _scale(name: str) -> str:
-    return f"{P}scale_{name}"
-
-
-def _level(name: str) -> str:
-    return f"{P}level_{name}"
 
 
 # --- the import tab --------------------------------------------------------------------------------
@@ -91,8 +64,8 @@ def import_section(ds: Dataset, settings: Settings) -> None:
             icon="🧪",
         )
     st.markdown(
-        "Bring an export in as it is: a survey tool's CSV, a calendar, a vendor's score table, a "
-        "spreadsheet. Choose the table it holds, check the suggested mapping of its columns, look at the "
+        "Bring an export in as it is: a survey tool's CSV, a calendar, a vendor's score table, a boundary file, "
+        "a spreadsheet. Choose the table it holds, check the proposed mapping of its columns, look at the "
         "preview and the report, then import. Nothing is stored until you press **Import**."
     )
     uploaded = st.file_uploader(
@@ -103,12 +76,25 @@ def import_section(ds: Dataset, settings: Settings) -> None:
         help=f"Up to {MAX_UPLOAD_MB} MB. Larger files: split them, or use `python -m cpdash import`.",
     )
     if uploaded is None:
-        for key in (K_UPLOAD, K_PREPARED, K_MEMO, K_BASIS, K_SHEET, K_TABLE, K_PROFILE):
+        for key in (K_UPLOAD, K_PREPARED, K_MEMO, K_BASIS, K_SHEET, K_TABLE, K_PROFILE, K_DISSOLVE):
             st.session_state.pop(key, None)  # the file was removed: forget it
         return
     upload = _read(uploaded)
     if upload is None:
         return
+    try:
+        _mapped(upload, uploaded.file_id, ds, settings, store)
+    except Exception as exc:  # never a traceback on the page: say what failed; nothing was stored
+        first = (str(exc).splitlines() or [""])[0][:300]
+        st.error(
+            f"**This file could not be taken through the import.** {md(upload.name)}: {md(type(exc).__name__)}: "
+            f"{md(first)}. Nothing was stored; the data already loaded is unchanged.",
+            icon="🚫",
+        )
+
+
+def _mapped(upload: importer.Upload, file_id: str, ds: Dataset, settings: Settings, store) -> None:
+    """The mapping, the report and the commit of a file that could be read."""
     for note in upload.notes:
         st.caption(md(note))
     if upload.bad_rows:
@@ -117,7 +103,10 @@ def import_section(ds: Dataset, settings: Settings) -> None:
             "or more cells than the header); they are listed with the rejected rows below.",
             icon="⚠️",
         )
-
+    taxonomy = _taxonomy(settings.data)
+    signature = (source_signature(settings.data), _stamp(programs_path(settings.data)))
+    file_key = (file_id, upload.sheet)
+    context = _memo(file_key, ("context", signature), lambda: importer.context_from_dataset(ds, taxonomy))
     profiles_folder = profiles.profiles_folder(settings.data)
     top = st.columns([1, 1, 1.4]) if len(upload.sheets) > 1 else st.columns([1, 1.4])
     if len(upload.sheets) > 1:
@@ -125,9 +114,10 @@ def import_section(ds: Dataset, settings: Settings) -> None:
         if st.session_state.get(K_SHEET) != upload.sheet:
             st.rerun()  # read the chosen sheet
     table_col, profile_col = top[-2], top[-1]
-    file_key = (uploaded.file_id, upload.sheet)
     if K_TABLE not in st.session_state:
-        st.session_state[K_TABLE] = _memo(file_key, "table", lambda: importer.suggest_table(upload))
+        st.session_state[K_TABLE] = _memo(
+            file_key, "table", lambda: importer.suggest_table(upload, context.index)
+        )
     table = table_col.selectbox(
         "Table it holds",
         list(TABLES),
@@ -152,15 +142,18 @@ def import_section(ds: Dataset, settings: Settings) -> None:
             "was read. Check it is the one to import, or choose another above.",
             icon="📑",
         )
-
-    signature = source_signature(settings.data)
-    context = _memo(file_key, ("context", signature), lambda: importer.context_from_dataset(ds))
-    base = by_name.get(choice) or _memo(
-        file_key, ("profile", table, signature), lambda: importer.suggest_profile(upload, table, context)
+    dissolve = _dissolve_choice(upload, table, by_name.get(choice))
+    suggested = _memo(
+        file_key,
+        ("suggested", table, signature, dissolve),
+        lambda: importer.suggest_mapping(upload, table, context, dissolve_by=list(dissolve)),
     )
-    basis = (uploaded.file_id, upload.sheet, table, choice)
+    base = by_name.get(choice) or suggested.profile
+    if choice != SUGGESTED and list(dissolve) != base.dissolve_by:
+        base = profiles.Profile.from_dict({**base.to_dict(), "dissolve_by": list(dissolve)}, base.name)
+    basis = (file_id, upload.sheet, table, choice, dissolve)
     if st.session_state.get(K_BASIS) != basis:
-        _reset(base, upload)
+        import_mapping.reset(base, upload)
         st.session_state[K_BASIS] = basis
     missing = base.missing_columns(list(upload.frame.columns)) if choice != SUGGESTED else []
     if choice != SUGGESTED and not missing:
@@ -173,17 +166,55 @@ def import_section(ds: Dataset, settings: Settings) -> None:
             icon="🚫",
         )
         return
-
-    suggestions = _memo(file_key, ("columns", table), lambda: importer.suggest_columns(upload.frame, table))
+    if choice == SUGGESTED:
+        import_report.suggestions(suggested)
     with st.expander("Columns and transforms", expanded=choice == SUGGESTED):
-        profile = _mapping_widgets(upload, table, base, suggestions)
+        profile = import_mapping.mapping_widgets(upload, table, base, taxonomy, context.levels)
     profile.name = base.name
-
-    prepared = _prepare(upload, profile, context, settings, uploaded.file_id)
+    on_conflict, skip = import_report.choices()
+    prepared = _prepare(upload, profile, context, signature, file_id, on_conflict, skip)
     if prepared is None:
         return
-    _report(prepared, ds)
+    import_report.report(prepared, ds)
+    import_report.other_titles(prepared, taxonomy, settings.data, writable=not store.is_sample)
+    if table == "events" and profile.program_from:
+        with st.expander(f"Every title rule, in the order tried ({len(taxonomy.rules):,})"):
+            st.caption(f"Programs and rules: {md(taxonomy.source)}.")
+            st.dataframe(import_report.rules_list(taxonomy), hide_index=True, key=P + "rules_list")
     _save_and_commit(prepared, profile, store, profiles_folder, ds)
+
+
+def _stamp(path: Path) -> str:
+    try:
+        stat = path.stat()
+    except OSError:
+        return "none"
+    return f"{stat.st_size}:{stat.st_mtime_ns}"
+
+
+def _taxonomy(source: str) -> Taxonomy:
+    """The department's programs and title rules; the built-in ones, with the problem shown, when unusable."""
+    try:
+        return read_taxonomy(source)
+    except TaxonomyError as exc:
+        st.warning(f"{md(str(exc))}. The built-in programs and rules are used until it is fixed.", icon="🏷️")
+        return built_in()
+
+
+def _dissolve_choice(upload: importer.Upload, table: str, saved: profiles.Profile | None) -> tuple[str, ...]:
+    """Areas from a boundary file: the columns whose shared values make one shape of a coarser level."""
+    if table != "areas" or upload.geometries is None:
+        return ()
+    if K_DISSOLVE not in st.session_state:
+        st.session_state[K_DISSOLVE] = [c for c in (saved.dissolve_by if saved else []) if c in upload.frame]
+    chosen = st.multiselect(
+        "Dissolve the shapes sharing",
+        [str(c) for c in upload.frame.columns],
+        key=K_DISSOLVE,
+        help="To make a coarser level from a finer file: beats dissolved by district and sector are sectors. "
+        "Leave empty to import each shape as it is.",
+    )
+    return tuple(chosen)
 
 
 def _memo(file_key: tuple, name: object, compute):
@@ -205,9 +236,8 @@ def _read(uploaded) -> importer.Upload | None:
         return cached[2]
     if cached and cached[0] != uploaded.file_id:
         sheet = None
-        st.session_state.pop(K_SHEET, None)
-        st.session_state.pop(K_TABLE, None)
-        st.session_state.pop(K_PROFILE, None)
+        for key in (K_SHEET, K_TABLE, K_PROFILE, K_DISSOLVE):
+            st.session_state.pop(key, None)
     try:
         upload = importer.read_upload(uploaded.name, uploaded.getvalue(), sheet=sheet)
     except DataError as exc:
@@ -223,294 +253,27 @@ def _read(uploaded) -> importer.Upload | None:
     return upload
 
 
-def _reset(profile: profiles.Profile, upload: importer.Upload) -> None:
-    """Set every mapping widget to what `profile` says (for a new file, table or mapping)."""
-    state = st.session_state
-    columns = set(upload.frame.columns)
-
-    def pick(value: str | None) -> str:
-        return value if value in columns else NONE
-
-    for key in [
-        k
-        for k in state
-        if isinstance(k, str)
-        and k.startswith(P)
-        and k.split(P, 1)[1].startswith(
-            ("col_", "date_format_", "time_", "scale_", "level_", "rules_", "wide_")
-        )
-    ]:
-        del state[key]
-    for column in TABLES[profile.table].columns:
-        state[_col(column.name)] = pick(profile.columns.get(column.name))
-        state[_fmt(column.name)] = profile.date_formats.get(column.name, transforms.AUTO)
-        state[_time(column.name)] = pick(profile.time_columns.get(column.name))
-        state[_scale(column.name)] = profile.scales.get(column.name, "0-10")
-    state[K_PROGRAM_FROM] = pick(profile.program_from)
-    state[K_AREA_FROM] = pick(profile.area_from)
-    state[K_ID_FROM] = [c for c in profile.id_from if c in columns]
-    state[K_SHAPE] = "wide" if profile.wide is not None else "long"
-    wide = profile.wide or transforms.suggest_wide(upload.frame.head(importer.SAMPLE_ROWS))
-    state[K_WIDE_START] = pick(wide.period_start)
-    state[K_WIDE_END] = pick(wide.period_end)
-    state[K_WIDE_SCALE] = wide.value_scale
-    state[K_WIDE_COUNT] = pick(wide.count)
-    state[K_WIDE_FORMAT] = wide.date_format
-    for level in LEVELS:
-        state[_level(level)] = pick(wide.levels.get(level))
-
-
-def _token(*parts: object) -> str:
-    return hashlib.sha1(repr(parts).encode()).hexdigest()[:8]
-
-
-def _mapping_widgets(
-    upload: importer.Upload, table: str, base: profiles.Profile, suggestions: dict[str, importer.Suggestion]
-) -> profiles.Profile:
-    """The mapping as the widgets say: a contract column per source column, and the transforms."""
-    sources = [NONE, *upload.frame.columns]
-    profile = profiles.Profile(
-        name=base.name, table=table, sheet=upload.sheet, program_rules=base.program_rules
-    )
-    if table == "area_scores":
-        shape = st.radio(
-            "Shape of the file",
-            ["long", "wide"],
-            key=K_SHAPE,
-            horizontal=True,
-            format_func={
-                "long": "one row per figure (metric and value columns)",
-                "wide": "one column per score and breakdown (a vendor's table)",
-            }.get,
-        )
-        if shape == "wide":
-            profile.wide = _wide_widgets(upload, sources, base)
-            return profile
-    spec = TABLES[table]
-    st.markdown("**Columns** — the file's column for each column of the table (— for none)")
-    grid = st.columns(4)
-    for i, column in enumerate(spec.columns):
-        hint = suggestions.get(column.name)
-        help_text = column.description + (f". Suggested: '{hint.source}' ({hint.why})" if hint else "")
-        choice = grid[i % 4].selectbox(
-            column.name + (" *" if column.required else ""), sources, key=_col(column.name), help=help_text
-        )
-        if choice != NONE:
-            profile.columns[column.name] = choice
-    made = []
-    state = st.session_state
-    if table == "events" and state.get(K_PROGRAM_FROM, NONE) != NONE and "program" not in profile.columns:
-        made.append(f"program from the words in '{state[K_PROGRAM_FROM]}' by the rules")
-    if "area_id" in spec.names and state.get(K_AREA_FROM, NONE) != NONE and "area_id" not in profile.columns:
-        made.append(f"area_id from the place named in '{state[K_AREA_FROM]}'")
-    if spec.key and spec.key not in profile.columns and state.get(K_ID_FROM):
-        made.append(f"{spec.key} built from {len(state[K_ID_FROM])} columns")
-    st.caption(
-        "\\* required: each needs a column, or a transform below that makes it."
-        + (" Made below: " + md("; ".join(made)) + "." if made else "")
-    )
-
-    st.markdown("**Transforms**")
-    left, right = st.columns(2)
-    for column in spec.columns:
-        if column.kind in ("date", "datetime") and column.name in profile.columns:
-            profile.date_formats[column.name] = left.selectbox(
-                f"Dates in '{profile.columns[column.name]}'",
-                list(transforms.DATE_CHOICES),
-                key=_fmt(column.name),
-                format_func=transforms.DATE_CHOICES.get,
-                help="Times without a time zone are kept as the local times they are.",
-            )
-            if column.kind == "datetime":
-                time_source = right.selectbox(
-                    f"Time of day for {column.name} (when the date has none)", sources, key=_time(column.name)
-                )
-                if time_source != NONE:
-                    profile.time_columns[column.name] = time_source
-        if table == "responses" and column.name in SCORE_METRICS and column.name in profile.columns:
-            profile.scales[column.name] = left.selectbox(
-                f"Answers in '{profile.columns[column.name]}' are on",
-                list(transforms.SCALES),
-                key=_scale(column.name),
-                format_func=transforms.SCALES.get,
-                help="Answers are stored on 0 to 10; the rule is recorded with the import.",
-            )
-    if "area_id" in spec.names:
-        area_from = right.selectbox(
-            "Area from the place named in",
-            sources,
-            key=K_AREA_FROM,
-            help="For exports with a free-text location and no area column: an area's name, or words such as "
-            "'District 7', in this column give the area. Rows naming no area are rejected with their reason.",
-        )
-        profile.area_from = None if area_from == NONE else area_from
-    if spec.key and spec.key not in profile.columns:
-        profile.id_from = right.multiselect(
-            f"Build {spec.key} from",
-            list(upload.frame.columns),
-            key=K_ID_FROM,
-            help="The file has no id column: rows with the same values in these columns get the same id, "
-            "and repeated rows are removed and counted.",
-        )
-    if table == "events":
-        program_from = left.selectbox(
-            "Program from the words in",
-            sources,
-            key=K_PROGRAM_FROM,
-            help="Titles such as '2514 Beat Meeting' or 'Coffee With The Commander' give the program by the "
-            "rules below (the first that matches wins); titles no rule matches count as Other.",
-        )
-        profile.program_from = None if program_from == NONE else program_from
-        if profile.program_from:
-            st.caption(
-                f"Program rules for '{md(profile.program_from)}': the first rule whose words the title holds "
-                "wins (case and punctuation ignored). Add, change or delete rows; they are saved with the mapping."
-            )
-            rules = pd.DataFrame(
-                [(r.words, r.program) for r in base.program_rules], columns=["words", "program"]
-            )
-            edited = st.data_editor(
-                rules,
-                key=f"{P}rules_{_token(st.session_state.get(K_BASIS))}",
-                num_rows="dynamic",
-                hide_index=True,
-                column_config={
-                    "words": st.column_config.TextColumn("Title contains", required=True),
-                    "program": st.column_config.SelectboxColumn(
-                        "Program", options=list(PROGRAMS), required=True
-                    ),
-                },
-            )
-            profile.program_rules = transforms.rules_from_rows(edited)
-    return profile
-
-
-def _wide_widgets(upload: importer.Upload, sources: list[str], base: profiles.Profile) -> transforms.WideSpec:
-    """The reading of a wide score table as the widgets say."""
-    wide = base.wide or transforms.suggest_wide(upload.frame.head(importer.SAMPLE_ROWS))
-    spec = transforms.WideSpec(levels={})
-    row = st.columns(4)
-    start = row[0].selectbox("Period start", sources, key=K_WIDE_START)
-    end = row[1].selectbox("Period end", sources, key=K_WIDE_END, help="— : each period ends with its month.")
-    spec.period_start = None if start == NONE else start
-    spec.period_end = None if end == NONE else end
-    spec.date_format = row[2].selectbox(
-        "Dates", list(transforms.DATE_CHOICES), key=K_WIDE_FORMAT, format_func=transforms.DATE_CHOICES.get
-    )
-    spec.value_scale = row[3].selectbox(
-        "Scores are on",
-        list(transforms.VALUE_SCALES),
-        key=K_WIDE_SCALE,
-        format_func=transforms.VALUE_SCALES.get,
-    )
-    st.markdown(
-        "**Area columns** — a row's level is the most specific one filled in; a row with all of them blank "
-        "is a figure for the whole city."
-    )
-    row = st.columns(5)
-    for i, level in enumerate(LEVELS):
-        chosen = row[i].selectbox(level.capitalize(), sources, key=_level(level))
-        if chosen != NONE:
-            spec.levels[level] = chosen
-    count = row[4].selectbox("Responses (n)", sources, key=K_WIDE_COUNT)
-    spec.count = None if count == NONE else count
-    st.markdown(
-        "**Score columns** — what each column holds (leave the metric blank for columns that are not scores)"
-    )
-    table = pd.DataFrame(
-        [
-            {
-                "column": c,
-                "metric": wide.values.get(c, ("", ""))[0] or None,
-                "group": wide.values.get(c, ("", ""))[1],
-            }
-            for c in upload.frame.columns
-            if c not in (spec.period_start, spec.period_end, spec.count, *spec.levels.values())
-        ]
-    )
-    edited = st.data_editor(
-        table,
-        key=f"{P}wide_values_{_token(st.session_state.get(K_BASIS))}",
-        hide_index=True,
-        disabled=["column"],
-        column_config={
-            "column": st.column_config.TextColumn("Column"),
-            "metric": st.column_config.SelectboxColumn("Metric", options=list(SCORE_METRICS)),
-            "group": st.column_config.TextColumn("Breakdown (e.g. 'age: 18-34'; blank for everyone)"),
-        },
-    )
-    for record in edited.to_dict("records"):
-        if record.get("metric") in SCORE_METRICS:
-            spec.values[str(record["column"])] = (
-                str(record["metric"]),
-                str(record.get("group") or "").strip(),
-            )
-    spec.counts = {c: n for c, n in wide.counts.items() if c in spec.values}
-    return spec
-
-
 def _prepare(
     upload: importer.Upload,
     profile: profiles.Profile,
     context: importer.Context,
-    settings: Settings,
+    signature: tuple,
     file_id: str,
+    on_conflict: str,
+    skip: bool,
 ) -> importer.Prepared | None:
-    """The mapped and validated upload, computed again only when the file, mapping or data change."""
-    key = (file_id, upload.sheet, profiles.profile_json(profile), source_signature(settings.data))
+    """The mapped and validated upload, computed again only when the file, mapping, choices or data change."""
+    key = (file_id, upload.sheet, profiles.profile_json(profile), signature, on_conflict, skip)
     cached = st.session_state.get(K_PREPARED)
     if cached and cached[0] == key:
         return cached[1]
     try:
-        prepared = importer.prepare(upload, profile, context)
+        prepared = importer.prepare(upload, profile, context, on_conflict=on_conflict, skip_overlaps=skip)
     except DataError as exc:
         st.error(f"**The mapping cannot be applied yet.** {md(str(exc))}", icon="🧩")
         return None
     st.session_state[K_PREPARED] = (key, prepared)
     return prepared
-
-
-def _report(prepared: importer.Prepared, ds: Dataset) -> None:
-    """The preview (rows as stored) and the validation report, before anything is committed."""
-    st.subheader("Preview", anchor=False)
-    st.caption(
-        f"The first {min(importer.PREVIEW_ROWS, prepared.rows_accepted)} accepted rows, as they will be stored."
-    )
-    preview = prepared.preview(ds.areas if len(ds.areas) else None)
-    st.dataframe(preview, hide_index=True, key=P + "preview")
-    st.subheader("Validation report", anchor=False)
-    if prepared.profile.wide is not None:
-        st.caption(
-            f"{prepared.source_rows:,} rows of the file give {prepared.rows_read:,} figures, one per score."
-        )
-    cells = st.columns(4)
-    cells[0].metric("Rows read", f"{prepared.rows_read:,}", border=True)
-    cells[1].metric("Accepted", f"{prepared.rows_accepted:,}", border=True)
-    cells[2].metric("Rejected", f"{prepared.rows_rejected:,}", border=True)
-    cells[3].metric("Repeated rows removed", f"{prepared.duplicates:,}", border=True)
-    for error in prepared.report.errors:
-        st.error(md(error))
-    for warning in prepared.report.warnings:
-        st.warning(md(warning), icon="⚠️")
-    transforms_text = prepared.profile.transforms_text()
-    if prepared.notes or transforms_text:
-        with st.expander(f"What the import does to the file ({len(prepared.notes) + len(transforms_text)})"):
-            for line in [*transforms_text, *prepared.notes]:
-                st.markdown(f"- {md(line)}")
-    if len(prepared.rejected):
-        left, right = st.columns([1, 2])
-        left.dataframe(importer.reason_counts(prepared.rejected), hide_index=True, key=P + "reasons")
-        right.dataframe(prepared.rejected.head(REJECTED_SHOWN), hide_index=True, key=P + "rejected")
-        csv_download(
-            prepared.rejected,
-            f"Download the {len(prepared.rejected):,} rejected and repeated rows with their reasons (CSV)",
-            "rejected",
-            prepared.table,
-            prepared.file,
-            key=P + "download_rejected",
-        )
-    else:
-        st.success("Every row of the file was accepted.", icon="✅")
 
 
 def _save_and_commit(
