@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ from cpdash.data.snapshot import read_snapshot, write_snapshot
 from cpdash.data.validate import empty_frame, normalise_column_name, validate_table
 
 Progress = Callable[[float, str], None]
+log = logging.getLogger(__name__)
 MANIFEST = "manifest.json"
 # Tables read after areas and events, in this order; each may be absent.
 OTHER_TABLES = ("responses", "area_scores", "concerns", "attendees")
@@ -72,12 +74,14 @@ def _read(table: str, reader: TableReader, report: LoadReport) -> RawFile | None
     try:
         raw = reader.read(table)
     except DataError as exc:
-        report.tables[table] = TableReport(table=table, file=name, status="failed", errors=[str(exc)])
-        return None
-    except OSError as exc:
-        report.tables[table] = TableReport(
-            table=table, file=name, status="failed", errors=[f"{name}: cannot be read ({exc})"]
-        )
+        raw, problem = None, str(exc)
+    except OSError as exc:  # its text names the file's full path: the reason alone is said
+        raw, problem = None, f"{name}: cannot be read ({exc.strerror or type(exc).__name__})"
+    except Exception as exc:  # a reader failing in a way no check foresaw: this table fails, not the app
+        log.exception("reading %s failed", name)
+        raw, problem = None, f"{name}: cannot be read ({_unexpected(exc)})"
+    if raw is None:
+        report.tables[table] = TableReport(table=table, file=name, status="failed", errors=[problem])
         return None
     if isinstance(raw.data, dict) and table != "areas":
         report.tables[table] = TableReport(
@@ -91,12 +95,23 @@ def _read(table: str, reader: TableReader, report: LoadReport) -> RawFile | None
 def _validated(table: str, raw: RawFile, report: LoadReport, **context) -> pd.DataFrame | None:
     """Validate a read table, merging read warnings into its report; None when it failed."""
     previous = report.tables[table]
-    frame, table_report = validate_table(
-        TABLES[table], raw.data, previous.file or table, preset=raw.bad_rows, **context
-    )
+    try:
+        frame, table_report = validate_table(
+            TABLES[table], raw.data, previous.file or table, preset=raw.bad_rows, **context
+        )
+    except Exception as exc:  # validation failing in a way no check foresaw: this table fails, not the app
+        log.exception("validating %s failed", previous.file or table)
+        previous.status = "failed"
+        previous.errors.append(f"{previous.file or table}: cannot be validated ({_unexpected(exc)})")
+        return None
     table_report.warnings[:0] = previous.warnings
     report.tables[table] = table_report
     return None if table_report.status == "failed" else frame.reset_index(drop=True)
+
+
+def _unexpected(exc: Exception) -> str:
+    """An unforeseen error in one line: its kind and the start of its message."""
+    return f"{type(exc).__name__}: {(str(exc).strip().splitlines() or [''])[0][:160]}"
 
 
 def _load_areas(

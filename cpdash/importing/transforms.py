@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from cpdash.data.dates import read_dates, read_with_format
 from cpdash.data.geo import area_key
 from cpdash.data.schema import AREA_LEVELS, PROGRAMS, SCORE_METRICS
-from cpdash.data.validate import DATE_FORMATS, parse_dates, parse_numbers, to_text
+from cpdash.data.validate import DATE_FORMATS, parse_numbers, to_text
 
 AUTO = "auto"
 # Date formats a user can choose, shown as people write them; "auto" tries ISO then every known format.
@@ -165,18 +166,18 @@ def _words(text: object) -> str:
 
 
 def parse_date_column(values: pd.Series, fmt: str = AUTO, times: pd.Series | None = None) -> pd.Series:
-    """Dates in `fmt` (or any known format with "auto"), plus an optional column of times; NaT if not."""
+    """Dates in `fmt` (or any known format with "auto"), plus an optional column of times; NaT if not.
+
+    In microseconds, so that any year reads as written: validation rejects dates outside the date window.
+    """
     text = to_text(values)
     if times is not None:
         clock = parse_times(times)
         text_times = to_text(times)
         bad_time = text_times.notna() & clock.isna()
-    if fmt == AUTO or not fmt:
-        parsed = parse_dates(values)
-    else:
-        parsed = pd.to_datetime(text, format=fmt, errors="coerce").astype("datetime64[ns]")
+    parsed = read_dates(values) if fmt == AUTO or not fmt else read_with_format(text, fmt)
     if times is not None:
-        parsed = parsed.dt.normalize() + clock.fillna(pd.Timedelta(0))
+        parsed = parsed.dt.normalize() + clock.fillna(pd.Timedelta(0)).astype("timedelta64[us]")
         parsed = parsed.where(~bad_time)
     return parsed
 
