@@ -301,7 +301,10 @@ def load_dataset(
     folder = Path(source)
     if not folder.is_dir():
         report.tables["events"] = TableReport(
-            table="events", status="failed", errors=[f"data source {source}: no such folder"]
+            # named, not located: every page shows this error, the public ones too (the Data page says where)
+            table="events",
+            status="failed",
+            errors=[f"data source {folder.name or source}: no such folder"],
         )
         return Dataset(events=empty_frame(TABLES["events"]), areas=_areas_from_ids(), report=report)
     signature = source_signature(folder) if cache_dir is not None and tables is None else None
