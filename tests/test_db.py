@@ -384,3 +384,40 @@ def test_a_kill_during_an_import_leaves_the_log_agreeing_with_the_data(
     )
     assert result.returncode == -signal.SIGKILL, result.stderr.decode()
     assert log_and_data_agree(pg, {f"K{i}" for i in range(2_000)}, "K") is happened
+
+
+# --- one bad row never takes the data set down -------------------------------------------------------
+
+
+def test_far_dates_and_hostile_numbers_in_database_rows_are_rejected_rows(pg: str) -> None:
+    engine = sa.create_engine(pg)
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "CREATE TABLE events (event_id text, start timestamp, program text, area_id text, "
+                "attendance numeric, cost double precision)"
+            )
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO events VALUES ('ok', '2025-01-01 10:00', 'Town hall', 'A01', 5, 1), "
+                "('far', '9999-12-31', 'Town hall', 'A01', 5, 1), ('old', '1500-01-01', 'Town hall', 'A01', 5, 1), "
+                "('beyond python', '20000-12-31', 'Town hall', 'A01', 5, 1), "
+                "('infinite date', 'infinity', 'Town hall', 'A01', 5, 1), "
+                "('huge', '2025-01-01', 'Town hall', 'A01', 123456789012345678901234567890, 1), "
+                "('negative', '2025-01-01', 'Town hall', 'A01', -4, 1), "
+                "('infinite cost', '2025-01-01', 'Town hall', 'A01', 5, 'Infinity')"
+            )
+        )
+    engine.dispose()
+    ds = load_dataset(pg)
+    events = ds.report.tables["events"]
+    assert events.status == "loaded" and ds.events["event_id"].tolist() == ["ok"]
+    reasons = dict(zip(events.rejected["event_id"], events.rejected["reason"], strict=True))
+    assert reasons["far"].startswith("start outside the accepted dates")
+    assert reasons["old"].startswith("start outside the accepted dates")
+    assert reasons["beyond python"] == "bad date in start: '20000-12-31 00:00:00'"
+    assert reasons["infinite date"] == "bad date in start: 'infinity'"
+    assert reasons["huge"].startswith("attendance out of range (0 to 100000): 1.2345678901234568e+29")
+    assert reasons["negative"] == "attendance out of range (0 to 100000): -4"
+    assert reasons["infinite cost"] == "not a number in cost: 'inf'"
