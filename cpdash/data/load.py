@@ -131,7 +131,7 @@ def _load_areas(
                 "areas: no boundaries (not GeoJSON), so areas cannot be mapped"
             )
         return frame, None, None
-    props, geometries, problems = parse_area_features(raw)
+    props, geometries, problems = parse_area_features(raw, notes=report.tables["areas"].warnings)
     if props.empty and not geometries:
         report.tables["areas"].status = "failed"
         report.tables["areas"].errors.append(

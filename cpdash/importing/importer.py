@@ -21,12 +21,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import shapely
 from shapely.geometry import shape
 
 from cpdash.config import UPLOAD_LIMIT_MB
 from cpdash.data.dataset import APPROXIMATE, Dataset, TableReport
-from cpdash.data.geo import POLYGON_TYPES, AreaIndex, Boundaries
+from cpdash.data.geo import POLYGON_TYPES, AreaIndex, Boundaries, polygon_from
 from cpdash.data.load import place_events
 from cpdash.data.readers import DataError, RawFile, read_geojson, read_raw, sheet_for_table, sniff
 from cpdash.data.schema import PROGRAM_ALIASES, PROGRAMS, TABLES, Table
@@ -368,19 +367,9 @@ def geometry_problems(upload: Upload, table: str) -> list[tuple[int, str]]:
     for position, geometry in enumerate(upload.geometries):
         kind = geometry.get("type") if isinstance(geometry, dict) else None
         if table == "areas":
-            if kind not in POLYGON_TYPES:
-                problems.append(
-                    (position, f"geometry must be a Polygon or MultiPolygon, not {kind or 'none'}")
-                )
-                continue
-            try:
-                geom = shape(geometry)
-                if not geom.is_valid:
-                    geom = shapely.make_valid(geom)
-                if geom.is_empty:
-                    problems.append((position, "geometry is empty"))
-            except Exception as exc:  # coordinates that are not numbers, rings too short, ...
-                problems.append((position, f"invalid geometry ({str(exc).splitlines()[0][:80]})"))
+            _, problem, _ = polygon_from(geometry)  # off the globe, NaN, empty: rejected; crossing: repaired
+            if problem:
+                problems.append((position, problem))
         elif kind is not None and kind != "Point":
             problems.append((position, f"geometry must be a Point, not {kind}"))
         elif kind == "Point":
