@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import zipfile
 from pathlib import Path
@@ -13,7 +14,7 @@ from conftest import area_features, write_geojson, write_text
 
 from cpdash.data import limits
 from cpdash.data.limits import MAX_COLUMNS
-from cpdash.data.readers import DataError, find_table_files, read_csv, read_excel, read_table_file
+from cpdash.data.readers import DataError, find_table_files, read_csv, read_excel, read_raw, read_table_file
 
 # --- CSV -------------------------------------------------------------------------------------------
 
@@ -424,11 +425,24 @@ def test_sniff(head: bytes, what: str | None) -> None:
 # --- hostile files: numbers JSON cannot hold, and files above the limits ---------------------------
 
 
-def test_json_nan_infinity_and_huge_integers_are_kept_as_their_text(tmp_path: Path) -> None:
+def test_json_nan_and_infinity_reject_their_row_and_huge_integers_keep_their_text(tmp_path: Path) -> None:
     big = "9" * 5000  # above Python's 4,300-digit limit: once a ValueError that failed the whole file
-    text = f'[{{"n": NaN}}, {{"n": Infinity}}, {{"n": -Infinity}}, {{"n": {big}}}, {{"n": 12}}]'
-    frame, _ = read_table_file(write_text(tmp_path / "events.json", text), "events")
-    assert frame["n"].tolist() == ["NaN", "Infinity", "-Infinity", big, 12]
+    text = f'[{{"n": NaN}}, {{"n": Infinity}}, {{"n": -Infinity, "m": NaN}}, {{"n": {big}}}, {{"n": 12}}]'
+    raw = read_raw(write_text(tmp_path / "events.json", text), "events")
+    assert raw.data["n"].tolist()[3:] == [big, 12] and raw.data["n"][:3].isna().all()
+    assert raw.bad_rows == [
+        (0, "not a number in n: 'NaN' (JSON has no NaN or Infinity)"),
+        (1, "not a number in n: 'Infinity' (JSON has no NaN or Infinity)"),
+        (2, "not a number in n: '-Infinity' (JSON has no NaN or Infinity)"),
+    ]
+
+
+def test_json_text_no_file_can_hold_is_cleaned_and_csv_blanks_are_blank(tmp_path: Path) -> None:
+    text = '[{"title": "a\\u0000b", "note": "x\\ud800y", "ok": "\\ud83d\\ude00", "id": "NA", "other": "-"}]'
+    raw = read_raw(write_text(tmp_path / "events.json", text), "events")
+    row = raw.data.iloc[0]
+    assert (row["title"], row["note"], row["ok"]) == ("ab", "x\ufffdy", "\U0001f600")
+    assert pd.isna(row["id"]) and pd.isna(row["other"])  # NA and - are blank, as in a CSV file
 
 
 def test_geojson_with_nan_coordinates_and_huge_integers_is_read(tmp_path: Path) -> None:
@@ -439,7 +453,7 @@ def test_geojson_with_nan_coordinates_and_huge_integers_is_read(tmp_path: Path) 
     )
     collection, _ = read_table_file(write_text(tmp_path / "areas.geojson", text), "areas")
     feature = collection["features"][0]
-    assert feature["geometry"]["coordinates"] == ["NaN", 41.8]
+    assert math.isnan(feature["geometry"]["coordinates"][0])  # the geometry is rejected, not the file
     assert feature["properties"]["population"] == "1" * 5000
 
 

@@ -709,10 +709,9 @@ def test_a_huge_integer_or_nan_in_events_json_is_one_rejected_row(
     ds = load(folder_source, tmp_path)
     events = ds.report.tables["events"]
     assert events.status == "loaded" and sorted(ds.events["event_id"]) == ["E0", "E1", "E2"]
-    assert events.rejected["reason"].str.slice(0, 30).tolist() == [
-        "not a number in attendance: '9",
-        "not a number in cost: 'NaN'",
-    ]
+    reasons = events.rejected["reason"].tolist()
+    assert reasons[0].startswith("not a number in attendance: '999")
+    assert reasons[1] == "not a number in cost: 'NaN' (JSON has no NaN or Infinity)"
     all_counted(ds.report)
 
 

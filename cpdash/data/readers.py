@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from cpdash.data import limits
+from cpdash.data.jsonfile import load_json, records_frame
 from cpdash.data.schema import FILE_SUFFIXES, TABLES
 
 _KEY = re.compile(r"[^0-9a-z]+")
@@ -22,7 +23,6 @@ NA_VALUES = ["", "NA", "N/A", "n/a", "NaN", "nan", "null", "NULL", "None", "-"]
 
 MAX_RECORD_LINES = 200  # a quoted cell spanning more lines than this is taken as a quote never closed
 SHOWN_LINE = 80  # characters of a bad line quoted in its reason
-LONGEST_JSON_INT = 18  # digits of a JSON integer read as a number (a longer one is kept as its text)
 # First bytes of file types people save under the wrong name.
 MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"PK\x03\x04", "an Excel workbook or another ZIP archive"),
@@ -201,25 +201,8 @@ def _first_line(exc: Exception) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
-def _json_int(text: str) -> int | str:
-    """A JSON integer; one too long for any column is kept as written, so its row is rejected, not the file."""
-    return int(text) if len(text) <= LONGEST_JSON_INT else text
-
-
-def _json_constant(text: str) -> str:
-    """NaN, Infinity and -Infinity (not JSON, but some writers emit them) kept as text: not a number."""
-    return text
-
-
-def load_json(path: Path) -> object:
-    """The JSON in `path`, with integers too long for any column and NaN/Infinity kept as their text."""
-    return json.loads(
-        path.read_bytes().decode("utf-8-sig"), parse_int=_json_int, parse_constant=_json_constant
-    )
-
-
-def read_json_records(path: Path) -> pd.DataFrame:
-    """Read a JSON file holding a list of records (objects), or {"records": [...]}."""
+def read_json_rows(path: Path) -> tuple[pd.DataFrame, list[tuple[int, str]]]:
+    """Read a JSON file holding a list of records (objects), or {"records": [...]}: cells and bad rows."""
     try:
         obj = load_json(path)
     except UnicodeDecodeError as exc:
@@ -237,7 +220,12 @@ def read_json_records(path: Path) -> pd.DataFrame:
     if not isinstance(obj, list) or not all(isinstance(r, dict) for r in obj):
         raise DataError(f"{path.name}: JSON must be a list of records (objects with one key per column)")
     within_limits(limits.check_columns, path.name, limits.json_columns(obj))
-    return pd.DataFrame.from_records(obj)
+    return records_frame(obj, NA_VALUES)
+
+
+def read_json_records(path: Path) -> pd.DataFrame:
+    """Read a JSON file of records as cells (records holding NaN or Infinity: see read_json_rows)."""
+    return read_json_rows(path)[0]
 
 
 def sheet_for_table(names: list[str] | tuple[str, ...], table: str | None) -> str | None:
@@ -285,7 +273,7 @@ def _read_workbook(
 def read_geojson(path: Path) -> dict:
     """Read a GeoJSON FeatureCollection as a dict."""
     try:
-        obj = load_json(path)
+        obj = load_json(path, constants_as_numbers=True)
     except (ValueError, RecursionError) as exc:  # UnicodeDecodeError and JSONDecodeError among them
         raise DataError(f"{path.name}: not valid GeoJSON ({_first_line(exc)[:120]})") from exc
     if (
@@ -316,11 +304,16 @@ def read_table_file(path: Path, table: str | None = None) -> tuple[pd.DataFrame 
     if suffix == ".geojson":
         return read_geojson(path), []
     if suffix == ".json":
-        head = path.read_bytes()[:4096].decode("utf-8-sig", errors="ignore")
-        if '"FeatureCollection"' in head:
+        if '"FeatureCollection"' in _head(path):
             return read_geojson(path), []
         return read_json_records(path), []
     raise DataError(f"{path.name}: unsupported file type {suffix!r} (use {', '.join(FILE_SUFFIXES)})")
+
+
+def _head(path: Path) -> str:
+    """The first characters of a text file."""
+    with path.open("rb") as handle:
+        return handle.read(4096).decode("utf-8-sig", errors="ignore")
 
 
 def read_raw(path: Path, table: str | None = None, sheet: str | None = None) -> RawFile:
@@ -332,6 +325,9 @@ def read_raw(path: Path, table: str | None = None, sheet: str | None = None) -> 
     if suffix in (".xlsx", ".xlsm"):
         frame, notes, names, chosen = _read_workbook(path, table, sheet)
         return RawFile(frame, notes, sheets=names, sheet=chosen)
+    if suffix == ".json" and '"FeatureCollection"' not in _head(path):
+        frame, bad = read_json_rows(path)
+        return RawFile(frame, bad_rows=bad)
     data, notes = read_table_file(path, table)
     return RawFile(data, notes)
 
