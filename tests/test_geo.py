@@ -256,3 +256,16 @@ def test_the_importer_rejects_the_same_boundaries_with_the_same_reasons() -> Non
         (3, "geometry has coordinates outside the globe (lat 95.1)"),
         (5, "geometry is empty"),
     ]
+
+
+def test_the_importer_rejects_event_points_that_are_not_numbers() -> None:
+    from cpdash.importing.importer import geometry_problems, read_upload
+
+    text = (
+        '{"type": "FeatureCollection", "features": ['
+        '{"type": "Feature", "properties": {"event_id": "E1"}, "geometry": {"type": "Point", "coordinates": [NaN, 41.8]}},'
+        '{"type": "Feature", "properties": {"event_id": "E2"}, "geometry": {"type": "Point", "coordinates": [-87.9, Infinity]}},'
+        '{"type": "Feature", "properties": {"event_id": "E3"}, "geometry": {"type": "Point", "coordinates": [-87.9, 41.8]}}]}'
+    )
+    upload = read_upload("events.geojson", text.encode())
+    assert [position for position, _ in geometry_problems(upload, "events")] == [0, 1]

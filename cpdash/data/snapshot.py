@@ -33,6 +33,8 @@ CODE_FILES = (
     "data/validate.py",
     "data/dates.py",
     "data/cells.py",
+    "data/jsonfile.py",
+    "data/limits.py",
 )
 
 log = logging.getLogger(__name__)

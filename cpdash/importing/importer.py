@@ -375,7 +375,9 @@ def geometry_problems(upload: Upload, table: str) -> list[tuple[int, str]]:
         elif kind == "Point":
             coords = geometry.get("coordinates")
             ok = isinstance(coords, list) and len(coords) >= 2
-            ok = ok and all(isinstance(c, (int, float)) and not isinstance(c, bool) for c in coords[:2])
+            ok = ok and all(
+                isinstance(c, (int, float)) and not isinstance(c, bool) and np.isfinite(c) for c in coords[:2]
+            )  # NaN and Infinity are not a place
             if not ok:
                 problems.append((position, f"invalid geometry (Point coordinates {str(coords)[:40]})"))
     return problems
