@@ -5,7 +5,8 @@ and exits non-zero when more rows were rejected than `--max-rejected` allows (by
 nothing is imported, and the column most to blame is named). `--mapping suggest` uses the mapping the Data
 page proposes, and prints it with the confidence and reason of each choice.
 Exit codes: 0 imported (or checked, with --dry-run); 1 too many rows rejected; 2 the file, the mapping or
-the target cannot be used.
+the target cannot be used; 3 the command could not run (a setting that cannot be used, or a failure no check
+foresaw: said in one line, never as a traceback); 130 interrupted.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ from cpdash.importing import importer, profiles
 from cpdash.importing.conflicts import DEFAULT_POLICY, POLICIES
 from cpdash.importing.store import log_frame, open_store
 
-EXIT_OK, EXIT_REJECTED, EXIT_UNUSABLE = 0, 1, 2
+EXIT_OK, EXIT_REJECTED, EXIT_UNUSABLE, EXIT_CANNOT_RUN, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+FILE_LIMIT_MB = 2_048  # the largest file one command-line import reads (the page's limit is the server's)
 SUGGEST = "suggest"  # --mapping suggest: the mapping the importer suggests (printed, to save and edit)
 SHOWN_REASONS = 10
 SHOWN_CONFLICTS = 3
@@ -98,32 +100,41 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code."""
+    """Run the command line; returns the exit code (never raises, never prints a traceback)."""
     args = _parser().parse_args(argv)
-    source = args.into or settings_from_env().data
-    if args.command == "log":
-        return _log(source)
     try:
+        settings = settings_from_env()
+    except ValueError as exc:
+        print(f"error: could not run: {exc}", file=sys.stderr)
+        return EXIT_CANNOT_RUN
+    source = args.into or settings.data
+    try:
+        if args.command == "log":
+            return _log(source)
         return _import(args, source)
     except (DataError, profiles.ProfileError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {_safe(str(exc), source)}", file=sys.stderr)
         return EXIT_UNUSABLE
-    except Exception as exc:  # never a traceback: say what failed, and that nothing was stored
-        first = (str(exc).splitlines() or [""])[0][:300]
-        print(
-            f"error: {args.file.name}: the import stopped unexpectedly ({type(exc).__name__}: {first}); "
-            "nothing was stored",
-            file=sys.stderr,
-        )
-        return EXIT_UNUSABLE
+    except KeyboardInterrupt:
+        print("interrupted: nothing more was imported", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # a failure no check foresaw: one line, the exit code of "could not run"
+        text = (str(exc).strip().splitlines() or [""])[0][:300]
+        print(f"error: could not run ({type(exc).__name__}: {_safe(text, source)})", file=sys.stderr)
+        return EXIT_CANNOT_RUN
+
+
+def _safe(text: str, source: str) -> str:
+    """`text` without any secret of a database URL `source` (its password, credential query values)."""
+    if not is_database(source):
+        return text
+    from cpdash.data.database import scrub
+
+    return scrub(text, source)
 
 
 def _log(source: str) -> int:
-    try:
-        frame = log_frame(open_store(source).read_log())
-    except DataError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_UNUSABLE
+    frame = log_frame(open_store(source).read_log())
     print(frame.to_string(index=False) if len(frame) else "no imports yet")
     return EXIT_OK
 
@@ -141,7 +152,17 @@ def _import(args: argparse.Namespace, source: str) -> int:
         )
         return EXIT_UNUSABLE
     sheet = args.sheet or (profile.sheet if profile else None)
-    upload = importer.read_upload(path.name, path.read_bytes(), sheet=sheet, table=args.table)
+    size = path.stat().st_size
+    if size > FILE_LIMIT_MB * 1024 * 1024:
+        print(
+            f"error: {path.name}: the file is {size / 1024 / 1024:,.0f} MB, above the {FILE_LIMIT_MB:,} MB "
+            "limit of one import; split it (by month, say) and import the parts",
+            file=sys.stderr,
+        )
+        return EXIT_UNUSABLE
+    upload = importer.read_upload(
+        path.name, path.read_bytes(), sheet=sheet, table=args.table, max_bytes=FILE_LIMIT_MB * 1024 * 1024
+    )
     if upload.unsure_sheet and sheet is None:
         print(
             f"error: {path.name} has {len(upload.sheets)} sheets ({', '.join(upload.sheets)}); name the one to "

@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -29,6 +30,58 @@ def upload_limit_mb(path: Path = STREAMLIT_CONFIG) -> int:
 
 
 UPLOAD_LIMIT_MB = upload_limit_mb()
+DATE_WINDOW_FIRST = date(1990, 1, 1)  # the earliest date accepted by default
+
+
+@dataclass(frozen=True)
+class DateWindow:
+    """The dates a row may carry (CPDASH_DATE_WINDOW); rows dated outside are rejected with a reason."""
+
+    first: date = DATE_WINDOW_FIRST
+    last: date | None = None  # None: one year after today
+
+    def bounds(self, today: date | None = None) -> tuple[date, date]:
+        """The first and last accepted days (both included)."""
+        if self.last is not None:
+            return self.first, self.last
+        today = today or date.today()
+        try:
+            return self.first, today.replace(year=today.year + 1)
+        except ValueError:  # 29 February
+            return self.first, today + timedelta(days=365)
+
+    def text(self, today: date | None = None) -> str:
+        """`1990-01-01 to 2027-05-10`."""
+        first, last = self.bounds(today)
+        return f"{first.isoformat()} to {last.isoformat()}"
+
+
+def parse_date_window(text: str | None) -> DateWindow:
+    """`FIRST..LAST` (ISO dates, either side blank for its default) as a DateWindow; ValueError if not."""
+    text = (text or "").strip()
+    if not text:
+        return DateWindow()
+    if ".." not in text:
+        raise ValueError(
+            f"CPDASH_DATE_WINDOW must be two dates as FIRST..LAST (such as 2000-01-01..2030-12-31; either may "
+            f"be left blank for its default), not {text!r}"
+        )
+    first_text, last_text = (part.strip() for part in text.split("..", 1))
+    try:
+        first = date.fromisoformat(first_text) if first_text else DATE_WINDOW_FIRST
+        last = date.fromisoformat(last_text) if last_text else None
+    except ValueError:
+        raise ValueError(f"CPDASH_DATE_WINDOW: dates must be written YYYY-MM-DD, not {text!r}") from None
+    window = DateWindow(first, last)
+    if window.bounds()[1] < first:
+        raise ValueError(f"CPDASH_DATE_WINDOW: the last date is before the first ({text!r})")
+    return window
+
+
+def date_window(environ: Mapping[str, str] | None = None) -> DateWindow:
+    """The date window from CPDASH_DATE_WINDOW (the default when unset); bad values raise ValueError."""
+    env = os.environ if environ is None else environ
+    return parse_date_window(env.get("CPDASH_DATE_WINDOW"))
 
 
 @dataclass(frozen=True)
@@ -40,6 +93,7 @@ class Settings:
     k: int = DEFAULT_K  # CPDASH_K: fewest responses a figure may rest on
     offline: bool = False  # CPDASH_OFFLINE: no request to any outside host (no street basemap)
     cache_dir: Path = DEFAULT_CACHE  # CPDASH_CACHE: where computed scores are kept between runs
+    date_window: DateWindow = field(default_factory=DateWindow)  # CPDASH_DATE_WINDOW: dates accepted
 
     @property
     def public(self) -> bool:
@@ -71,4 +125,5 @@ def settings_from_env(environ: Mapping[str, str] | None = None) -> Settings:
         k=int(k_text),
         offline=_flag("CPDASH_OFFLINE", env.get("CPDASH_OFFLINE")),
         cache_dir=Path(env.get("CPDASH_CACHE", "").strip() or DEFAULT_CACHE),
+        date_window=date_window(env),
     )

@@ -14,7 +14,8 @@ filters = ui.current_filters()
 report = ds.report
 
 st.title("Data")
-st.markdown(f"Source: {md(report.source)}" + (" (synthetic sample city)" if ds.is_sample else ""))
+source = quality.source_label(report.source, settings.public)  # never the server's path, never a password
+st.markdown(f"Source: {md(source)}" + (" (synthetic sample city)" if ds.is_sample else ""))
 
 tab_report, tab_import, tab_log, tab_dictionary = st.tabs(
     ["Validation report", "Import a file", "Import log", "Data dictionary"], key="data_tab"
@@ -24,11 +25,11 @@ with tab_report:
     summary = quality.summary(report)
     st.dataframe(summary, hide_index=True, key="data_summary_table")
     if report.errors:
-        for error in report.errors:
+        for error in quality.shown(report.errors, report.source, settings.public):
             st.error(error)
     if report.warnings:
         with st.expander(f"Warnings and notes ({len(report.warnings)})", expanded=bool(report.errors)):
-            for warning in report.warnings:
+            for warning in quality.shown(report.warnings, report.source, settings.public):
                 st.markdown(f"- {md(warning)}")
 
     rejected_tables = [name for name, t in report.tables.items() if t.rows_rejected]

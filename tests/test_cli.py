@@ -13,8 +13,9 @@ import pandas as pd
 import pytest
 from conftest import REPO, area_features, write_geojson
 
-from cpdash.__main__ import EXIT_OK, EXIT_REJECTED, EXIT_UNUSABLE, main
+from cpdash.__main__ import EXIT_CANNOT_RUN, EXIT_OK, EXIT_REJECTED, EXIT_UNUSABLE, FILE_LIMIT_MB, main
 from cpdash.data.load import load_dataset
+from cpdash.importing import importer as importer_module
 from cpdash.importing.importer import read_upload, suggest_profile
 from cpdash.importing.profiles import save_profile
 from cpdash.importing.store import open_store
@@ -296,3 +297,115 @@ def test_python_dash_m_cpdash_runs(source: Path, export: Path, profile: str) -> 
     )
     assert result.returncode == EXIT_REJECTED
     assert "3 rows read, 2 accepted, 1 rejected" in result.stdout
+
+
+# --- never a traceback: its own exit code for "could not run" -------------------------------------
+
+
+def run_cli(*args: str, **env: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "cpdash", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO), **env},
+        timeout=120,
+    )
+
+
+HOSTILE_JSON = (
+    '[{"id": "H1", "date": "2025-03-01", "type": "Town hall", "district": "1", "attendance": NaN},'
+    ' {"id": "H2", "date": "2025-03-01", "type": "Town hall", "district": "1", "attendance": Infinity},'
+    ' {"id": "H3", "date": "2025-03-01", "type": "Town hall", "district": "1", "attendance": '
+    + "9"
+    * 5000
+    + "},"
+    ' {"id": "H4", "date": "2025-03-01", "type": "Town hall", "district": "1", "attendance": -5},'
+    ' {"id": "H5", "date": "31/12/9999", "type": "Town hall", "district": "1", "attendance": 3},'
+    ' {"id": "H6", "date": "2025-03-01", "type": "Town hall", "district": "1", "attendance": 12}]'
+)
+
+
+def test_hostile_numbers_and_dates_are_rejected_rows_not_a_traceback(source: Path, tmp_path: Path) -> None:
+    path = tmp_path / "hostile.json"
+    path.write_text(HOSTILE_JSON, encoding="utf-8")
+    result = run_cli(
+        "import",
+        str(path),
+        "--table",
+        "events",
+        "--mapping",
+        "suggest",
+        "--into",
+        str(source),
+        "--max-rejected",
+        "90",
+    )
+    assert "Traceback" not in result.stderr
+    assert result.returncode == EXIT_OK, result.stderr
+    assert "6 rows read, 1 accepted, 5 rejected" in result.stdout
+    assert load_dataset(source).events["event_id"].tolist() == ["H6"]
+
+
+def test_a_failure_no_check_foresaw_exits_could_not_run_in_one_line(
+    source: Path, export: Path, profile: str, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    def broken(*args, **kwargs):
+        raise RuntimeError("something no check foresaw\nsecond line")
+
+    monkeypatch.setattr("cpdash.importing.importer.prepare", broken)
+    code = main(["import", str(export), "--table", "events", "--mapping", profile, "--into", str(source)])
+    assert code == EXIT_CANNOT_RUN and len({EXIT_OK, EXIT_REJECTED, EXIT_UNUSABLE, EXIT_CANNOT_RUN}) == 4
+    err = capsys.readouterr().err
+    assert err == "error: could not run (RuntimeError: something no check foresaw)\n"
+
+
+def test_a_setting_that_cannot_be_used_exits_could_not_run(source: Path, export: Path, profile: str) -> None:
+    result = run_cli(
+        "import", str(export), "--table", "events", "--mapping", profile, "--into", str(source),
+        CPDASH_DATE_WINDOW="last year",
+    )  # fmt: skip
+    assert result.returncode == EXIT_CANNOT_RUN
+    assert result.stderr.startswith("error: could not run: CPDASH_DATE_WINDOW must be two dates")
+    assert "Traceback" not in result.stderr
+
+
+def test_a_file_over_the_limit_is_refused_without_pointing_at_the_command_line_itself(
+    source: Path, export: Path, profile: str, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    monkeypatch.setattr("cpdash.__main__.FILE_LIMIT_MB", 0)
+    code = main(["import", str(export), "--table", "events", "--mapping", profile, "--into", str(source)])
+    err = capsys.readouterr().err
+    assert code == EXIT_UNUSABLE and "above the 0 MB limit of one import; split it" in err
+    assert "python -m cpdash" not in err
+
+
+def test_the_command_line_is_not_held_to_the_page_upload_limit(
+    source: Path, export: Path, profile: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen = {}
+    real = importer_module.read_upload
+
+    def read_upload_spy(*args, **kwargs):
+        seen.update(kwargs)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(importer_module, "read_upload", read_upload_spy)
+    assert (
+        main(
+            [
+                "import",
+                str(export),
+                "--table",
+                "events",
+                "--mapping",
+                profile,
+                "--into",
+                str(source),
+                "--max-rejected",
+                "100",
+            ]
+        )
+        == 0
+    )
+    assert seen["max_bytes"] == FILE_LIMIT_MB * 1024 * 1024 > importer_module.MAX_UPLOAD_BYTES

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
 
-from cpdash.config import DEFAULT_CACHE, DEFAULT_DATA, DEFAULT_K, Settings, settings_from_env
+from cpdash.config import DEFAULT_CACHE, DEFAULT_DATA, DEFAULT_K, DateWindow, Settings, settings_from_env
 
 
 def test_defaults() -> None:
@@ -89,3 +90,37 @@ def test_k_smallest_allowed() -> None:
 def test_settings_are_frozen() -> None:
     with pytest.raises(AttributeError):
         Settings().mode = "public"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("text", "first", "last"),
+    [
+        ("2000-01-01..2030-12-31", date(2000, 1, 1), date(2030, 12, 31)),
+        (" 2000-01-01 .. ", date(2000, 1, 1), None),
+        ("..2030-12-31", date(1990, 1, 1), date(2030, 12, 31)),
+        ("", date(1990, 1, 1), None),
+    ],
+)
+def test_date_window(text: str, first: date, last: date | None) -> None:
+    window = settings_from_env({"CPDASH_DATE_WINDOW": text}).date_window
+    assert window == DateWindow(first, last)
+    assert window.bounds(date(2026, 2, 28))[1] == (last or date(2027, 2, 28))
+
+
+def test_the_default_window_ends_a_year_after_today_even_on_29_february() -> None:
+    assert DateWindow().bounds(date(2028, 2, 29)) == (date(1990, 1, 1), date(2029, 2, 28))
+    assert DateWindow().text(date(2026, 5, 10)) == "1990-01-01 to 2027-05-10"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("2000-01-01", "must be two dates as FIRST..LAST"),
+        ("2000-01-01..2030-13-01", "dates must be written YYYY-MM-DD"),
+        ("01/01/2000..", "dates must be written YYYY-MM-DD"),
+        ("2030-01-01..2000-01-01", "the last date is before the first"),
+    ],
+)
+def test_date_window_bad_value(text: str, message: str) -> None:
+    with pytest.raises(ValueError, match=rf"^CPDASH_DATE_WINDOW.*{message}"):
+        settings_from_env({"CPDASH_DATE_WINDOW": text})

@@ -5,6 +5,9 @@ reloads on. Skipped without PostgreSQL binaries, except under CI (CI set), where
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
 import threading
 from datetime import date
 from pathlib import Path
@@ -12,11 +15,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import sqlalchemy as sa
+from conftest import REPO
 from postgres_support import binaries, postgres_cluster, reset_database
 
 from cpdash.__main__ import main
 from cpdash.config import DEFAULT_DATA
 from cpdash.data import database as db
+from cpdash.data.database_store import DatabaseStore
 from cpdash.data.dataset import APPROXIMATE
 from cpdash.data.filters import select
 from cpdash.data.load import load_dataset, source_signature
@@ -158,13 +163,13 @@ def test_a_failed_import_changes_nothing(pg: str, monkeypatch: pytest.MonkeyPatc
     populated(pg)
     before = load_dataset(pg, tables=("events",)).events["event_id"].tolist()
     log_before = open_store(pg).read_log()
-    original = db.DatabaseStore._write
+    original = DatabaseStore._write
 
     def write_then_fail(self, conn, target, prepared, mode):
         original(self, conn, target, prepared, mode)  # rows deleted and inserted ...
         raise RuntimeError("connection lost")  # ... then the import dies before it commits
 
-    monkeypatch.setattr(db.DatabaseStore, "_write", write_then_fail)
+    monkeypatch.setattr(DatabaseStore, "_write", write_then_fail)
     upload = read_upload("e.csv", b"event_id,start,program,area_id\nNEW,2025-01-01,Town hall,A01\n")
     with pytest.raises(StoreError, match="the import was not committed, nothing changed"):
         open_store(pg).commit(prepare(upload, suggest_profile(upload, "events")), "replace")
@@ -259,3 +264,160 @@ def test_sqlite_works_too(tmp_path: Path) -> None:
     assert entry.accepted == 72
     ds = load_dataset(url)
     assert ds.report.errors == [] and len(ds.events) == 72
+
+
+# --- the import log never lies: data and log are one transaction ------------------------------------
+
+
+def fail(*args, **kwargs):
+    raise RuntimeError("connection lost")
+
+
+def after(function, then=fail):
+    """`function`, then a failure (the step was done, the import dies right after)."""
+
+    def run(*args, **kwargs):
+        result = function(*args, **kwargs)
+        then()
+        return result
+
+    return run
+
+
+def log_and_data_agree(url: str, new: set[str], mapping: str) -> bool:
+    """The import is logged if and only if its rows are stored; returns whether it happened."""
+    logged = [e for e in open_store(url).read_log() if e["mapping"] == mapping]
+    ids = set(load_dataset(url, tables=("events",)).events["event_id"])
+    assert len(logged) <= 1
+    assert (new <= ids) if logged else not (new & ids)
+    return bool(logged)
+
+
+@pytest.mark.parametrize(
+    ("step", "happened"),
+    [
+        ("creating the tables", False),
+        ("adding missing columns", False),
+        ("writing the rows", False),
+        ("writing the log row", False),
+        ("the commit, before it is made", False),
+        ("the commit, its answer lost after it was made", True),
+    ],
+)
+def test_a_failure_at_any_step_leaves_the_log_agreeing_with_the_data(
+    pg: str, monkeypatch: pytest.MonkeyPatch, step: str, happened: bool
+) -> None:
+    populated(pg)
+    before = set(load_dataset(pg, tables=("events",)).events["event_id"])
+    new = {f"N{i}" for i in range(3)}
+    rows = "".join(f"{i},2025-01-01,Town hall,A01\n" for i in sorted(new))
+    upload = read_upload("e.csv", ("event_id,start,program,area_id\n" + rows).encode())
+    prepared = prepare(upload, suggest_profile(upload, "events"))
+    log_insert = sa.Connection.execute
+
+    def execute(self, statement, *args, **kwargs):
+        if getattr(statement, "table", None) is not None and statement.table.name == db.LOG_TABLE:
+            fail()
+        return log_insert(self, statement, *args, **kwargs)
+
+    faults = {
+        "creating the tables": (sa.MetaData, "create_all", fail),
+        "adding missing columns": (DatabaseStore, "_target", fail),
+        "writing the rows": (DatabaseStore, "_write", after(DatabaseStore._write)),
+        "writing the log row": (sa.Connection, "execute", execute),
+        "the commit, before it is made": (sa.engine.RootTransaction, "commit", fail),
+        "the commit, its answer lost after it was made": (
+            sa.engine.RootTransaction,
+            "commit",
+            after(sa.engine.RootTransaction.commit),
+        ),
+    }
+    monkeypatch.setattr(*faults[step])
+    if happened:
+        assert open_store(pg).commit(prepared, "add", "M").accepted == 3
+    else:
+        with pytest.raises(StoreError, match="the import was not committed, nothing changed"):
+            open_store(pg).commit(prepared, "add", "M")
+    monkeypatch.undo()
+    assert log_and_data_agree(pg, new, "M") is happened
+    assert set(load_dataset(pg, tables=("events",)).events["event_id"]) == before | (
+        new if happened else set()
+    )
+
+
+KILLED_DB_IMPORT = """
+import os, signal, sys
+import sqlalchemy as sa
+from cpdash.importing.importer import prepare, read_upload, suggest_profile
+from cpdash.importing.store import open_store
+url, step = sys.argv[1], sys.argv[2]
+rows = "".join(f"K{i},2025-03-01,Town hall,A01\\n" for i in range(2_000))
+upload = read_upload("e.csv", ("event_id,start,program,area_id\\n" + rows).encode())
+prepared = prepare(upload, suggest_profile(upload, "events"))
+real = sa.engine.RootTransaction.commit
+
+def commit(self):
+    if step == "before the commit":
+        os.kill(os.getpid(), signal.SIGKILL)
+    real(self)
+    if step == "right after the commit":
+        os.kill(os.getpid(), signal.SIGKILL)
+
+sa.engine.RootTransaction.commit = commit
+open_store(url).commit(prepared, "add", "K")
+"""
+
+
+@pytest.mark.parametrize(
+    ("step", "happened"), [("before the commit", False), ("right after the commit", True)]
+)
+def test_a_kill_during_an_import_leaves_the_log_agreeing_with_the_data(
+    pg: str, step: str, happened: bool
+) -> None:
+    populated(pg)
+    result = subprocess.run(
+        [sys.executable, "-c", KILLED_DB_IMPORT, pg, step],
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        cwd=REPO,
+        timeout=120,
+        capture_output=True,
+    )
+    assert result.returncode == -signal.SIGKILL, result.stderr.decode()
+    assert log_and_data_agree(pg, {f"K{i}" for i in range(2_000)}, "K") is happened
+
+
+# --- one bad row never takes the data set down -------------------------------------------------------
+
+
+def test_far_dates_and_hostile_numbers_in_database_rows_are_rejected_rows(pg: str) -> None:
+    engine = sa.create_engine(pg)
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "CREATE TABLE events (event_id text, start timestamp, program text, area_id text, "
+                "attendance numeric, cost double precision)"
+            )
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO events VALUES ('ok', '2025-01-01 10:00', 'Town hall', 'A01', 5, 1), "
+                "('far', '9999-12-31', 'Town hall', 'A01', 5, 1), ('old', '1500-01-01', 'Town hall', 'A01', 5, 1), "
+                "('beyond python', '20000-12-31', 'Town hall', 'A01', 5, 1), "
+                "('infinite date', 'infinity', 'Town hall', 'A01', 5, 1), "
+                "('huge', '2025-01-01', 'Town hall', 'A01', 123456789012345678901234567890, 1), "
+                "('negative', '2025-01-01', 'Town hall', 'A01', -4, 1), "
+                "('infinite cost', '2025-01-01', 'Town hall', 'A01', 5, 'Infinity')"
+            )
+        )
+    engine.dispose()
+    ds = load_dataset(pg)
+    events = ds.report.tables["events"]
+    assert events.status == "loaded" and ds.events["event_id"].tolist() == ["ok"]
+    reasons = dict(zip(events.rejected["event_id"], events.rejected["reason"], strict=True))
+    assert reasons["far"].startswith("start outside the accepted dates")
+    assert reasons["old"].startswith("start outside the accepted dates")
+    assert reasons["beyond python"] == "bad date in start: '20000-12-31 00:00:00'"
+    assert reasons["infinite date"] == "bad date in start: 'infinity'"
+    assert reasons["huge"].startswith("attendance out of range (0 to 100000): 1.2345678901234568e+29")
+    assert reasons["negative"] == "attendance out of range (0 to 100000): -4"
+    assert reasons["infinite cost"] == "not a number in cost: 'inf'"

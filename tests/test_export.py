@@ -76,14 +76,14 @@ def test_text_and_category_columns_are_both_checked() -> None:
         {
             "text": pd.Series(["=1+1", None, "ok"], dtype="str"),
             "object": pd.Series(["@x", None, "ok"], dtype=object),
-            "category": pd.Categorical(["+1", "ok", "ok"]),
+            "category": pd.Categorical(["+1+1", "ok", "ok"]),
         }
     )
     out = safe_frame(frame)
     assert out["text"].tolist()[0] == "'=1+1" and pd.isna(out["text"].iloc[1])
     assert out["object"].tolist()[0] == "'@x" and pd.isna(out["object"].iloc[1])
-    assert out["category"].tolist()[0] == "'+1"
-    assert read_back(to_csv_bytes(frame))[1] == ["'=1+1", "'@x", "'+1"]
+    assert out["category"].tolist()[0] == "'+1+1"
+    assert read_back(to_csv_bytes(frame))[1] == ["'=1+1", "'@x", "'+1+1"]
 
 
 def test_risky_column_names_are_neutralised() -> None:
@@ -131,3 +131,32 @@ def test_file_name() -> None:
     assert file_name("town hall", "Área 7 / Sur", ext="html") == "cpdash-town-hall-rea-7-sur.html"
     assert file_name("rejected", "", "  ", "--", "events") == "cpdash-rejected-events.csv"
     assert file_name("../../etc/passwd") == "cpdash-etc-passwd.csv"
+
+
+@pytest.mark.parametrize("value", ["-87.95", "-5", "+3", "-0.5", "-.5", "-1.5e-3", "+2E10", "-12."])
+def test_numbers_written_as_text_stay_numbers(value: str) -> None:
+    assert safe_cell(value) == value  # once '-87.95, which failed when the rejected rows were imported again
+
+
+@pytest.mark.parametrize(
+    "value", ["-1+1", "-87.95+A1", "+1-2", "-5 ", "-inf", "-NaN", "--5", "-5%", "-1,000", "-٣"]
+)
+def test_text_that_only_starts_like_a_number_is_still_neutralised(value: str) -> None:
+    assert safe_cell(value) == "'" + value
+
+
+def test_rejected_rows_keep_their_numbers_and_lose_their_formulas() -> None:
+    rejected = pd.DataFrame(
+        {
+            "row": [2, 3],
+            "reason": ["coordinates outside every area", "bad date in start: '=1+1'"],
+            "lon": ["-87.95", "-88.1"],
+            "title": ["-5 degrees walk", '=HYPERLINK("http://x")'],
+        },
+        dtype="str",
+    )
+    rows = read_back(to_csv_bytes(rejected))
+    assert [r[2] for r in rows[1:]] == ["-87.95", "-88.1"]
+    assert [r[3] for r in rows[1:]] == ["'-5 degrees walk", '\'=HYPERLINK("http://x")']
+    again = pd.read_csv(io.BytesIO(to_csv_bytes(rejected)), encoding="utf-8-sig")
+    assert again["lon"].tolist() == [-87.95, -88.1]  # read back as numbers

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
 from conftest import area_features, feature, square
 from shapely.geometry import Point, shape
 
-from cpdash.data.geo import AreaIndex, Boundaries, area_key, geojson_of, label_points, parse_area_features
+from cpdash.data.geo import (
+    AreaIndex,
+    Boundaries,
+    area_key,
+    geojson_of,
+    label_points,
+    parse_area_features,
+    polygon_from,
+)
 
 # --- area_key and AreaIndex ------------------------------------------------------------------------
 
@@ -194,3 +204,68 @@ def test_geojson_of_keeps_only_id_name_and_usable_geometry() -> None:
     assert only["properties"] == {"area_id": "A", "name": "Alder <b>"}
     assert only["geometry"]["type"] == "Polygon"
     assert shape(only["geometry"]).equals(shape(square(0, 0)))
+
+
+# --- hostile boundaries: off the globe, not numbers, crossing themselves ----------------------------
+
+BOWTIE = {"type": "Polygon", "coordinates": [[[0, 0], [2, 2], [2, 0], [0, 2], [0, 0]]]}
+HOSTILE_BOUNDARIES = [
+    feature({"area_id": "ok"}, square(-88.0, 41.8)),
+    feature({"area_id": "east"}, square(500, 41.8)),
+    feature({"area_id": "west"}, square(-500, 41.8)),
+    feature({"area_id": "north"}, square(0, 95)),
+    feature(
+        {"area_id": "nan"}, {"type": "Polygon", "coordinates": [[[0, 0], [1, float("nan")], [1, 1], [0, 0]]]}
+    ),
+    feature({"area_id": "text"}, {"type": "Polygon", "coordinates": [[[0, 0], [1, "NaN"], [1, 1], [0, 0]]]}),
+    feature({"area_id": "bowtie"}, BOWTIE),
+    feature({"area_id": "flat"}, {"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [2, 2], [0, 0]]]}),
+]
+
+
+def test_boundaries_off_the_globe_or_not_numbers_are_rejected_and_crossing_ones_repaired() -> None:
+    notes: list[str] = []
+    _, geometries, problems = parse_area_features({"features": HOSTILE_BOUNDARIES}, notes=notes)
+    assert dict(problems) == {
+        2: "geometry has coordinates outside the globe (lon 500.1)",
+        3: "geometry has coordinates outside the globe (lon -500)",
+        4: "geometry has coordinates outside the globe (lat 95.1)",
+        5: "geometry has coordinates that are not numbers (NaN or infinite)",
+        6: "geometry has coordinates that are not numbers (NaN or infinite)",
+        8: "geometry is empty",
+    }
+    assert geometries[6].is_valid and geometries[6].geom_type == "MultiPolygon"
+    assert geometries[6].area == pytest.approx(2.0)
+    assert notes == ["1 area boundary crossed itself and was repaired (feature 7): check them on the map"]
+
+
+def test_a_spike_is_cut_off_and_only_polygons_are_kept() -> None:
+    spike = {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 1], [0, 0], [2, 2], [0, 0]]]}
+    geom, problem, repaired = polygon_from(spike)
+    assert problem is None and repaired and geom.geom_type == "Polygon" and geom.area == pytest.approx(1.0)
+
+
+def test_the_importer_rejects_the_same_boundaries_with_the_same_reasons() -> None:
+    from cpdash.importing.importer import geometry_problems, read_upload
+
+    collection = {"type": "FeatureCollection", "features": HOSTILE_BOUNDARIES[:4] + HOSTILE_BOUNDARIES[6:]}
+    upload = read_upload("areas.geojson", json.dumps(collection).encode())
+    assert geometry_problems(upload, "areas") == [
+        (1, "geometry has coordinates outside the globe (lon 500.1)"),
+        (2, "geometry has coordinates outside the globe (lon -500)"),
+        (3, "geometry has coordinates outside the globe (lat 95.1)"),
+        (5, "geometry is empty"),
+    ]
+
+
+def test_the_importer_rejects_event_points_that_are_not_numbers() -> None:
+    from cpdash.importing.importer import geometry_problems, read_upload
+
+    text = (
+        '{"type": "FeatureCollection", "features": ['
+        '{"type": "Feature", "properties": {"event_id": "E1"}, "geometry": {"type": "Point", "coordinates": [NaN, 41.8]}},'
+        '{"type": "Feature", "properties": {"event_id": "E2"}, "geometry": {"type": "Point", "coordinates": [-87.9, Infinity]}},'
+        '{"type": "Feature", "properties": {"event_id": "E3"}, "geometry": {"type": "Point", "coordinates": [-87.9, 41.8]}}]}'
+    )
+    upload = read_upload("events.geojson", text.encode())
+    assert [position for position, _ in geometry_problems(upload, "events")] == [0, 1]

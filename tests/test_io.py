@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import zipfile
 from pathlib import Path
@@ -11,7 +12,9 @@ import pandas as pd
 import pytest
 from conftest import area_features, write_geojson, write_text
 
-from cpdash.data.readers import DataError, find_table_files, read_csv, read_excel, read_table_file
+from cpdash.data import limits
+from cpdash.data.limits import MAX_COLUMNS
+from cpdash.data.readers import DataError, find_table_files, read_csv, read_excel, read_raw, read_table_file
 
 # --- CSV -------------------------------------------------------------------------------------------
 
@@ -417,3 +420,94 @@ def test_sniff(head: bytes, what: str | None) -> None:
     from cpdash.data.readers import sniff
 
     assert sniff(head) == what
+
+
+# --- hostile files: numbers JSON cannot hold, and files above the limits ---------------------------
+
+
+def test_json_nan_and_infinity_reject_their_row_and_huge_integers_keep_their_text(tmp_path: Path) -> None:
+    big = "9" * 5000  # above Python's 4,300-digit limit: once a ValueError that failed the whole file
+    text = f'[{{"n": NaN}}, {{"n": Infinity}}, {{"n": -Infinity, "m": NaN}}, {{"n": {big}}}, {{"n": 12}}]'
+    raw = read_raw(write_text(tmp_path / "events.json", text), "events")
+    assert raw.data["n"].tolist()[3:] == [big, 12] and raw.data["n"][:3].isna().all()
+    assert raw.bad_rows == [
+        (0, "not a number in n: 'NaN' (JSON has no NaN or Infinity)"),
+        (1, "not a number in n: 'Infinity' (JSON has no NaN or Infinity)"),
+        (2, "not a number in n: '-Infinity' (JSON has no NaN or Infinity)"),
+    ]
+
+
+def test_json_text_no_file_can_hold_is_cleaned_and_csv_blanks_are_blank(tmp_path: Path) -> None:
+    text = '[{"title": "a\\u0000b", "note": "x\\ud800y", "ok": "\\ud83d\\ude00", "id": "NA", "other": "-"}]'
+    raw = read_raw(write_text(tmp_path / "events.json", text), "events")
+    row = raw.data.iloc[0]
+    assert (row["title"], row["note"], row["ok"]) == ("ab", "x\ufffdy", "\U0001f600")
+    assert pd.isna(row["id"]) and pd.isna(row["other"])  # NA and - are blank, as in a CSV file
+
+
+def test_geojson_with_nan_coordinates_and_huge_integers_is_read(tmp_path: Path) -> None:
+    text = (
+        '{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"population": '
+        + "1" * 5000
+        + '}, "geometry": {"type": "Point", "coordinates": [NaN, 41.8]}}]}'
+    )
+    collection, _ = read_table_file(write_text(tmp_path / "areas.geojson", text), "areas")
+    feature = collection["features"][0]
+    assert math.isnan(feature["geometry"]["coordinates"][0])  # the geometry is rejected, not the file
+    assert feature["properties"]["population"] == "1" * 5000
+
+
+def test_a_csv_with_more_columns_than_the_limit_is_refused_from_its_header(tmp_path: Path) -> None:
+    header = ",".join(f"c{i}" for i in range(10_000))
+    path = write_text(tmp_path / "events.csv", header + "\n" + ",".join("1" * 10_000) + "\n")
+    with pytest.raises(DataError, match=r"^events\.csv: 10,000 columns, above the limit of 500 columns per"):
+        read_table_file(path, "events")
+    ok = write_text(tmp_path / "ok.csv", ",".join(f"c{i}" for i in range(MAX_COLUMNS)) + "\n")
+    assert read_table_file(ok)[0].shape[1] == MAX_COLUMNS
+
+
+@pytest.mark.parametrize("suffix", [".json", ".geojson", ".xlsx", ".parquet"])
+def test_other_files_with_too_many_columns_are_refused(tmp_path: Path, suffix: str) -> None:
+    wide = pd.DataFrame([{f"c{i}": 1 for i in range(MAX_COLUMNS + 1)}])
+    path = tmp_path / f"events{suffix}"
+    if suffix == ".json":
+        path.write_text(wide.to_json(orient="records"), encoding="utf-8")
+    elif suffix == ".geojson":
+        properties = wide.iloc[0].to_dict()
+        write_geojson(path, [{"type": "Feature", "properties": properties, "geometry": None}])
+    elif suffix == ".xlsx":
+        wide.to_excel(path, index=False)
+    else:
+        wide.to_parquet(path)
+    with pytest.raises(DataError, match=rf"{MAX_COLUMNS + 1:,} columns, above the limit of {MAX_COLUMNS}"):
+        read_table_file(path, "events")
+
+
+def zip_bomb(path: Path, megabytes: int = 20) -> Path:
+    """A workbook whose one sheet unpacks to `megabytes` MB of repeated cells (about 700 times its size)."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/worksheets/sheet1.xml", b"<c>0</c>" * (megabytes * 1024 * 1024 // 8))
+    return path
+
+
+def test_an_xlsx_zip_bomb_is_refused_before_it_is_unpacked(tmp_path: Path) -> None:
+    path = zip_bomb(tmp_path / "events.xlsx")
+    assert path.stat().st_size < 100_000
+    with pytest.raises(
+        DataError, match=r"unpacks to \d+ times its packed size, above the limit of 100 times"
+    ):
+        read_table_file(path, "events")
+
+
+def test_a_workbook_that_unpacks_to_more_than_the_limit_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "events.xlsx"
+    pd.DataFrame({"event_id": [f"E{i}" for i in range(20_000)]}).to_excel(path, index=False)
+    assert read_excel(path)[0].shape == (20_000, 1)
+    monkeypatch.setattr(limits, "MAX_WORKBOOK_MB", 0)
+    with pytest.raises(
+        DataError, match=r"^events\.xlsx: the workbook unpacks to \d+ MB, above the limit of 0 MB"
+    ):
+        read_table_file(path, "events")

@@ -326,7 +326,7 @@ def test_only_events_with_required_columns(tmp_path: Path) -> None:
 def test_missing_folder_gives_an_error_and_an_empty_events_frame(tmp_path: Path) -> None:
     missing = tmp_path / "nowhere"
     ds = load(missing, tmp_path)
-    assert ds.report.errors == [f"data source {missing}: no such folder"]
+    assert ds.report.errors == ["data source nowhere: no such folder"]  # its path is not for every page
     assert ds.events.empty
     assert list(ds.events.columns) == list(EVENTS.names)
     assert ds.areas.empty and "area_id" in ds.areas
@@ -336,7 +336,7 @@ def test_missing_folder_gives_an_error_and_an_empty_events_frame(tmp_path: Path)
 def test_a_file_instead_of_a_folder(tmp_path: Path) -> None:
     path = write_text(tmp_path / "events.csv", "event_id\nE1\n")
     ds = load(path, tmp_path)
-    assert ds.report.errors == [f"data source {path}: no such folder"]
+    assert ds.report.errors == ["data source events.csv: no such folder"]
     assert ds.events.empty
 
 
@@ -678,3 +678,86 @@ def test_a_damaged_snapshot_is_ignored(folder_source: Path, tmp_path: Path) -> N
     again = load_dataset(folder_source, cache_dir=tmp_path / "cache")
     assert "snapshot" not in again.report.seconds
     assert len(again.events) > 0
+
+
+# --- one bad row never takes the data set down -----------------------------------------------------
+
+
+@pytest.mark.parametrize("start", ["9999-12-31", "31/12/9999", "01/01/1500", "1500-01-01"])
+def test_one_far_date_is_one_rejected_row(folder_source: Path, tmp_path: Path, start: str) -> None:
+    rows = [*EVENTS_ROWS, {**MIN_EVENT, "event_id": "E9", "start": start}]
+    write_csv(folder_source / "events.csv", rows)
+    ds = load(folder_source, tmp_path)
+    events = ds.report.tables["events"]
+    assert events.status == "loaded" and events.rows_accepted == 6 and events.rows_rejected == 1
+    assert events.rejected.loc[0, "reason"].startswith("start outside the accepted dates (1990-01-01 to")
+    assert ds.events["start"].dt.year.between(2020, 2030).all()  # never stored as 1816 or 2084
+    all_counted(ds.report)
+
+
+def test_a_huge_integer_or_nan_in_events_json_is_one_rejected_row(
+    folder_source: Path, tmp_path: Path
+) -> None:
+    (folder_source / "events.csv").unlink()
+    good = json.dumps([{**MIN_EVENT, "event_id": f"E{i}", "attendance": 10} for i in range(3)])[1:-1]
+    text = (
+        f'[{good}, {{"event_id": "E8", "start": "2025-01-01", "program": "Town hall", "area_id": "001", '
+        f'"attendance": {"9" * 5000}}}, {{"event_id": "E9", "start": "2025-01-01", "program": "Town hall", '
+        '"area_id": "001", "cost": NaN}]'
+    )
+    (folder_source / "events.json").write_text(text, encoding="utf-8")
+    ds = load(folder_source, tmp_path)
+    events = ds.report.tables["events"]
+    assert events.status == "loaded" and sorted(ds.events["event_id"]) == ["E0", "E1", "E2"]
+    reasons = events.rejected["reason"].tolist()
+    assert reasons[0].startswith("not a number in attendance: '999")
+    assert reasons[1] == "not a number in cost: 'NaN' (JSON has no NaN or Infinity)"
+    all_counted(ds.report)
+
+
+def test_a_reader_failing_unexpectedly_fails_its_table_only(
+    folder_source: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from cpdash.data import load as load_module
+
+    real = load_module.read_raw
+
+    def broken(path: Path, table: str | None = None, sheet: str | None = None):
+        if table == "concerns":
+            raise RuntimeError("a failure no check foresaw")
+        return real(path, table, sheet)
+
+    monkeypatch.setattr(load_module, "read_raw", broken)
+    ds = load(folder_source, tmp_path)
+    assert ds.report.tables["concerns"].errors == [
+        "concerns.csv: cannot be read (RuntimeError: a failure no check foresaw)"
+    ]
+    assert len(ds.events) == 6 and len(ds.responses) == 3
+    assert "reading concerns.csv failed" in caplog.text
+
+
+def test_an_unreadable_file_does_not_say_the_server_folder(
+    folder_source: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cpdash.data import load as load_module
+
+    real = load_module.read_raw
+
+    def denied(path: Path, table: str | None = None, sheet: str | None = None):
+        if table == "concerns":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path, table, sheet)
+
+    monkeypatch.setattr(load_module, "read_raw", denied)
+    ds = load(folder_source, tmp_path)
+    assert ds.report.tables["concerns"].errors == ["concerns.csv: cannot be read (Permission denied)"]
+    assert str(folder_source) not in " ".join(ds.report.errors)
+
+
+def test_the_snapshot_follows_the_date_window(
+    folder_source: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert len(load(folder_source, tmp_path).events) == 6
+    monkeypatch.setenv("CPDASH_DATE_WINDOW", "2025-03-01..")
+    ds = load(folder_source, tmp_path)
+    assert len(ds.events) < 6 and ds.report.tables["events"].rows_rejected == 6 - len(ds.events)

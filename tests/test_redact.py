@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from cpdash.text.redact import redact, redact_series
+from cpdash.text.redact import DISPLAY_LIMIT, redact, redact_series
 
 
 @pytest.mark.parametrize(
@@ -103,3 +103,45 @@ def test_redact_series_gives_what_redact_gives() -> None:
     assert out.tolist()[2] == "<img src=x onerror=alert(1)>"  # HTML is left as text, not stripped
     assert pd.isna(out.iloc[5]) and out.iloc[6] == ""
     assert len(redact_series(pd.Series([], dtype="str"))) == 0
+
+
+# --- hostile lengths: linear cost, and a cut that says so -------------------------------------------
+
+HOSTILE = {  # runs that made the e-mail pattern try a match from every character (quadratic)
+    "letters": "a",
+    "digits": "1",
+    "dotted": "a.",
+    "dashed": "1-",
+    "local part": "a.b-c+d%",
+}
+
+
+@pytest.mark.timeout(120)  # a hang guard: these took hours before (an 80 KB comment cost 19.8 s)
+@pytest.mark.parametrize("unit", list(HOSTILE.values()), ids=list(HOSTILE))
+def test_a_megabyte_of_hostile_text_is_redacted_whole_without_hanging(unit: str) -> None:
+    text = unit * (1_000_000 // len(unit)) + " write to ana@example.org"
+    out = redact(text, limit=None)
+    assert out.endswith(" write to [email]") and len(out) == len(text) - len("ana@example.org") + 7
+
+
+def test_a_long_text_is_cut_at_the_display_limit_and_says_so() -> None:
+    text = "word " * 20_000  # 100,000 characters
+    out = redact(text)
+    assert out.startswith("word word") and len(out) < DISPLAY_LIMIT + 80
+    assert out.endswith(f" … [cut: the first {DISPLAY_LIMIT:,} of 100,000 characters are shown]")
+    assert redact("short") == "short" and redact("x" * DISPLAY_LIMIT) == "x" * DISPLAY_LIMIT
+
+
+def test_a_detail_across_the_cut_is_redacted_whole() -> None:
+    text = "x" * (DISPLAY_LIMIT - 10) + " call 312 555 0123 or ana@example.org " + "y" * 500
+    out = redact(text)
+    assert "555" not in out and "0123" not in out
+    assert out.endswith(" call [phone] … [cut: the first 3,000 of 3,528 characters are shown]")
+
+
+def test_redact_series_cuts_long_texts_with_or_without_details() -> None:
+    out = redact_series(pd.Series(["plain " * 1_000, "ana@example.org " * 500, None, "short"]))
+    assert out[0].endswith("of 6,000 characters are shown]") and len(out[0]) < DISPLAY_LIMIT + 80
+    assert out[1].startswith("[email] [email]") and "example" not in out[1]
+    assert out[1].endswith("of 8,000 characters are shown]")
+    assert pd.isna(out[2]) and out[3] == "short"

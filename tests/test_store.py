@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import json
 import os
 import signal
@@ -19,7 +20,8 @@ import pytest
 from conftest import REPO, area_features, write_geojson
 
 from cpdash.data.load import load_dataset, source_signature
-from cpdash.importing import importer
+from cpdash.importing import importer, journal
+from cpdash.importing import store as store_module
 from cpdash.importing.importer import prepare, read_upload, suggest_profile
 from cpdash.importing.store import (
     LOG_FILE,
@@ -300,3 +302,196 @@ def test_adding_to_a_file_with_unreadable_rows_is_refused(source: Path) -> None:
         open_store(source).commit(prepared_events(["E3"]))
     assert digest(source) == before
     assert open_store(source).commit(prepared_events(["E3"]), "replace").accepted == 1
+
+
+# --- the log never lies: a fault at every step of a commit -----------------------------------------
+
+
+def stored_ids(folder: Path) -> set[str]:
+    return set(load_dataset(folder).events["event_id"])
+
+
+def assert_log_agrees_with_data(folder: Path, new: set[str], mapping: str) -> bool:
+    """The import is logged if and only if its rows are stored; returns whether it happened."""
+    logged = [e for e in open_store(folder).read_log() if e.get("mapping") == mapping]
+    assert len(logged) <= 1
+    ids = stored_ids(folder)
+    if logged:
+        assert new <= ids and logged[0]["accepted"] == len(new)
+    else:
+        assert not new & ids
+    return bool(logged)
+
+
+def full_disk(*args, **kwargs):
+    raise OSError(28, "No space left on device")
+
+
+def fail_for(folder: Path):
+    """_fsync_folder failing for `folder` only (not for the store's tmp folder)."""
+    real = store_module._fsync_folder
+
+    def fsync(path: Path) -> None:
+        if path == folder:
+            full_disk()
+        real(path)
+
+    return fsync
+
+
+def fail_when(state: str):
+    """journal.append failing (a full disk) for lines of one state only."""
+    real = journal.append
+
+    def append(path: Path, item: dict) -> None:
+        if item.get("state") == state:
+            full_disk()
+        real(path, item)
+
+    return append
+
+
+@pytest.mark.parametrize(
+    ("step", "happened"),
+    [
+        ("writing the new file", False),
+        ("flushing the new file", False),
+        ("appending the pending entry", False),
+        ("the swap", False),
+        ("the swap, and marking it rolled back", False),
+        ("flushing the folder after the swap", True),
+        ("setting the old file aside", True),
+        ("marking it committed", True),
+    ],
+)
+def test_a_full_disk_at_any_step_leaves_the_log_agreeing_with_the_data(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, step: str, happened: bool
+) -> None:
+    folder = tmp_path / "source"
+    folder.mkdir()
+    write_geojson(folder / "areas.geojson", area_features())
+    pd.read_csv(io.BytesIO(events_csv(["E1", "E2"]))).to_excel(folder / "events.xlsx", index=False)
+    before, new = {"E1", "E2"}, {"E3", "E4"}
+    prepared = prepared_events(sorted(new))
+    faults = {
+        "writing the new file": (pd.DataFrame, "to_csv", full_disk),
+        "flushing the new file": (store_module.os, "fsync", full_disk),
+        "appending the pending entry": (journal, "append", fail_when(journal.PENDING)),
+        "the swap": (store_module.os, "replace", full_disk),
+        "flushing the folder after the swap": (store_module, "_fsync_folder", fail_for(folder)),
+        "setting the old file aside": (FolderStore, "_set_aside", full_disk),
+        "marking it committed": (journal, "append", fail_when(journal.COMMITTED)),
+    }
+    if step == "the swap, and marking it rolled back":
+        monkeypatch.setattr(store_module.os, "replace", full_disk)
+        monkeypatch.setattr(journal, "append", fail_when(journal.ROLLED_BACK))
+    else:
+        monkeypatch.setattr(*faults[step])
+    if happened:
+        entry = open_store(folder).commit(prepared, "add", "M")
+        assert entry.accepted == 2
+    else:
+        with pytest.raises(StoreError, match="the data is unchanged"):
+            open_store(folder).commit(prepared, "add", "M")
+    monkeypatch.undo()
+    assert assert_log_agrees_with_data(folder, new, "M") is happened
+    assert stored_ids(folder) == before | (new if happened else set())
+    # the next import resolves what was left, clears the leftovers, and the log still agrees
+    open_store(folder).commit(prepared_events(["E9"]), "add", "next")
+    assert assert_log_agrees_with_data(folder, {"E9"}, "next")
+    assert assert_log_agrees_with_data(folder, new, "M") is happened
+    assert stored_ids(folder) == before | {"E9"} | (new if happened else set())
+    assert list((folder / STATE_FOLDER / TMP_FOLDER).iterdir()) == []
+    assert sorted(p.name for p in folder.iterdir() if p.is_file()) == ["areas.geojson", "events.csv"]
+    assert journal.read_journal(folder / STATE_FOLDER / LOG_FILE).unresolved() == []  # all written down
+
+
+KILLED_AT = """
+import os, signal, sys
+from pathlib import Path
+from cpdash.importing import journal, store
+from cpdash.importing.importer import prepare, read_upload
+from cpdash.importing.importer import suggest_profile
+step = sys.argv[2]
+rows = "".join(f"K{i},2025-03-01,Town hall,001,t\\n" for i in range(2_000))
+upload = read_upload("events.csv", ("event_id,start,program,area_id,title\\n" + rows).encode())
+prepared = prepare(upload, suggest_profile(upload, "events"))
+
+def die():
+    os.kill(os.getpid(), signal.SIGKILL)
+
+real_append, real_replace = journal.append, os.replace
+
+def append(path, item):
+    if step == "before the pending entry" and item.get("state") == journal.PENDING:
+        die()
+    if step == "before the commit mark" and item.get("state") == journal.COMMITTED:
+        die()
+    real_append(path, item)
+    if step == "after the pending entry" and item.get("state") == journal.PENDING:
+        die()
+    if step == "after the commit mark" and item.get("state") == journal.COMMITTED:
+        die()
+
+def replace(source, target):
+    real_replace(source, target)
+    if step == "right after the swap":
+        die()
+
+journal.append = append
+store.os.replace = replace
+store.open_store(Path(sys.argv[1])).commit(prepared, "add", "K")
+"""
+
+
+@pytest.mark.parametrize(
+    ("step", "happened"),
+    [
+        ("before the pending entry", False),
+        ("after the pending entry", False),
+        ("right after the swap", True),
+        ("before the commit mark", True),
+        ("after the commit mark", True),
+    ],
+)
+def test_a_kill_at_any_step_leaves_the_log_agreeing_with_the_data(
+    source: Path, step: str, happened: bool
+) -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", KILLED_AT, str(source), step],
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        timeout=120,
+        capture_output=True,
+    )
+    assert result.returncode == -signal.SIGKILL, result.stderr.decode()
+    new = {f"K{i}" for i in range(2_000)}
+    assert assert_log_agrees_with_data(source, new, "K") is happened
+    assert stored_ids(source) == {"E1", "E2"} | (new if happened else set())
+    open_store(source).commit(prepared_events(["E9"]), "add", "next")
+    assert assert_log_agrees_with_data(source, {"E9"}, "next")
+    assert assert_log_agrees_with_data(source, new, "K") is happened
+    assert list((source / STATE_FOLDER / TMP_FOLDER).iterdir()) == []
+
+
+def test_a_line_cut_short_by_a_full_disk_does_not_swallow_the_next(source: Path) -> None:
+    open_store(source).commit(prepared_events(["E3"]), "add", "first")
+    with (source / STATE_FOLDER / LOG_FILE).open("a", encoding="utf-8") as handle:
+        handle.write('{"when": "2025-')  # a line cut short, no newline
+    open_store(source).commit(prepared_events(["E4"]), "add", "second")
+    assert [e["mapping"] for e in open_store(source).read_log()] == ["first", "second"]
+
+
+def test_a_log_written_before_entries_were_confirmed_still_reads(source: Path) -> None:
+    old = {
+        "when": "2025-01-01T00:00:00Z",
+        "file": "old.csv",
+        "table": "events",
+        "mode": "add",
+        "mapping": "x",
+    }
+    (source / STATE_FOLDER).mkdir()
+    (source / STATE_FOLDER / LOG_FILE).write_text(json.dumps(old) + "\n", encoding="utf-8")
+    open_store(source).commit(prepared_events(["E3"]), "add", "new")
+    assert [e["mapping"] for e in open_store(source).read_log()] == ["x", "new"]
+    assert "id" not in open_store(source).read_log()[1] and "tmp" not in open_store(source).read_log()[1]

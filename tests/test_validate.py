@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import numpy as np
 import pandas as pd
 import pytest
 from conftest import square
 from shapely.geometry import shape
 
+from cpdash.config import DateWindow
 from cpdash.data.dataset import TableReport
+from cpdash.data.dates import read_dates
 from cpdash.data.geo import AreaIndex, Boundaries
 from cpdash.data.schema import AREA_SCORES, AREAS, ATTENDEES, CONCERNS, EVENTS, PROGRAMS, RESPONSES
 from cpdash.data.validate import (
@@ -146,6 +150,76 @@ def test_event_start_with_time_and_offset() -> None:
     assert frame["start"].tolist() == [pd.Timestamp("2025-03-15 18:30"), pd.Timestamp("2025-03-15 09:00")]
 
 
+@pytest.mark.parametrize(
+    ("text", "year"),
+    [
+        ("9999-12-31", 9999),
+        ("31/12/9999", 9999),
+        ("12/31/9999", 9999),
+        ("01/01/1500", 1500),
+        ("1500-01-01", 1500),
+    ],
+)
+def test_far_dates_are_read_as_written_never_as_another_date(text: str, year: int) -> None:
+    wide = read_dates(pd.Series([text, "2025-01-02"]))
+    assert wide[0].year == year  # 31/12/9999 once became 1816-03-29, 01/01/1500 2084-07-20
+    parsed = parse_dates(pd.Series([text, "2025-01-02"]))  # nanoseconds end in 2262: NaT, not an error
+    assert parsed.dtype == "datetime64[ns]"
+    assert pd.isna(parsed[0]) and parsed[1] == pd.Timestamp("2025-01-02")
+
+
+@pytest.mark.parametrize("unit", ["s", "ms", "us"])
+def test_far_dates_already_typed_are_nat_in_nanoseconds(unit: str) -> None:
+    typed = pd.Series(np.array(["9999-12-31", "1500-01-01", "2025-01-02"], dtype=f"datetime64[{unit}]"))
+    parsed = parse_dates(typed)
+    assert parsed.isna().tolist() == [True, True, False]
+
+
+@pytest.mark.parametrize(
+    "start", ["9999-12-31", "31/12/9999", "01/01/1500", "1850-06-01", "2262-04-12", "0001-01-01"]
+)
+def test_a_date_outside_the_window_is_a_rejected_row_with_its_reason(start: str) -> None:
+    reason = only_reason(event_rows(2, start=["2025-03-01", start]))
+    assert reason.startswith("start outside the accepted dates (1990-01-01 to ")
+    assert "CPDASH_DATE_WINDOW" in reason and f"'{start}'" in reason
+
+
+def test_the_window_is_configurable_and_includes_both_ends(monkeypatch: pytest.MonkeyPatch) -> None:
+    window = DateWindow(date(2020, 1, 1), date(2025, 12, 31))
+    raw = event_rows(4, start=["2020-01-01", "2025-12-31 23:59", "2019-12-31", "2026-01-01"])
+    frame, report = validate_table(EVENTS, raw, "events.csv", window=window)
+    assert frame["event_id"].tolist() == ["E1", "E2"]
+    assert all("(2020-01-01 to 2025-12-31," in r for r in reasons(counted(report)).values())
+    monkeypatch.setenv("CPDASH_DATE_WINDOW", "2020-01-01..2025-12-31")
+    frame, _ = validate_table(EVENTS, raw, "events.csv")
+    assert frame["event_id"].tolist() == ["E1", "E2"]
+
+
+def test_the_default_window_ends_a_year_after_today() -> None:
+    today = date.today()
+    first, last = DateWindow().bounds(today)
+    assert first == date(1990, 1, 1) and (last - today).days in (365, 366)
+    soon = (pd.Timestamp(today) + pd.Timedelta(days=300)).strftime("%Y-%m-%d")
+    late = (pd.Timestamp(today) + pd.Timedelta(days=400)).strftime("%Y-%m-%d")
+    frame, _ = validate_table(EVENTS, event_rows(2, start=[soon, late]), "events.csv")
+    assert frame["event_id"].tolist() == ["E1"]
+
+
+def test_every_date_column_is_held_to_the_window() -> None:
+    raw = pd.DataFrame(
+        {
+            "concern_id": ["C1", "C2"],
+            "raised": ["2025-03-15", "2025-03-15"],
+            "area_id": ["007", "007"],
+            "topic": ["noise", "noise"],
+            "resolved": ["2025-04-01", "9999-01-01"],
+        }
+    )
+    frame, report = validate_table(CONCERNS, raw, "concerns.csv")
+    assert frame["concern_id"].tolist() == ["C1"]
+    assert reasons(counted(report))[3].startswith("resolved outside the accepted dates")
+
+
 # --- numbers ---------------------------------------------------------------------------------------
 
 
@@ -190,6 +264,37 @@ def test_numbers_with_separators_currency_and_spaces_are_accepted() -> None:
         12.5,
         3.0,
     )
+
+
+@pytest.mark.parametrize(
+    ("cell", "reason"),
+    [
+        ("NaN", "not a number in attendance: 'NaN'"),  # JSON NaN, kept as its text by the reader
+        ("Infinity", "not a number in attendance: 'Infinity'"),
+        (float("inf"), "not a number in attendance: 'inf'"),
+        ("9" * 5000, "not a number in attendance: '" + "9" * 60 + "'"),
+        (12345678901234567890123, "attendance out of range (0 to 100000): 1.2345678901234568e+22"),
+        (1e308, "attendance out of range (0 to 100000): 1e+308"),
+        (-5, "attendance out of range (0 to 100000): -5"),
+        ("-0.5", "attendance must be a whole number: '-0.5'"),
+    ],
+)
+def test_hostile_numbers_are_rejected_rows_with_a_readable_reason(cell: object, reason: str) -> None:
+    raw = event_rows(2, attendance=[12, cell])
+    assert only_reason(raw) == reason
+
+
+@pytest.mark.parametrize("column", ["cost", "officer_hours", "officers", "youth_attendance"])
+def test_negative_amounts_are_rejected(column: str) -> None:
+    assert (
+        only_reason(event_rows(2, **{column: ["1", "-1"]}))
+        == f"{column} out of range (0 to {EVENTS.column(column).max:g}): -1"
+    )
+
+
+def test_huge_whole_floats_are_not_read_as_ids_or_counts_garbled() -> None:
+    assert to_text(pd.Series([1e22, 7.0])).tolist() == ["1e+22", "7"]
+    assert to_text(pd.Series([1e22, "a"], dtype=object)).tolist() == ["1e+22", "a"]
 
 
 # --- text, ids and column names --------------------------------------------------------------------

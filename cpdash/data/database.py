@@ -10,10 +10,11 @@ whose latest row is the source's version: the app reloads when it changes.
 from __future__ import annotations
 
 import json
+import re
 import time
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from urllib.parse import unquote
 
 import numpy as np
 import pandas as pd
@@ -22,11 +23,10 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import NullPool
 
 from cpdash.data.dataset import Dataset
+from cpdash.data.dates import parse_dates
 from cpdash.data.filters import select
 from cpdash.data.readers import DataError, RawFile
-from cpdash.data.schema import TABLES, Table
-from cpdash.importing.importer import MODES, NATURAL_KEYS, Prepared
-from cpdash.importing.store import LOG_COLUMNS, LogEntry, StoreError, new_entry
+from cpdash.data.schema import TABLES
 from cpdash.metrics.periods import Filters
 
 LOG_TABLE = "cpdash_imports"
@@ -46,12 +46,67 @@ SQL_TYPES = {
 }
 
 
+# Query parameters whose values are shown; every other value (password, sslpassword, token, ...) is hidden.
+SHOWN_PARAMETERS = frozenset(
+    {
+        "sslmode",
+        "connect_timeout",
+        "application_name",
+        "target_session_attrs",
+        "client_encoding",
+        "charset",
+        "gssencmode",
+        "load_balance_hosts",
+        "keepalives",
+        "keepalives_idle",
+        "keepalives_interval",
+        "keepalives_count",
+        "mode",
+        "timeout",
+    }
+)
+HIDDEN = "***"
+_USERINFO = re.compile(r"://([^/?#@]*)@")
+_QUERY_VALUE = re.compile(r"[?&][^=&#]*=([^&#]*)")
+
+
 def display_url(url: str) -> str:
-    """The URL with its password hidden, for messages and the Data page."""
+    """The URL with its password and every credential-bearing query value hidden, for messages and pages."""
     try:
-        return sa.engine.make_url(url).render_as_string(hide_password=True)
+        parsed = sa.engine.make_url(url)
+        shown = parsed.set(query={}).render_as_string(hide_password=True)
     except Exception:
         return "database URL (unreadable)"
+    parts = []
+    for name, value in parsed.query.items():
+        values = value if isinstance(value, tuple) else (value,)
+        for one in values:
+            parts.append(f"{name}={one if name.lower() in SHOWN_PARAMETERS else HIDDEN}")
+    return shown + ("?" + "&".join(parts) if parts else "")
+
+
+def secrets(url: str) -> list[str]:
+    """Every secret a URL carries (password, hidden query values), as written and decoded, longest first."""
+    found = set(_USERINFO.findall(url)) | set(_QUERY_VALUE.findall(url))
+    found = {part.split(":", 1)[1] if ":" in part else part for part in found}
+    try:
+        parsed = sa.engine.make_url(url)
+        if parsed.password:
+            found.add(str(parsed.password))
+        for name, value in parsed.query.items():
+            if name.lower() not in SHOWN_PARAMETERS:
+                found.update(value if isinstance(value, tuple) else (value,))
+    except Exception:
+        pass
+    found |= {unquote(s) for s in found}
+    return sorted((s for s in found if s), key=len, reverse=True)
+
+
+def scrub(text: str, url: str) -> str:
+    """`text` with every secret of `url` replaced by ***."""
+    for secret in secrets(url):
+        text = text.replace(secret, HIDDEN)
+    return text
 
 
 def make_engine(url: str) -> Engine:
@@ -65,12 +120,13 @@ def make_engine(url: str) -> Engine:
             return sa.create_engine(url, poolclass=NullPool)
         return sa.create_engine(url, pool_size=2, max_overflow=4, pool_pre_ping=True, pool_recycle=600)
     except Exception as exc:
-        raise DataError(f"{display_url(url)}: not a usable database URL ({_first(exc)})") from exc
+        raise DataError(f"{display_url(url)}: not a usable database URL ({_first(exc, url)})") from None
 
 
-def _first(exc: Exception) -> str:
+def _first(exc: Exception, url: str) -> str:
+    """The first line of an error, without any secret of `url`."""
     text = str(getattr(exc, "orig", None) or exc).strip()
-    return text.splitlines()[0][:200] if text else type(exc).__name__
+    return scrub(text.splitlines()[0][:200], url) if text else type(exc).__name__
 
 
 def contract_metadata() -> tuple[sa.MetaData, dict[str, sa.Table]]:
@@ -135,7 +191,7 @@ class DatabaseReader:
         except DataError:
             raise
         except Exception as exc:
-            raise DataError(f"{display_url(url)}: cannot connect ({_first(exc)})") from exc
+            raise DataError(f"{display_url(url)}: cannot connect ({_first(exc, url)})") from None
 
     def label(self, table: str) -> str | None:
         """`events table` when the database has it, else None."""
@@ -143,16 +199,55 @@ class DatabaseReader:
 
     def read(self, table: str) -> RawFile:
         """Every row of `table` (areas with a geometry column as a GeoJSON FeatureCollection)."""
-        engine = make_engine(self.url)
+        query = sa.text(f'SELECT * FROM "{self.tables[table]}"')
         try:
-            with engine.connect() as conn:
-                frame = pd.read_sql(sa.text(f'SELECT * FROM "{self.tables[table]}"'), conn)
+            with make_engine(self.url).connect() as conn:
+                frame = pd.read_sql(query, conn)
+        except sa.exc.DataError:
+            # a value the driver cannot give Python (a date after 9999, 'infinity'): read again keeping such
+            # values as their text, so that only their rows are rejected
+            frame = self._read_tolerant(table, query)
         except Exception as exc:
-            raise DataError(f"{self.label(table)}: cannot be read ({_first(exc)})") from exc
+            raise DataError(f"{self.label(table)}: cannot be read ({_first(exc, self.url)})") from None
         frame.columns = [str(c) for c in frame.columns]
         if table == "areas" and GEOMETRY in frame.columns:
             return RawFile(_feature_collection(frame))
         return RawFile(frame)
+
+    def _read_tolerant(self, table: str, query: sa.TextClause) -> pd.DataFrame:
+        """Every row of `table`, dates and times the driver cannot convert kept as text."""
+        try:
+            with sa.create_engine(self.url, poolclass=NullPool).connect() as conn:
+                _keep_unconvertible_as_text(conn.connection.driver_connection)
+                return pd.read_sql(query, conn)
+        except Exception as exc:
+            raise DataError(f"{self.label(table)}: cannot be read ({_first(exc, self.url)})") from None
+
+
+def _keep_unconvertible_as_text(connection: object) -> None:
+    """On a psycopg connection: dates and times that Python cannot hold are loaded as their text."""
+    import psycopg
+    from psycopg.types import datetime as loaders
+
+    def tolerant(base: type) -> type:
+        class Tolerant(base):  # type: ignore[misc, valid-type]
+            def load(self, data: object) -> object:
+                try:
+                    return super().load(data)
+                except psycopg.DataError:
+                    return bytes(data).decode("utf-8", "replace")
+
+        return Tolerant
+
+    adapters = getattr(connection, "adapters", None)
+    if adapters is None:  # not psycopg: nothing to adapt
+        return
+    for name, base in (
+        ("date", loaders.DateLoader),
+        ("timestamp", loaders.TimestampLoader),
+        ("timestamptz", loaders.TimestamptzLoader),
+    ):
+        adapters.register_loader(name, tolerant(base))
 
 
 def _feature_collection(frame: pd.DataFrame) -> dict:
@@ -193,13 +288,18 @@ def signature(url: str, engine: Engine | None = None) -> str:
 
 def select_rows(url: str, table: str, filters: Filters, by_program: bool = True) -> pd.DataFrame:
     """Rows of `table` inside the filters, selected in the database with bound parameters."""
-    statement, needs_dates = filtered_select(url, table, filters, by_program)
-    with make_engine(url).connect() as conn:
-        frame = pd.read_sql(statement, conn)
+    try:
+        statement, needs_dates = filtered_select(url, table, filters, by_program)
+        with make_engine(url).connect() as conn:
+            frame = pd.read_sql(statement, conn)
+    except DataError:
+        raise
+    except Exception as exc:  # the database down, or a value the driver cannot convert
+        raise DataError(f"{display_url(url)}: {table} cannot be read ({_first(exc, url)})") from None
     date_column = TABLES[table].date_column
     if needs_dates and date_column in frame:  # dates stored as text: filtered here instead
         frame = select(
-            frame.assign(**{date_column: pd.to_datetime(frame[date_column], errors="coerce")}),
+            frame.assign(**{date_column: parse_dates(frame[date_column])}),
             filters,
             date_column,
         )
@@ -253,166 +353,3 @@ def filtered_rows(source: str, ds: Dataset, table: str, filters: Filters) -> pd.
     if frame is None:
         return None
     return select(frame, filters, TABLES[table].date_column, by_program=table == "events")
-
-
-# --- writing ---------------------------------------------------------------------------------------
-
-
-def _records(frame: pd.DataFrame, table: Table) -> list[dict[str, Any]]:
-    """Typed rows as plain Python values for the driver (NaN and NaT as NULL, whole counts as int)."""
-    out = {}
-    for column in table.columns:
-        if column.name not in frame:
-            continue
-        values = frame[column.name]
-        if column.kind == "date":
-            out[column.name] = [None if pd.isna(v) else pd.Timestamp(v).date() for v in values]
-        elif column.kind == "datetime":
-            out[column.name] = [None if pd.isna(v) else pd.Timestamp(v).to_pydatetime() for v in values]
-        elif column.kind == "int":
-            out[column.name] = [None if pd.isna(v) else int(v) for v in values]
-        elif column.kind == "float":
-            out[column.name] = [None if pd.isna(v) else float(v) for v in values]
-        else:
-            out[column.name] = [None if pd.isna(v) else str(v) for v in values]
-    n = len(frame)
-    return [{name: values[i] for name, values in out.items()} for i in range(n)]
-
-
-@dataclass
-class DatabaseStore:
-    """A database that imports commit into, one transaction per import."""
-
-    url: str
-
-    @property
-    def is_sample(self) -> bool:
-        """A database is never the embedded sample."""
-        return False
-
-    def read_log(self) -> list[dict]:
-        """Every logged import, oldest first."""
-        engine = make_engine(self.url)
-        try:
-            with engine.connect() as conn:
-                if LOG_TABLE not in _names(conn):
-                    return []
-                rows = conn.execute(sa.text(f"SELECT * FROM {LOG_TABLE} ORDER BY id")).mappings().all()
-        except Exception as exc:
-            raise StoreError(f"{display_url(self.url)}: cannot read the import log ({_first(exc)})") from exc
-        entries = []
-        for row in rows:
-            entry = {k: row.get(k) for k in LOG_COLUMNS if k in row}
-            entry["when"] = pd.Timestamp(row["at"]).strftime("%Y-%m-%dT%H:%M:%SZ")
-            entry["table"] = row["table_name"]
-            entries.append(entry)
-        return entries
-
-    def commit(self, prepared: Prepared, mode: str = "add", mapping: str | None = None) -> LogEntry:
-        """Write the accepted rows (added to, or replacing, the table) and log it, in one transaction."""
-        if mode not in MODES:
-            raise StoreError(f"unknown import mode {mode!r} (one of {', '.join(MODES)})")
-        if prepared.rows_accepted == 0:
-            raise StoreError(f"{prepared.file}: no row was accepted, so there is nothing to import")
-        entry = new_entry(prepared, mode, mapping)
-        metadata, tables = contract_metadata()
-        engine = make_engine(self.url)
-        try:
-            with engine.begin() as conn:
-                if conn.dialect.name == "postgresql":
-                    conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK})
-                metadata.create_all(conn, tables=[tables[prepared.table], tables[LOG_TABLE]])
-                target = self._target(conn, prepared.table)
-                entry.updated = self._write(conn, target, prepared, mode)
-                conn.execute(
-                    tables[LOG_TABLE].insert(),
-                    {
-                        "at": pd.Timestamp(entry.when).tz_localize(None).to_pydatetime(),
-                        "file": entry.file,
-                        "table_name": entry.table,
-                        "mode": entry.mode,
-                        "rows_read": entry.rows_read,
-                        "accepted": entry.accepted,
-                        "rejected": entry.rejected,
-                        "duplicates": entry.duplicates,
-                        "updated": entry.updated,
-                        "mapping": entry.mapping,
-                        "transforms": json.dumps(entry.transforms),
-                    },
-                )
-                entry.written = f"{target.name} table"
-        except StoreError:
-            raise
-        except Exception as exc:
-            raise StoreError(
-                f"{display_url(self.url)}: the import was not committed, nothing changed ({_first(exc)})"
-            ) from exc
-        return entry
-
-    def _target(self, conn: Connection, table: str) -> sa.Table:
-        """The database's table, with any contract column it lacks added."""
-        name = _names(conn)[table]
-        reflected = sa.Table(name, sa.MetaData(), autoload_with=conn)
-        present = {c.name.lower() for c in reflected.columns}
-        wanted = [(c.name, SQL_TYPES[c.kind]()) for c in TABLES[table].columns]
-        if table == "areas":
-            wanted.append((GEOMETRY, sa.Text()))
-        added = False
-        for column, kind in wanted:
-            if column not in present:
-                type_sql = kind.compile(dialect=conn.dialect)
-                conn.execute(sa.text(f'ALTER TABLE "{name}" ADD COLUMN "{column}" {type_sql}'))
-                added = True
-        return sa.Table(name, sa.MetaData(), autoload_with=conn) if added else reflected
-
-    def _write(self, conn: Connection, target: sa.Table, prepared: Prepared, mode: str) -> int:
-        """Delete what the new rows replace, insert them; returns the rows replaced (in 'add' mode)."""
-        spec = TABLES[prepared.table]
-        records = _records(prepared.accepted, spec)
-        if prepared.table == "areas" and prepared.geometries is not None:
-            for record, geometry in zip(records, prepared.geometries, strict=True):
-                record[GEOMETRY] = json.dumps(geometry) if geometry is not None else None
-        columns = {c.name.lower(): c for c in target.columns}
-        updated = 0
-        if mode == "replace":
-            conn.execute(target.delete())
-        elif spec.key:
-            keys = [r[spec.key] for r in records]
-            if prepared.table == "areas" and prepared.geometries is None:
-                _keep_geometry(conn, target, records)
-            for i in range(0, len(keys), KEY_CHUNK):
-                result = conn.execute(target.delete().where(columns[spec.key].in_(keys[i : i + KEY_CHUNK])))
-                updated += result.rowcount or 0
-        elif prepared.table in NATURAL_KEYS:
-            names = [c for c in NATURAL_KEYS[prepared.table] if c in columns]
-            condition = sa.and_(
-                *(
-                    sa.func.coalesce(columns[c], "") == sa.bindparam(f"k_{c}")
-                    if c == "group"
-                    else columns[c] == sa.bindparam(f"k_{c}")
-                    for c in names
-                )
-            )
-            params = [
-                {f"k_{c}": (r.get(c) if c != "group" else r.get(c) or "") for c in names} for r in records
-            ]
-            result = conn.execute(target.delete().where(condition), params)
-            updated = result.rowcount if result.rowcount and result.rowcount > 0 else 0
-        rows = [{k: v for k, v in r.items() if k in columns} for r in records]
-        for i in range(0, len(rows), INSERT_CHUNK):
-            conn.execute(target.insert(), rows[i : i + INSERT_CHUNK])
-        return updated
-
-
-def _keep_geometry(conn: Connection, target: sa.Table, records: list[dict]) -> None:
-    """Areas updated from a table without boundaries keep the boundary they had."""
-    columns = {c.name.lower(): c for c in target.columns}
-    if GEOMETRY not in columns:
-        return
-    ids = [r["area_id"] for r in records]
-    rows = conn.execute(
-        sa.select(columns["area_id"], columns[GEOMETRY]).where(columns["area_id"].in_(ids))
-    ).all()
-    geometry = dict(rows)
-    for record in records:
-        record[GEOMETRY] = geometry.get(record["area_id"])

@@ -4,6 +4,7 @@ hierarchy of levels (city ⊃ areas ⊃ districts ⊃ sectors ⊃ beats) and dis
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -94,29 +95,62 @@ class Boundaries:
         return result
 
 
-def parse_area_features(collection: dict) -> tuple[pd.DataFrame, list, list[tuple[int, str]]]:
-    """Feature properties as rows, their polygons, and (feature number, reason) for unusable geometry."""
-    rows, geometries, problems = [], [], []
+def polygon_from(geometry: object) -> tuple[object | None, str | None, bool]:
+    """A GeoJSON geometry as a valid shapely (Multi)Polygon: (polygon or None, why not, whether it was repaired).
+
+    Coordinates must be numbers on the globe; a boundary that crosses itself is repaired (shapely's
+    make_valid, keeping its polygonal parts) and the caller says so.
+    """
+    if not isinstance(geometry, dict) or geometry.get("type") not in POLYGON_TYPES:
+        kind = geometry.get("type") if isinstance(geometry, dict) else "none"
+        return None, f"geometry must be a Polygon or MultiPolygon, not {kind}", False
+    try:
+        with warnings.catch_warnings():  # NaN coordinates: said below as the reason, not as a warning
+            warnings.simplefilter("ignore", RuntimeWarning)
+            geom = shape(geometry)
+        points = shapely.get_coordinates(geom)
+    except Exception as exc:  # malformed coordinates: text, rings too short, ...
+        return None, f"invalid geometry ({(str(exc).splitlines() or [''])[0][:80]})", False
+    if not np.isfinite(points).all():
+        return None, "geometry has coordinates that are not numbers (NaN or infinite)", False
+    lon, lat = points[:, 0], points[:, 1]
+    if len(points) and (np.abs(lon).max() > 180 or np.abs(lat).max() > 90):
+        worst = lon[np.argmax(np.abs(lon))] if np.abs(lon).max() > 180 else lat[np.argmax(np.abs(lat))]
+        which = "lon" if np.abs(lon).max() > 180 else "lat"
+        return None, f"geometry has coordinates outside the globe ({which} {worst:g})", False
+    repaired = False
+    if not geom.is_valid:
+        geom = shapely.make_valid(geom, method="structure", keep_collapsed=False)
+        repaired = True
+    if geom.is_empty or geom.geom_type not in POLYGON_TYPES:
+        return None, "geometry is empty", False
+    return geom, None, repaired
+
+
+def parse_area_features(
+    collection: dict, notes: list[str] | None = None
+) -> tuple[pd.DataFrame, list, list[tuple[int, str]]]:
+    """Feature properties as rows, their polygons, and (feature number, reason) for unusable geometry.
+
+    Boundaries that cross themselves are repaired, and a note saying which is added to `notes`.
+    """
+    rows, geometries, problems, repaired = [], [], [], []
     for number, feature in enumerate(collection.get("features", []), start=1):
         props = dict(feature.get("properties") or {}) if isinstance(feature, dict) else {}
-        geometry = feature.get("geometry") if isinstance(feature, dict) else None
-        geom = None
-        if not isinstance(geometry, dict) or geometry.get("type") not in POLYGON_TYPES:
-            kind = geometry.get("type") if isinstance(geometry, dict) else "none"
-            problems.append((number, f"geometry must be a Polygon or MultiPolygon, not {kind}"))
-        else:
-            try:
-                geom = shape(geometry)
-                if not geom.is_valid:
-                    geom = shapely.make_valid(geom)
-                if geom.is_empty:
-                    problems.append((number, "geometry is empty"))
-                    geom = None
-            except Exception as exc:  # malformed coordinates
-                problems.append((number, f"invalid geometry ({exc})"))
-                geom = None
+        geom, problem, fixed = polygon_from(feature.get("geometry") if isinstance(feature, dict) else None)
+        if problem:
+            problems.append((number, problem))
+        if fixed:
+            repaired.append(str(number))
         rows.append(props)
         geometries.append(geom)
+    if repaired and notes is not None:
+        shown = ", ".join(repaired[:10]) + (", ..." if len(repaired) > 10 else "")
+        notes.append(
+            f"{len(repaired):,} area boundar{'y' if len(repaired) == 1 else 'ies'} crossed "
+            f"{'itself' if len(repaired) == 1 else 'themselves'} and {'was' if len(repaired) == 1 else 'were'} "
+            f"repaired (feature {shown}): check them on the map"
+        )
     return pd.DataFrame.from_records(rows), geometries, problems
 
 

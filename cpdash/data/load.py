@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from cpdash.data.snapshot import read_snapshot, write_snapshot
 from cpdash.data.validate import empty_frame, normalise_column_name, validate_table
 
 Progress = Callable[[float, str], None]
+log = logging.getLogger(__name__)
 MANIFEST = "manifest.json"
 # Tables read after areas and events, in this order; each may be absent.
 OTHER_TABLES = ("responses", "area_scores", "concerns", "attendees")
@@ -73,12 +75,14 @@ def _read(table: str, reader: TableReader, report: LoadReport) -> RawFile | None
     try:
         raw = reader.read(table)
     except DataError as exc:
-        report.tables[table] = TableReport(table=table, file=name, status="failed", errors=[str(exc)])
-        return None
-    except OSError as exc:
-        report.tables[table] = TableReport(
-            table=table, file=name, status="failed", errors=[f"{name}: cannot be read ({exc})"]
-        )
+        raw, problem = None, str(exc)
+    except OSError as exc:  # its text names the file's full path: the reason alone is said
+        raw, problem = None, f"{name}: cannot be read ({exc.strerror or type(exc).__name__})"
+    except Exception as exc:  # a reader failing in a way no check foresaw: this table fails, not the app
+        log.exception("reading %s failed", name)
+        raw, problem = None, f"{name}: cannot be read ({_unexpected(exc)})"
+    if raw is None:
+        report.tables[table] = TableReport(table=table, file=name, status="failed", errors=[problem])
         return None
     if isinstance(raw.data, dict) and table != "areas":
         report.tables[table] = TableReport(
@@ -94,12 +98,23 @@ def _validated(
 ) -> pd.DataFrame | None:
     """Validate a read table, merging read warnings into its report; None when it failed."""
     previous = report.tables[table]
-    frame, table_report = validate_table(
-        spec or TABLES[table], raw.data, previous.file or table, preset=raw.bad_rows, **context
-    )
+    try:
+        frame, table_report = validate_table(
+            spec or TABLES[table], raw.data, previous.file or table, preset=raw.bad_rows, **context
+        )
+    except Exception as exc:  # validation failing in a way no check foresaw: this table fails, not the app
+        log.exception("validating %s failed", previous.file or table)
+        previous.status = "failed"
+        previous.errors.append(f"{previous.file or table}: cannot be validated ({_unexpected(exc)})")
+        return None
     table_report.warnings[:0] = previous.warnings
     report.tables[table] = table_report
     return None if table_report.status == "failed" else frame.reset_index(drop=True)
+
+
+def _unexpected(exc: Exception) -> str:
+    """An unforeseen error in one line: its kind and the start of its message."""
+    return f"{type(exc).__name__}: {(str(exc).strip().splitlines() or [''])[0][:160]}"
 
 
 def _load_areas(
@@ -119,7 +134,7 @@ def _load_areas(
                 "areas: no boundaries (not GeoJSON), so areas cannot be mapped"
             )
         return frame, None, None
-    props, geometries, problems = parse_area_features(raw)
+    props, geometries, problems = parse_area_features(raw, notes=report.tables["areas"].warnings)
     if props.empty and not geometries:
         report.tables["areas"].status = "failed"
         report.tables["areas"].errors.append(
@@ -268,7 +283,10 @@ def load_dataset(
     folder = Path(source)
     if not folder.is_dir():
         report.tables["events"] = TableReport(
-            table="events", status="failed", errors=[f"data source {source}: no such folder"]
+            # named, not located: every page shows this error, the public ones too (the Data page says where)
+            table="events",
+            status="failed",
+            errors=[f"data source {folder.name or source}: no such folder"],
         )
         return Dataset(events=empty_frame(TABLES["events"]), areas=_areas_from_ids(), report=report)
     taxonomy = load_taxonomy(folder)

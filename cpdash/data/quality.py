@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 
 from cpdash.data.dataset import LoadReport
@@ -44,3 +46,28 @@ def dictionary(table: str | None = None) -> pd.DataFrame:
     """The data dictionary, one row per column of the contract (of one table, when given)."""
     frame = pd.DataFrame(data_dictionary())
     return frame if not table else frame[frame["table"] == table].reset_index(drop=True)
+
+
+def source_label(source: str, public: bool) -> str:
+    """How the Data page names the source: a database URL with its secrets hidden (as the loader gives it);
+    for the public, a folder by its name only and a database by its name only (no server path or host)."""
+    if "://" in source:
+        if not public:
+            return source
+        name = source.rsplit("/", 1)[-1].split("?", 1)[0]
+        return f"database {name}" if name else "a database"
+    return (Path(source).name or source) if public else source
+
+
+def shown(texts: list[str], source: str, public: bool) -> list[str]:
+    """Report texts as the audience may read them: for the public, the source's folder path becomes its name."""
+    if not public or "://" in source:
+        return list(texts)
+    folder = Path(source)
+    paths = sorted({str(folder), str(folder.resolve()), source}, key=len, reverse=True)
+    out = []
+    for text in texts:
+        for path in paths:
+            text = text.replace(path, folder.name or "the data folder")
+        out.append(text)
+    return out

@@ -6,11 +6,14 @@ import csv
 import json
 import re
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
+from cpdash.data import limits
+from cpdash.data.jsonfile import load_json, records_frame
 from cpdash.data.schema import FILE_SUFFIXES, TABLES
 
 _KEY = re.compile(r"[^0-9a-z]+")
@@ -47,6 +50,14 @@ class RawFile:
     sheet: str | None = None  # the sheet read
 
 
+def within_limits(check: Callable[..., None], *args: object) -> None:
+    """Run one of cpdash.data.limits' checks; a file above a limit is a DataError naming the limit."""
+    try:
+        check(*args)
+    except limits.LimitError as exc:
+        raise DataError(str(exc)) from None
+
+
 def sniff(head: bytes) -> str | None:
     """What the first bytes of a file say it is (\"a PDF document\", ...), or None for plain text."""
     for magic, what in MAGIC:
@@ -62,6 +73,7 @@ def read_csv(path: Path) -> pd.DataFrame:
             raise DataError(
                 f"{path.name}: not a CSV file (it holds binary data, or UTF-16 text: save it as CSV UTF-8)"
             )
+    within_limits(limits.check_csv, path)
     last: Exception | None = None
     for encoding in CSV_ENCODINGS:
         try:
@@ -189,10 +201,10 @@ def _first_line(exc: Exception) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
-def read_json_records(path: Path) -> pd.DataFrame:
-    """Read a JSON file holding a list of records (objects), or {"records": [...]}."""
+def read_json_rows(path: Path) -> tuple[pd.DataFrame, list[tuple[int, str]]]:
+    """Read a JSON file holding a list of records (objects), or {"records": [...]}: cells and bad rows."""
     try:
-        obj = json.loads(path.read_bytes().decode("utf-8-sig"))
+        obj = load_json(path)
     except UnicodeDecodeError as exc:
         raise DataError(f"{path.name}: JSON must be UTF-8 text") from exc
     except json.JSONDecodeError as exc:
@@ -201,11 +213,19 @@ def read_json_records(path: Path) -> pd.DataFrame:
         ) from exc
     except RecursionError as exc:
         raise DataError(f"{path.name}: not valid JSON (nested too deeply)") from exc
+    except ValueError as exc:  # anything else the decoder refuses
+        raise DataError(f"{path.name}: not valid JSON ({_first_line(exc)[:120]})") from exc
     if isinstance(obj, dict) and isinstance(obj.get("records"), list):
         obj = obj["records"]
     if not isinstance(obj, list) or not all(isinstance(r, dict) for r in obj):
         raise DataError(f"{path.name}: JSON must be a list of records (objects with one key per column)")
-    return pd.DataFrame.from_records(obj)
+    within_limits(limits.check_columns, path.name, limits.json_columns(obj))
+    return records_frame(obj, NA_VALUES)
+
+
+def read_json_records(path: Path) -> pd.DataFrame:
+    """Read a JSON file of records as cells (records holding NaN or Infinity: see read_json_rows)."""
+    return read_json_rows(path)[0]
 
 
 def sheet_for_table(names: list[str] | tuple[str, ...], table: str | None) -> str | None:
@@ -226,6 +246,7 @@ def _read_workbook(
     path: Path, table: str | None, sheet: str | None
 ) -> tuple[pd.DataFrame, list[str], tuple[str, ...], str]:
     """The chosen sheet as text cells, notes, every sheet name and the name of the sheet read."""
+    within_limits(limits.check_workbook, path)
     try:
         sheets = pd.ExcelFile(path)
     except Exception as exc:
@@ -245,21 +266,24 @@ def _read_workbook(
         )
     except Exception as exc:  # a damaged sheet inside a readable workbook
         raise DataError(f"{path.name}: sheet {chosen!r} is not readable ({_first_line(exc)})") from exc
+    within_limits(limits.check_columns, path.name, frame.shape[1])
     return frame, notes, tuple(names), chosen
 
 
 def read_geojson(path: Path) -> dict:
     """Read a GeoJSON FeatureCollection as a dict."""
     try:
-        obj = json.loads(path.read_bytes().decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-        raise DataError(f"{path.name}: not valid GeoJSON ({_first_line(exc)})") from exc
+        obj = load_json(path, constants_as_numbers=True)
+    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError and JSONDecodeError among them
+        raise DataError(f"{path.name}: not valid GeoJSON ({_first_line(exc)[:120]})") from exc
     if (
         not isinstance(obj, dict)
         or obj.get("type") != "FeatureCollection"
         or not isinstance(obj.get("features"), list)
     ):
         raise DataError(f"{path.name}: GeoJSON must be a FeatureCollection with a list of features")
+    properties = [f.get("properties") for f in obj["features"] if isinstance(f, dict)]
+    within_limits(limits.check_columns, path.name, limits.json_columns(properties))
     return obj
 
 
@@ -270,19 +294,26 @@ def read_table_file(path: Path, table: str | None = None) -> tuple[pd.DataFrame 
         return read_csv(path), []
     if suffix == ".parquet":
         try:
-            return pd.read_parquet(path), []
+            frame = pd.read_parquet(path)
         except Exception as exc:
             raise DataError(f"{path.name}: not a readable Parquet file ({_first_line(exc)})") from exc
+        within_limits(limits.check_columns, path.name, frame.shape[1])
+        return frame, []
     if suffix in (".xlsx", ".xlsm"):
         return read_excel(path, table)
     if suffix == ".geojson":
         return read_geojson(path), []
     if suffix == ".json":
-        head = path.read_bytes()[:4096].decode("utf-8-sig", errors="ignore")
-        if '"FeatureCollection"' in head:
+        if '"FeatureCollection"' in _head(path):
             return read_geojson(path), []
         return read_json_records(path), []
     raise DataError(f"{path.name}: unsupported file type {suffix!r} (use {', '.join(FILE_SUFFIXES)})")
+
+
+def _head(path: Path) -> str:
+    """The first characters of a text file."""
+    with path.open("rb") as handle:
+        return handle.read(4096).decode("utf-8-sig", errors="ignore")
 
 
 def read_raw(path: Path, table: str | None = None, sheet: str | None = None) -> RawFile:
@@ -294,6 +325,9 @@ def read_raw(path: Path, table: str | None = None, sheet: str | None = None) -> 
     if suffix in (".xlsx", ".xlsm"):
         frame, notes, names, chosen = _read_workbook(path, table, sheet)
         return RawFile(frame, notes, sheets=names, sheet=chosen)
+    if suffix == ".json" and '"FeatureCollection"' not in _head(path):
+        frame, bad = read_json_rows(path)
+        return RawFile(frame, bad_rows=bad)
     data, notes = read_table_file(path, table)
     return RawFile(data, notes)
 

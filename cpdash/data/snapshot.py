@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from cpdash.config import date_window
 from cpdash.data.dataset import Dataset
 
 SNAPSHOT_DIR = "datasets"
@@ -32,6 +33,10 @@ CODE_FILES = (
     "text/sentiment.py",
     "importing/transforms.py",
     "data/validate.py",
+    "data/dates.py",
+    "data/cells.py",
+    "data/jsonfile.py",
+    "data/limits.py",
 )
 
 log = logging.getLogger(__name__)
@@ -50,7 +55,9 @@ def _code_version() -> str:
 
 def snapshot_path(cache_dir: Path, signature: str) -> Path:
     """Where the snapshot of a source with this signature lives."""
-    key = hashlib.blake2b((signature + "|" + _code_version()).encode(), digest_size=16).hexdigest()
+    # the date window decides which rows are kept, so a snapshot holds for one window only
+    key_text = f"{signature}|{_code_version()}|dates {date_window().text()}"
+    key = hashlib.blake2b(key_text.encode(), digest_size=16).hexdigest()
     return Path(cache_dir) / SNAPSHOT_DIR / f"{key}.pickle"
 
 

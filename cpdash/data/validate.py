@@ -6,141 +6,38 @@ Every rejected row keeps its original cells plus `row` (its row in the file, hea
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 
+from cpdash.config import DateWindow, date_window
+from cpdash.data.cells import key as _key
+from cpdash.data.cells import normalise_column_name, number_text, parse_numbers, to_text
 from cpdash.data.dataset import TableReport
+from cpdash.data.dates import (
+    DATE_FORMATS,
+    outside_window,
+    parse_dates,
+    read_dates,
+    to_nanoseconds,
+    window_reason,
+)
 from cpdash.data.geo import AreaIndex, Boundaries
 from cpdash.data.schema import PROGRAM_ALIASES, Column, Table
 
-DATE_FORMATS = (
-    "%m/%d/%Y",
-    "%m/%d/%Y %H:%M",
-    "%m/%d/%Y %I:%M %p",
-    "%m/%d/%Y %H:%M:%S",
-    "%d/%m/%Y",
-    "%d/%m/%Y %H:%M",
-    "%d.%m.%Y",
-    "%Y/%m/%d",
-    "%Y/%m/%d %H:%M",
-    "%d %b %Y",
-    "%d %B %Y",
-    "%b %d, %Y",
-    "%B %d, %Y",
-    "%b %d %Y",
-    "%b %d, %Y %H:%M",
-    "%B %d, %Y %H:%M",
-    "%b %d, %Y %I:%M %p",
-    "%B %d, %Y %I:%M %p",
-    "%d %b %Y %H:%M",
-    "%d %B %Y %H:%M",
-    "%A, %B %d, %Y",
-    "%A, %B %d, %Y %I:%M %p",
-    "%a, %b %d, %Y",
-    "%a %b %d %Y",
-    "%m/%d/%Y %I:%M:%S %p",
-    "%m/%d/%y",
-    "%m/%d/%y %H:%M",
-    "%m/%d/%y %I:%M %p",
-    "%Y%m%d",
-)
-_TZ_SUFFIX = re.compile(r"(?<=\d)(?:\s*(?:Z|UTC|GMT)|[+-]\d{2}:?\d{2})$", re.IGNORECASE)
-_NUMBER_JUNK = re.compile(r"[,\s$€£]|(?<=\d)'(?=\d)")
-_KEY_JUNK = re.compile(r"[^0-9a-z]+")
+# cells.py and dates.py read cells; their readers stay importable from here, where the importer looks
+__all__ = [
+    "DATE_FORMATS",
+    "empty_frame",
+    "normalise_column_name",
+    "parse_dates",
+    "parse_numbers",
+    "to_text",
+    "validate_table",
+]
 ROW_OFFSET = 2  # data row 0 is row 2 of a file whose header is row 1
 MAX_EXAMPLES = 3
-
-
-def _key(value: str) -> str:
-    return _KEY_JUNK.sub(" ", str(value).lower()).strip()
-
-
-def normalise_column_name(name: object) -> str:
-    """`Event ID ` -> `event_id`: how file headers are matched to contract columns."""
-    return _KEY_JUNK.sub("_", str(name).strip().lower()).strip("_")
-
-
-def to_text(values: pd.Series) -> pd.Series:
-    """Cells as stripped strings; blank cells become missing."""
-    if pd.api.types.is_float_dtype(values):
-        # ids stored as numbers (7.0) should read as 7
-        whole = values.dropna()
-        if len(whole) and (whole == whole.round()).all():
-            values = values.astype("Int64")
-    elif pd.api.types.is_object_dtype(values):
-        # a JSON or spreadsheet column mixing numbers and text: a whole 7.0 still reads as 7
-        values = values.map(_whole_number_text, na_action="ignore")
-    text = values.astype("str").where(values.notna())
-    text = text.str.strip()
-    return text.where(text != "")
-
-
-def _whole_number_text(value: object) -> object:
-    """7.0 -> "7"; every other cell unchanged."""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return value
-
-
-def parse_numbers(text: pd.Series) -> pd.Series:
-    """Numbers from text cells, ignoring thousands separators, spaces and currency signs (NaN if not)."""
-    if pd.api.types.is_numeric_dtype(text) and not pd.api.types.is_bool_dtype(text):
-        numbers = text.astype("float64")
-    else:
-        cleaned = to_text(text)
-        cleaned = cleaned.str.replace(_NUMBER_JUNK, "", regex=True)
-        numbers = pd.to_numeric(cleaned, errors="coerce").astype("float64")
-    return numbers.where(np.isfinite(numbers))  # `inf` is not a count, a score or an amount
-
-
-def _parse_iso(text: pd.Series) -> pd.Series | None:
-    """The whole column read as ISO 8601 in one vectorised pass (wall-clock time kept); None if it cannot be."""
-    try:
-        parsed = pd.to_datetime(text, format="ISO8601", errors="coerce")
-    except (ValueError, TypeError):  # mixed time zones, or values the fast path refuses
-        return None
-    if getattr(parsed.dt, "tz", None) is not None:
-        parsed = parsed.dt.tz_localize(None)
-    return parsed.astype("datetime64[ns]")
-
-
-def parse_dates(values: pd.Series) -> pd.Series:
-    """Dates or date-times in common formats (ISO first, then month-first US style, ...); NaT if none fits."""
-    if pd.api.types.is_datetime64_any_dtype(values):
-        if getattr(values.dt, "tz", None) is not None:
-            values = values.dt.tz_localize(None)
-        return values.astype("datetime64[ns]")
-    text = to_text(values)
-    parsed = _parse_iso(text)
-    if parsed is None:
-        parsed = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
-    missing = text.notna() & parsed.isna()
-    if not missing.any():
-        return parsed
-    # what ISO did not read: each distinct text once, in the format that reads most of it
-    rest = text[missing]
-    distinct = pd.Series(rest.unique())
-    local = distinct.str.replace(_TZ_SUFFIX, "", regex=True).str.strip()
-    found = pd.to_datetime(local, format="ISO8601", errors="coerce")
-    unread = found.isna()
-    while unread.any():
-        best, best_count = None, 0
-        for fmt in DATE_FORMATS:
-            attempt = pd.to_datetime(local[unread], format=fmt, errors="coerce")
-            count = int(attempt.notna().sum())
-            if count > best_count:
-                best, best_count = attempt, count
-        if best is None:
-            break
-        found[best.index] = found[best.index].fillna(best)
-        unread = found.isna()
-    lookup = pd.Series(found.to_numpy(dtype="datetime64[ns]"), index=distinct.to_numpy())
-    parsed = parsed.copy()
-    parsed[missing] = rest.map(lookup).to_numpy(dtype="datetime64[ns]")
-    return parsed
 
 
 class _Reasons:
@@ -177,11 +74,7 @@ def _quoted(values: pd.Series) -> pd.Series:
     return "'" + values.astype("str").str.slice(0, 60) + "'"
 
 
-def _num_text(values: pd.Series) -> pd.Series:
-    """Numbers as text without a trailing `.0` on whole numbers."""
-    whole = values.notna() & (values == values.round())
-    text = values.astype("str")
-    return text.where(~whole, values.where(whole, 0).astype("int64").astype("str"))
+_num_text = number_text
 
 
 def _rows(n: int, table: str) -> str:
@@ -210,13 +103,18 @@ def _match_allowed(text: pd.Series, column: Column) -> pd.Series:
     return text.map(mapping)
 
 
-def _convert(column: Column, raw: pd.Series, reasons: _Reasons, warnings: list[str], table: str) -> pd.Series:
+def _convert(
+    column: Column, raw: pd.Series, reasons: _Reasons, warnings: list[str], table: str, window: DateWindow
+) -> pd.Series:
     """One column converted to its kind, rejecting rows whose cell cannot be used."""
     text = None if column.kind in ("int", "float", "date", "datetime") else to_text(raw)
     if column.kind in ("date", "datetime"):
-        values = parse_dates(raw)
+        wide = read_dates(raw)
         present = to_text(raw).notna() if not pd.api.types.is_datetime64_any_dtype(raw) else raw.notna()
-        reasons.add(present & values.isna(), lambda m: f"bad date in {column.name}: " + _quoted(raw[m]))
+        reasons.add(present & wide.isna(), lambda m: f"bad date in {column.name}: " + _quoted(raw[m]))
+        outside = outside_window(wide, window)
+        reasons.add(outside, lambda m: window_reason(column.name, window) + _quoted(raw[m]))
+        values = to_nanoseconds(wide.where(~outside))
         if column.kind == "date":
             values = values.dt.normalize()
     elif column.kind in ("int", "float"):
@@ -281,13 +179,16 @@ def validate_table(
     row_offset: int = ROW_OFFSET,
     preset: list[tuple[int, str]] | None = None,
     row_numbers: np.ndarray | None = None,
+    window: DateWindow | None = None,
 ) -> tuple[pd.DataFrame, TableReport]:
     """Validate `raw` (as read from `file`) against `table`; returns accepted rows and the report.
 
     Accepted rows keep their position in `raw` as index. `preset` rejects rows by position up front.
     `row_numbers` gives each row's number in its file when it is not its position + `row_offset`
-    (rows made from another shape, such as a wide table turned long).
+    (rows made from another shape, such as a wide table turned long). Dates outside `window` (by default
+    CPDASH_DATE_WINDOW's) are rejected.
     """
+    window = window or date_window()
     report = TableReport(table=table.name, file=file, status="loaded", rows_read=len(raw))
     raw = raw.reset_index(drop=True)
     numbers = (
@@ -321,7 +222,7 @@ def validate_table(
             if table.name == "area_scores" and column.name == "area_id" and "level" in out:
                 # a city-wide figure may leave area_id blank: its area is the city
                 values = to_text(values).mask(out["level"].eq("city").fillna(False), "city")
-            out[column.name] = _convert(column, values, reasons, report.warnings, table.name)
+            out[column.name] = _convert(column, values, reasons, report.warnings, table.name, window)
     frame = pd.DataFrame(out, index=raw.index)
     if table.name == "events" and ("lat" in frame) != ("lon" in frame):
         report.warnings.append(f"{file}: lat and lon must come together; the one given was ignored")

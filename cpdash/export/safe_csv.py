@@ -8,12 +8,15 @@ import pandas as pd
 
 # A text cell starting with one of these can run as a formula in a spreadsheet.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
+# A plain number written as text (-87.95, +3, -1.5e-3): a spreadsheet reads it as that number, never as a
+# formula, so it keeps its sign and stays a number when the file is imported again.
+PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 _SLUG = re.compile(r"[^0-9A-Za-z]+")
 
 
 def safe_cell(value: object) -> object:
-    """A text cell that cannot run as a formula: a leading `'` when it starts like one."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
+    """A text cell that cannot run as a formula: a leading `'` when it starts like one (a number does not)."""
+    if isinstance(value, str) and value.startswith(FORMULA_START) and not PLAIN_NUMBER.fullmatch(value):
         return "'" + value
     return value
 
@@ -26,6 +29,7 @@ def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
         if pd.api.types.is_string_dtype(series) or series.dtype == object:
             text = series.astype("str").where(series.notna())
             risky = text.str.startswith(FORMULA_START).fillna(False)
+            risky &= ~text.str.fullmatch(PLAIN_NUMBER).fillna(False)
             if risky.any():
                 out[column] = text.where(~risky, "'" + text)
     out.columns = [safe_cell(str(c)) for c in out.columns]

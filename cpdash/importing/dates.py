@@ -4,12 +4,11 @@ clear message when one column mixes formats. Times without a zone are kept as th
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 
 import pandas as pd
-from pandas.errors import OutOfBoundsDatetime
 
-from cpdash.data.validate import DATE_FORMATS, parse_dates, to_text
+from cpdash.data.dates import read_dates, read_with_format
+from cpdash.data.validate import DATE_FORMATS, to_text
 
 AUTO = "auto"
 # Date formats a user can choose, shown as people write them; "auto" tries ISO then every known format.
@@ -38,52 +37,19 @@ _DAY_FIRST = {"%d/%m/%Y", "%d/%m/%Y %H:%M", "%d.%m.%Y"}
 _MONTH_FIRST = {f for f in DATE_FORMATS if f.startswith("%m/")}
 
 
-def _in_format(text: pd.Series, fmt: str) -> pd.Series:
-    return pd.to_datetime(text, format=fmt, errors="coerce").astype("datetime64[ns]")
-
-
-_TOO_FAR = (OutOfBoundsDatetime, OverflowError, ValueError)
-
-
-def safe_dates(parse: Callable[[pd.Series], pd.Series], values: pd.Series) -> pd.Series:
-    """`parse(values)`, except that a date outside what can be held (9999-12-31, year 1500) is NaT, a row's
-    problem (rejected with its reason), instead of an error for the whole column."""
-    try:
-        return parse(values)
-    except _TOO_FAR:
-        text = to_text(values)
-        distinct = pd.Series(text.dropna().unique(), dtype="object")
-        found = _in_halves(parse, distinct)
-        lookup = pd.Series(found.to_numpy(dtype="datetime64[ns]"), index=distinct.to_numpy())
-        return pd.Series(text.map(lookup).to_numpy(dtype="datetime64[ns]"), index=values.index)
-
-
-def _in_halves(parse: Callable[[pd.Series], pd.Series], distinct: pd.Series) -> pd.Series:
-    """Parse in halves until the values that cannot be held are alone (a few dozen passes for one bad date)."""
-    try:
-        return pd.Series(parse(distinct).to_numpy(dtype="datetime64[ns]"), index=distinct.index)
-    except _TOO_FAR:
-        if len(distinct) <= 1:
-            return pd.Series(pd.NaT, index=distinct.index, dtype="datetime64[ns]")
-        middle = len(distinct) // 2
-        return pd.concat(
-            [_in_halves(parse, distinct.iloc[:middle]), _in_halves(parse, distinct.iloc[middle:])]
-        )
-
-
 def parse_date_column(values: pd.Series, fmt: str = AUTO, times: pd.Series | None = None) -> pd.Series:
-    """Dates in `fmt` (or any known format with "auto"), plus an optional column of times; NaT if not."""
+    """Dates in `fmt` (or any known format with "auto"), plus an optional column of times; NaT if not.
+
+    In microseconds, so that any year reads as written: validation rejects dates outside the date window.
+    """
     text = to_text(values)
     if times is not None:
         clock = parse_times(times)
         text_times = to_text(times)
         bad_time = text_times.notna() & clock.isna()
-    if fmt == AUTO or not fmt:
-        parsed = safe_dates(parse_dates, values)
-    else:
-        parsed = safe_dates(lambda v: _in_format(to_text(v), fmt), text)
+    parsed = read_dates(values) if fmt == AUTO or not fmt else read_with_format(text, fmt)
     if times is not None:
-        parsed = parsed.dt.normalize() + clock.fillna(pd.Timedelta(0))
+        parsed = parsed.dt.normalize() + clock.fillna(pd.Timedelta(0)).astype("timedelta64[us]")
         parsed = parsed.where(~bad_time)
     return parsed
 

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from cpdash.data.validate import parse_dates, parse_numbers, to_text
-from cpdash.importing.dates import safe_dates
+from cpdash.data.dates import read_dates
+from cpdash.data.validate import parse_numbers, to_text
 
 SAMPLE_ROWS = 500  # rows looked at when suggesting a mapping from the content
 MAX_ID_LENGTH = 20  # characters: longer values are not taken for ids
@@ -46,9 +46,7 @@ def column_facts(frame: pd.DataFrame) -> dict[str, ColumnFacts]:
         numbers = parse_numbers(distinct)
         number_share = float(weights[numbers.notna().to_numpy()].sum())
         date_share = (
-            0.0
-            if number_share > 0.9
-            else float(weights[safe_dates(parse_dates, distinct).notna().to_numpy()].sum())
+            0.0 if number_share > 0.9 else float(weights[read_dates(distinct).notna().to_numpy()].sum())
         )
         lat = lon = 0.0
         if number_share > 0.9 and numbers.abs().max() > 1:

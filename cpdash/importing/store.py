@@ -4,18 +4,20 @@ A commit writes the table's new file into `.cpdash/tmp/` inside the folder, flus
 it in with os.replace (atomic on one file system): a reader sees the old file or the new one, never a
 mix. A failed or interrupted import leaves the previous file exactly as it was. One import at a time
 holds `.cpdash/lock` (an exclusive lock the system drops if the process dies), so two imports at once run
-one after the other and neither loses the other's rows. Every commit adds a line to
-`.cpdash/imports.jsonl`: when, file, table, rows accepted and rejected, the mapping used.
+one after the other and neither loses the other's rows. Every commit is logged in `.cpdash/imports.jsonl`
+(when, file, table, rows accepted and rejected, the mapping used) before the swap and confirmed after it,
+so that the log and the data agree whatever stops an import (cpdash.importing.journal).
 """
 
 from __future__ import annotations
 
 import fcntl
 import json
+import logging
 import os
 import time
 import uuid
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -26,7 +28,9 @@ from cpdash.data.load import MANIFEST, is_database
 from cpdash.data.readers import DataError, find_table_files, read_geojson, read_raw
 from cpdash.data.schema import TABLES
 from cpdash.data.validate import normalise_column_name, parse_dates, to_text
+from cpdash.importing import journal
 from cpdash.importing.importer import MODES, NATURAL_KEYS, Prepared, storage_frame
+from cpdash.importing.journal import LOG_COLUMNS, LogEntry, log_frame, new_entry
 
 STATE_FOLDER = ".cpdash"
 LOCK_FILE = "lock"
@@ -36,18 +40,8 @@ REPLACED_FOLDER = "replaced"
 LOCK_TIMEOUT = 120.0  # seconds an import waits for another to finish
 LOCK_POLL = 0.05
 WRITABLE_SUFFIXES = (".csv", ".parquet", ".geojson")
-LOG_COLUMNS = (
-    "when",
-    "file",
-    "table",
-    "mode",
-    "rows_read",
-    "accepted",
-    "rejected",
-    "duplicates",
-    "updated",
-    "mapping",
-)
+logger = logging.getLogger(__name__)
+__all__ = ["LOG_COLUMNS", "FolderStore", "LogEntry", "StoreError", "log_frame", "new_entry", "open_store"]
 
 
 class StoreError(DataError):
@@ -58,55 +52,10 @@ class StoreBusy(StoreError):
     """Another import held the store for too long."""
 
 
-@dataclass
-class LogEntry:
-    """One committed import, as the import log keeps it."""
-
-    when: str
-    file: str
-    table: str
-    mode: str
-    rows_read: int
-    accepted: int
-    rejected: int
-    duplicates: int
-    updated: int
-    mapping: str
-    transforms: list[str] = field(default_factory=list)
-    written: str = ""  # the file (or database table) written
-
-    def to_dict(self) -> dict:
-        """The entry as plain data."""
-        return asdict(self)
-
-
-def new_entry(prepared: Prepared, mode: str, mapping: str | None) -> LogEntry:
-    """The log entry of committing `prepared` (counts filled in; `updated` set by the store)."""
-    return LogEntry(
-        when=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        file=prepared.file,
-        table=prepared.table,
-        mode=mode,
-        rows_read=prepared.rows_read,
-        accepted=prepared.rows_accepted,
-        rejected=prepared.rows_rejected,
-        duplicates=prepared.duplicates,
-        updated=0,
-        mapping=mapping or "(not saved)",
-        transforms=prepared.profile.transforms_text(),
-    )
-
-
-def log_frame(entries: list[dict]) -> pd.DataFrame:
-    """The import log as a table, newest first."""
-    frame = pd.DataFrame(entries, columns=list(LOG_COLUMNS))
-    return frame.iloc[::-1].reset_index(drop=True)
-
-
 def open_store(source: str | Path) -> FolderStore:
     """The store of a data source: a folder, or a database (see cpdash.db)."""
     if is_database(source):
-        from cpdash.data.database import DatabaseStore
+        from cpdash.data.database_store import DatabaseStore
 
         return DatabaseStore(str(source))  # type: ignore[return-value]
     return FolderStore(Path(source))
@@ -162,22 +111,15 @@ class FolderStore:
         return isinstance(data, dict) and data.get("synthetic") is True
 
     def read_log(self) -> list[dict]:
-        """Every logged import, oldest first (lines that cannot be read are skipped)."""
-        path = self.state / LOG_FILE
-        if not path.is_file():
-            return []
-        entries = []
-        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
-            try:
-                entry = json.loads(line)
-            except ValueError:
-                continue
-            if isinstance(entry, dict):
-                entries.append(entry)
-        return entries
+        """Every import whose data is stored, oldest first (see cpdash.importing.journal)."""
+        return journal.committed_entries(self.state / LOG_FILE, self.state / TMP_FOLDER)
 
     def commit(self, prepared: Prepared, mode: str = "add", mapping: str | None = None) -> LogEntry:
-        """Write the accepted rows into the table's file (added to, or replacing, what is there)."""
+        """Write the accepted rows into the table's file (added to, or replacing, what is there) and log it.
+
+        The log entry is written before the swap and confirmed after it (cpdash.importing.journal), so that
+        the log and the data agree whatever stops the import.
+        """
         if mode not in MODES:
             raise StoreError(f"unknown import mode {mode!r} (one of {', '.join(MODES)})")
         if self.is_sample:
@@ -190,20 +132,27 @@ class FolderStore:
         if prepared.rows_accepted == 0:
             raise StoreError(f"{prepared.file}: no row was accepted, so there is nothing to import")
         entry = new_entry(prepared, mode, mapping)
+        swapped = False
         try:
             with _Lock(self.state / LOCK_FILE, self.lock_timeout):
-                self._clean_tmp()
+                log = self.state / LOG_FILE
+                journal.reconcile(log, self.state / TMP_FOLDER, self.folder, self._set_aside)
+                self._clean_tmp(keep=journal.referenced(log))
                 files, _ = find_table_files(self.folder)
                 current = files.get(prepared.table)
                 target, content, entry.updated = self._merged(prepared, current, mode)
-                self._write(target, content)
-                if current is not None and current != target and current.exists():
-                    self._set_aside(current)
                 entry.written = target.name
-                self._append_log(entry)
+                aside = current.name if current is not None and current != target else None
+                import_id = self._write(target, content, entry, aside)
+                swapped = True
+                if not aside or not current.exists() or self._set_aside_quietly(current):
+                    self._confirm(import_id)  # else the next import sets the old file aside and confirms
         except OSError as exc:
+            if swapped:  # the data is stored and its entry is in the log: the import happened
+                return entry
             raise StoreError(
-                f"{self.folder.name}: the import could not be written ({exc}); the data is unchanged"
+                f"{self.folder.name}: the import could not be written ({exc.strerror or exc}); the data is "
+                "unchanged"
             ) from exc
         return entry
 
@@ -288,11 +237,18 @@ class FolderStore:
 
     # -- writing ----------------------------------------------------------------------------------
 
-    def _write(self, target: Path, content: object) -> None:
-        """Write `content` beside the old file, flush it to disk, then swap it in atomically."""
+    def _write(self, target: Path, content: object, entry: LogEntry, aside: str | None) -> str:
+        """Write `content` beside the old file and flush it, log the import as pending, swap the file in.
+
+        Returns the import's id in the log once swapped. Before the swap, any failure leaves the data as it was, and the entry
+        (when it was written) is marked rolled back, or left for the next import to resolve.
+        """
         tmp_folder = self.state / TMP_FOLDER
         tmp_folder.mkdir(parents=True, exist_ok=True)
         tmp = tmp_folder / f"{target.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}"
+        log = self.state / LOG_FILE
+        logged = False
+        entry_id = uuid.uuid4().hex
         try:
             if isinstance(content, dict):
                 tmp.write_text(json.dumps(content, ensure_ascii=False), encoding="utf-8")
@@ -302,10 +258,26 @@ class FolderStore:
                 content.to_csv(tmp, index=False, lineterminator="\n", encoding="utf-8")
             with tmp.open("rb+") as handle:
                 os.fsync(handle.fileno())
+            _fsync_folder(tmp_folder)
+            pending = {**entry.to_dict(), "id": entry_id, "state": journal.PENDING, "tmp": tmp.name}
+            journal.append(log, {**pending, "aside": aside})
+            logged = True
             os.replace(tmp, target)
-            _fsync_folder(self.folder)
-        finally:
+        except BaseException:
+            if logged and not _marked(log, entry_id, journal.ROLLED_BACK):
+                raise  # the file is kept: its pending entry says it was not swapped in; the next import notes it
             tmp.unlink(missing_ok=True)
+            raise
+        try:
+            _fsync_folder(self.folder)
+        except OSError as exc:  # the swap is done: the import happened, however the flush went
+            logger.warning("the folder could not be flushed after the swap (%s)", exc)
+        return entry_id
+
+    def _confirm(self, import_id: str) -> None:
+        """Mark a swapped-in import committed (if this fails, the log still counts it: its file is gone)."""
+        if not _marked(self.state / LOG_FILE, import_id, journal.COMMITTED):
+            logger.warning("import %s is stored; its log entry is confirmed by the next import", import_id)
 
     def _set_aside(self, path: Path) -> None:
         """Move a file the new one supersedes (events.xlsx after events.csv is written) out of the way."""
@@ -314,19 +286,32 @@ class FolderStore:
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
         os.replace(path, folder / f"{stamp}-{path.name}")
 
-    def _append_log(self, entry: LogEntry) -> None:
-        with (self.state / LOG_FILE).open("a", encoding="utf-8") as handle:
-            handle.write(json.dumps(entry.to_dict(), ensure_ascii=False) + "\n")
-            handle.flush()
-            os.fsync(handle.fileno())
+    def _set_aside_quietly(self, path: Path) -> bool:
+        """Set a superseded file aside after the swap; False when that fails (the next import does it)."""
+        try:
+            self._set_aside(path)
+        except OSError as exc:
+            logger.warning("could not set %s aside yet (%s)", path.name, exc)
+            return False
+        return True
 
-    def _clean_tmp(self) -> None:
-        """Remove what interrupted imports left in the tmp folder (it is never read as data)."""
+    def _clean_tmp(self, keep: set[str] = frozenset()) -> None:
+        """Remove what interrupted imports left in the tmp folder, except files the log still relies on."""
         folder = self.state / TMP_FOLDER
         if not folder.is_dir():
             return
         for path in folder.iterdir():  # files are only written there under the lock, which this holds
-            path.unlink(missing_ok=True)
+            if path.name not in keep:
+                path.unlink(missing_ok=True)
+
+
+def _marked(path: Path, import_id: str, state: str) -> bool:
+    """Append what became of an import to the log; False when that cannot be written (a full disk)."""
+    try:
+        journal.mark(path, import_id, state)
+    except OSError:
+        return False
+    return True
 
 
 def _area_match(props: dict) -> tuple[str, str]:

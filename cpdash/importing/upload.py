@@ -7,12 +7,11 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
-import shapely
-from shapely.geometry import shape
 
 from cpdash.config import UPLOAD_LIMIT_MB
-from cpdash.data.geo import POLYGON_TYPES
+from cpdash.data.geo import polygon_from
 from cpdash.data.readers import DataError, RawFile, read_geojson, read_raw, sheet_for_table, sniff
 
 MAX_UPLOAD_BYTES = UPLOAD_LIMIT_MB * 1024 * 1024  # the server's limit (.streamlit/config.toml)
@@ -163,25 +162,17 @@ def geometry_problems(upload: Upload, table: str) -> list[tuple[int, str]]:
     for position, geometry in enumerate(upload.geometries):
         kind = geometry.get("type") if isinstance(geometry, dict) else None
         if table == "areas":
-            if kind not in POLYGON_TYPES:
-                problems.append(
-                    (position, f"geometry must be a Polygon or MultiPolygon, not {kind or 'none'}")
-                )
-                continue
-            try:
-                geom = shape(geometry)
-                if not geom.is_valid:
-                    geom = shapely.make_valid(geom)
-                if geom.is_empty:
-                    problems.append((position, "geometry is empty"))
-            except Exception as exc:  # coordinates that are not numbers, rings too short, ...
-                problems.append((position, f"invalid geometry ({str(exc).splitlines()[0][:80]})"))
+            _, problem, _ = polygon_from(geometry)  # off the globe, NaN, empty: rejected; crossing: repaired
+            if problem:
+                problems.append((position, problem))
         elif kind is not None and kind != "Point":
             problems.append((position, f"geometry must be a Point, not {kind}"))
         elif kind == "Point":
             coords = geometry.get("coordinates")
             ok = isinstance(coords, list) and len(coords) >= 2
-            ok = ok and all(isinstance(c, (int, float)) and not isinstance(c, bool) for c in coords[:2])
+            ok = ok and all(
+                isinstance(c, (int, float)) and not isinstance(c, bool) and np.isfinite(c) for c in coords[:2]
+            )  # NaN and Infinity are not a place
             if not ok:
                 problems.append((position, f"invalid geometry (Point coordinates {str(coords)[:40]})"))
     return problems
