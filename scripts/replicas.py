@@ -2,7 +2,8 @@
 
 python scripts/replicas.py --replicas 4                      # 4 replicas of the sample data on a free port
 python scripts/replicas.py --replicas 4 --data /srv/data/riverton --cache /srv/cache --listen 0.0.0.0:8080
-python scripts/replicas.py --print-config --backend 10.0.0.11:8501 --backend 10.0.0.12:8501 --listen 80
+python scripts/replicas.py --print-config --backend 10.0.0.11:8501 --backend 10.0.0.12:8501 --listen 80 \
+    --prefix /var/lib/cpdash-nginx > /etc/cpdash/nginx.conf     # nginx for replicas on other machines
 
 Each replica is `streamlit run dashboard.py` on its own loopback port (scripts/serve.py's AppServer), with
 the same CPDASH_DATA, the same CPDASH_CACHE (the validated data snapshot and the sentiment scores: the first
@@ -405,10 +406,19 @@ def main() -> None:
     parser.add_argument(
         "--listen", default="127.0.0.1:0", help="nginx's address (default: a free loopback port)"
     )
-    parser.add_argument("--online", action="store_true", help="allow the street basemap (CPDASH_OFFLINE=0)")
+    parser.add_argument(
+        "--offline",
+        action="store_true",
+        help="no request to any outside host (CPDASH_OFFLINE=1; default: as set)",
+    )
     parser.add_argument("--no-warm", action="store_true", help="do not load the data before serving")
     parser.add_argument("--watch", type=float, default=10.0, help="seconds between health checks (0: none)")
     parser.add_argument("--print-config", action="store_true", help="print nginx's configuration and exit")
+    parser.add_argument(
+        "--prefix",
+        default="/var/lib/cpdash-nginx",
+        help="with --print-config: nginx's folder for its pid, logs/ and tmp/ (default /var/lib/cpdash-nginx)",
+    )
     parser.add_argument(
         "--backend",
         action="append",
@@ -421,7 +431,7 @@ def main() -> None:
     if args.print_config:
         backends = args.backend or [f"127.0.0.1:{8501 + i}" for i in range(args.replicas)]
         listen = args.listen if not args.listen.endswith(":0") else "8080"
-        print(render_config(backends, listen, "/var/lib/cpdash-nginx"))
+        print(render_config(backends, listen, args.prefix))
         return
 
     data = args.data if args.data is not None else (os.environ.get("CPDASH_DATA") or None)
@@ -431,7 +441,8 @@ def main() -> None:
         data,
         cache_dir=cache,
         listen=args.listen,
-        offline=not args.online and os.environ.get("CPDASH_OFFLINE", "1") != "0",
+        offline=args.offline
+        or os.environ.get("CPDASH_OFFLINE", "").strip().lower() in {"1", "true", "yes", "on"},
         warm=not args.no_warm,
         watch_interval=args.watch or None,
     )
