@@ -2,8 +2,8 @@
 
     .venv/bin/python benchmarks/loadgen.py --replicas 1 2 --sessions 20 --ramp 10
     .venv/bin/python benchmarks/loadgen.py --replicas 1 2 4 --sessions 50 100 200 --ramp 60 \\
-        --data benchmarks/data/city --json benchmarks/out/load-city.json
-    .venv/bin/python benchmarks/loadgen.py --url http://dashboard.example.org --sessions 50 --ramp 60
+        --scale city --json benchmarks/out/load-city.json
+    .venv/bin/python benchmarks/loadgen.py --url https://dashboard.example.org --sessions 50 --ramp 60
 
 Each session does what a visitor does (scripts/stclient.py speaks the protocol, no browser): it opens the app
 (the Overview: the index page, /_stcore/health, /_stcore/host-config, the websocket, a rerun request) and
@@ -42,7 +42,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from replicas import Deployment  # noqa: E402
+from replicas import Deployment, warm_up  # noqa: E402
 from stclient import RunResult, StreamlitSession  # noqa: E402
 
 MB = 1024 * 1024
@@ -597,6 +597,9 @@ def main(argv: list[str] | None = None) -> int:
     cells: list[dict[str, Any]] = result["cells"]
     if args.url:
         pids = {f"pid{pid}": pid for pid in args.pid}
+        if not args.no_warm:
+            print(f"{args.url}: one session first, so that the data is loaded …", flush=True)
+            result["warm_up_s"] = round(warm_up(args.url, args.timeout), 2)
         for sessions in args.sessions:
             for ramp in args.ramp:
                 print(f"{args.url}: {sessions} sessions over {ramp:g} s …", flush=True)

@@ -25,6 +25,7 @@ import asyncio
 import contextlib
 import hashlib
 import http.cookies
+import ssl
 import time
 import uuid
 from collections.abc import Iterable, Sequence
@@ -89,11 +90,12 @@ async def http_request(
     body: bytes = b"",
     timeout: float = 30.0,
 ) -> HttpResponse:
-    """One HTTP/1.1 request over a fresh connection (plain http only); the whole response is read."""
+    """One HTTP/1.1 request over a fresh connection; the whole response is read."""
     parts = urlsplit(url)
-    if parts.scheme != "http":
-        raise ValueError(f"only http:// URLs are supported, not {url}")
-    host, port = parts.hostname or "127.0.0.1", parts.port or 80
+    if parts.scheme not in ("http", "https"):
+        raise ValueError(f"only http:// and https:// URLs are supported, not {url}")
+    secure = parts.scheme == "https"
+    host, port = parts.hostname or "127.0.0.1", parts.port or (443 if secure else 80)
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     lines = [f"{method} {target} HTTP/1.1", f"Host: {parts.netloc}", f"User-Agent: {USER_AGENT}"]
     lines += [f"{name}: {value}" for name, value in (headers or {}).items()]
@@ -103,7 +105,9 @@ async def http_request(
     request = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
 
     async def exchange() -> HttpResponse:
-        reader, writer = await asyncio.open_connection(host, port)
+        reader, writer = await asyncio.open_connection(
+            host, port, ssl=ssl.create_default_context() if secure else None
+        )
         try:
             writer.write(request)
             await writer.drain()
@@ -256,7 +260,7 @@ class StreamlitSession:
         await self._get(f"{self.base_url}/_stcore/health")
         await self._get(f"{self.base_url}/_stcore/host-config")
         self.http_seconds = time.perf_counter() - began
-        ws_url = "ws" + self.base_url[len("http") :] + "/_stcore/stream"
+        ws_url = "ws" + self.base_url[len("http") :] + "/_stcore/stream"  # ws:// or wss://
         protocols = ["streamlit", self.xsrf] if self.xsrf else ["streamlit"]
         self._ws = await websockets.connect(
             ws_url,
