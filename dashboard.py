@@ -9,17 +9,11 @@ from cpdash.metrics.suppression import Policy
 st.set_page_config(page_title="cpdash · Community policing", page_icon="🤝", layout="wide")
 
 settings = ui.get_settings()
-st.session_state.setdefault("k", settings.k)
-st.session_state.setdefault("public", settings.public)
-st.session_state.setdefault("offline", settings.offline)
-
 dataset = ui.get_dataset(settings)
 source = ui.get_source(settings, dataset)
-filters, notes = ui.sidebar_filters(dataset, source.extent())
+filters, notes, names = ui.sidebar_filters(dataset, source.extent(), ui.get_signature(settings))
 policy = Policy(settings.k, settings.public)
-ui.keep(
-    ui.PageContext(settings, dataset, source, filters, policy, ui.area_names(dataset), notes=tuple(notes))
-)
+ui.keep(ui.PageContext(settings, dataset, source, filters, policy, names, notes=tuple(notes)))
 
 PAGES = [
     st.Page("pages/overview.py", title="Overview", icon="📊", url_path="overview", default=True),

@@ -1,5 +1,7 @@
 """Community voice: how residents feel about safety and about the police, where, among whom, and why."""
 
+from functools import partial
+
 import streamlit as st
 
 from cpdash import ui
@@ -283,7 +285,7 @@ if tab_topics.open:
             st.dataframe(view.taxonomy, hide_index=True, key="voice_taxonomy_table")
             st.download_button(
                 "Download the topic list (topics.csv)",
-                to_csv_bytes(view.taxonomy),
+                partial(to_csv_bytes, view.taxonomy),
                 file_name="topics.csv",
                 mime="text/csv",
                 key="voice_taxonomy_csv",

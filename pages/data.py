@@ -3,75 +3,66 @@
 import streamlit as st
 
 from cpdash import ui
-from cpdash.data import quality
-from cpdash.data.schema import TABLES
 from cpdash.ui import data_import
+from cpdash.views import data as view
 from cpdash.views.format import markdown_text as md
 
-settings = ui.get_settings()
-ds = ui.get_dataset(settings)
-filters = ui.current_filters()
-report = ds.report
+ctx = ui.page_context()
+report = view.report_view(ctx.ds.report, ctx.public, ctx.ds.is_sample, md)
 
 st.title("Data")
-source = quality.source_label(report.source, settings.public)  # never the server's path, never a password
-st.markdown(f"Source: {md(source)}" + (" (synthetic sample city)" if ds.is_sample else ""))
+st.markdown(report.source)  # never the server's path for the public, never a password
 
 tab_report, tab_import, tab_log, tab_dictionary = st.tabs(
     ["Validation report", "Import a file", "Import log", "Data dictionary"], key="data_tab"
 )
 
 with tab_report:
-    summary = quality.summary(report)
-    st.dataframe(summary, hide_index=True, key="data_summary_table")
-    if report.errors:
-        for error in quality.shown(report.errors, report.source, settings.public):
-            st.error(error)
+    st.dataframe(report.summary, hide_index=True, key="data_summary_table")
+    for error in report.errors:
+        st.error(error)
     if report.warnings:
         with st.expander(f"Warnings and notes ({len(report.warnings)})", expanded=bool(report.errors)):
-            for warning in quality.shown(report.warnings, report.source, settings.public):
+            for warning in report.warnings:
                 st.markdown(f"- {md(warning)}")
-
-    rejected_tables = [name for name, t in report.tables.items() if t.rows_rejected]
-    if not rejected_tables:
+    if not report.rejected:
         st.success("Every row that was read was accepted.", icon="✅")
-    for name in rejected_tables:
-        t = report.tables[name]
-        st.markdown(f"**{name}**: {t.rows_rejected:,} of {t.rows_read:,} rows rejected ({md(t.file)})")
-        if settings.public:
-            # rejected rows keep residents' original text: the public view shows only why rows were rejected
-            st.dataframe(quality.reasons(report, name), hide_index=True, key=f"data_reasons_{name}")
+    for part in report.rejected:
+        st.markdown(part.heading)
+        if part.rows is None:  # the public view shows only why rows were rejected
+            st.dataframe(part.reasons, hide_index=True, key=f"data_reasons_{part.table}")
             continue
         left, right = st.columns([1, 2])
-        left.dataframe(quality.reasons(report, name), hide_index=True, key=f"data_reasons_{name}")
-        right.dataframe(t.rejected.head(500), hide_index=True, key=f"data_rejected_{name}")
+        left.dataframe(part.reasons, hide_index=True, key=f"data_reasons_{part.table}")
+        right.dataframe(part.rows, hide_index=True, key=f"data_rejected_{part.table}")
         ui.csv_download(
-            t.rejected,
-            f"Download the {t.rows_rejected:,} rejected {name} rows (CSV)",
+            view.rejected_rows(ctx.ds.report, part.table),
+            part.download_label,
             "rejected",
-            name,
-            key=f"data_download_rejected_{name}",
+            part.table,
+            key=f"data_download_rejected_{part.table}",
         )
-
-    if report.seconds:
-        st.caption("Load time: " + ", ".join(f"{step} {sec:.2f} s" for step, sec in report.seconds.items()))
-    data_import.filtered_download(settings, ds, filters)
+    if report.load_time:
+        st.caption(report.load_time)
+    data_import.filtered_download(ctx.settings, ctx.ds, ctx.filters)
 
 with tab_import:
-    data_import.import_section(ds, settings)
+    data_import.import_section(ctx.ds, ctx.settings)
 
 with tab_log:
-    data_import.log_section(settings)
+    data_import.log_section(ctx.settings)
 
 with tab_dictionary:
     st.markdown(
         "What each table may hold. Only `events` is required; every other table and every optional column "
         "may be absent, and pages then say what they cannot show."
     )
-    table_choice = st.segmented_control("Table", list(TABLES), default="events", key="data_dictionary_table")
-    st.dataframe(quality.dictionary(table_choice), hide_index=True, key="data_dictionary_view")
+    table_choice = st.segmented_control(
+        "Table", list(report.tables), default="events", key="data_dictionary_table"
+    )
+    st.dataframe(view.dictionary(table_choice), hide_index=True, key="data_dictionary_view")
     ui.csv_download(
-        quality.dictionary(),
+        view.dictionary(),
         "Download the data dictionary (CSV)",
         "data-dictionary",
         key="data_download_dictionary",

@@ -65,7 +65,7 @@ def present(on: bool) -> None:
     st.session_state[SLIDE] = 0
 
 
-def show_section(section: th.Section, big: bool, key: str) -> None:
+def show_section(section: th.Section, big: bool, slot: str) -> None:
     """One section: its lead, facts, quotes, cards, next steps and chart."""
     st.markdown(md(section.lead))
     has_chart = bool(section.charts)
@@ -94,7 +94,7 @@ def show_section(section: th.Section, big: bool, key: str) -> None:
         for name, fig in section.charts:
             chart.plotly_chart(
                 projector(fig, height=PRESENTER_CHART_HEIGHT) if big else fig,
-                key=f"{key}_{name}",
+                key=f"town_hall_{slot}_{name}",
                 config={"displayModeBar": False},
                 theme=None if big else "streamlit",
             )
@@ -134,9 +134,7 @@ if st.session_state[PRESENTING]:
     with st.container(key="town_hall_stage"):
         st.caption(f"{md(view.caption)} · {index + 1} / {total}")
         st.title(title, anchor=False)
-        show_section(
-            ui.get_town_hall_section(ctx.settings, view.scope, key), big=True, key=f"town_hall_present_{key}"
-        )
+        show_section(ui.get_town_hall_section(ctx.settings, view.scope, key), big=True, slot=f"present_{key}")
         if view.notice:
             st.caption(view.notice)
         with st.container(key="town_hall_nav", horizontal=True):
@@ -237,7 +235,7 @@ chosen = (
 section = ui.get_town_hall_section(ctx.settings, view.scope, chosen)
 with st.container(border=True):
     st.markdown(f"#### {keys.index(chosen) + 1}. {md(section.title)}")
-    show_section(section, big=False, key=f"town_hall_preview_{chosen}")
+    show_section(section, big=False, slot=f"preview_{chosen}")
     downloads = st.container(horizontal=True)
     for name, table in section.tables:
         downloads.download_button(

@@ -55,7 +55,7 @@ LABEL_BYTES = 60  # one area label in the deck's JSON
 RECORD_BYTES = 80  # an event's JSON record beyond its tooltip and id
 DECK_MARGIN_BYTES = 20_000  # layer settings, view, and rounding in the estimates
 
-MAX_DECK_BYTES = 1_000_000  # the most a deck may send the browser (PRODUCT.md) ...
+MAX_DECK_BYTES = 1_000_000  # the most a deck may send the browser (README, Performance) ...
 EVENTS_DECK_BYTES = 600_000  # ... and what the events deck aims at: room for the rest of the page, and speed
 MAP_WIDTH_PX, MAP_HEIGHT_PX = 540, 560  # the map's size on a 1280 px screen: areas and labels fit in view
 TILE_PX = 512

@@ -29,7 +29,8 @@ def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
         if pd.api.types.is_string_dtype(series) or series.dtype == object:
             text = series.astype("str").where(series.notna())
             risky = text.str.startswith(FORMULA_START).fillna(False)
-            risky &= ~text.str.fullmatch(PLAIN_NUMBER).fillna(False)
+            if risky.any():  # numbers are looked for only among the cells that start like a formula
+                risky[risky] = ~text[risky].str.fullmatch(PLAIN_NUMBER).fillna(False)
             if risky.any():
                 out[column] = text.where(~risky, "'" + text)
     out.columns = [safe_cell(str(c)) for c in out.columns]

@@ -249,6 +249,22 @@ def count(group: np.ndarray, size: int, weights: np.ndarray | None = None) -> np
     return np.bincount(group, weights, minlength=size)[:size].astype("float64")
 
 
+def tally(group: np.ndarray, size: int, weights: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Per group 0..size-1: "rows" (how many) and the sum of each of `weights` (rows with group -1 left out)."""
+    if size == 1 and len(group) and group.min() >= 0:  # one group, every row in it: plain sums
+        return {
+            "rows": np.array([float(len(group))]),
+            **{k: np.array([float(w.sum())]) for k, w in weights.items()},
+        }
+    keep = group >= 0
+    every = bool(keep.all())
+    g = group if every else group[keep]
+    out = {"rows": np.bincount(g, minlength=size)[:size].astype("float64")}
+    for name, w in weights.items():
+        out[name] = np.bincount(g, w if every else w[keep], minlength=size)[:size]
+    return out
+
+
 def moments(group: np.ndarray, size: int, values: np.ndarray) -> dict[str, np.ndarray]:
     """n, total and m2 (squared deviations from the group mean, two passes) of the known `values`."""
     keep = (group >= 0) & ~np.isnan(values)

@@ -16,6 +16,7 @@ import pyarrow as pa
 
 from cpdash.data.dataset import SENTIMENT, Dataset
 from cpdash.metrics import columns as c
+from cpdash.metrics import totals
 from cpdash.metrics.gather import AREA, COMMENT_TOPIC, LANGUAGE, PROGRAM, Groups
 from cpdash.metrics.periods import Filters
 from cpdash.metrics.sentiment import CLASSES, classify
@@ -37,6 +38,7 @@ class CommentTable:
     texts: pa.Array  # the distinct comments as given
     folded: pa.Array  # ... lower-cased, without accents, for search
     text_language: np.ndarray  # per distinct text: "en", "es" or "other" (the first comment's)
+    running: totals.Counts | None = None  # comments and classes by day and area, for the common questions
 
     def __len__(self) -> int:
         """Number of comments."""
@@ -44,6 +46,8 @@ class CommentTable:
 
     def groups(self, f: Filters, by: tuple[str, ...], topics: Topics | None = None) -> Groups:
         """Comments and their classes per group (with `topics`, a comment counts in each it mentions)."""
+        if self.running is not None and totals.fits(f, by):
+            return totals.counts(self.running, self.cols.keys[AREA].labels, f, by)
         rows = c.select(self.cols, f)
         names = tuple(COMBO if b == COMMENT_TOPIC else b for b in by)
         extra = {COMBO: topics.comment_combo} if topics is not None and COMBO in names else None
@@ -133,7 +137,12 @@ def comment_table(ds: Dataset, areas: pd.Index, programs: pd.Index) -> CommentTa
         },
         {"class": classify(scores).astype("float64"), "text": codes.astype("float64")},
     )
+    label = cols.values["class"]
+    classes = {"comments": np.ones(len(label))} | {
+        n: (label == k).astype("float64") for k, n in enumerate(CLASSES)
+    }
     return CommentTable(
+        running=totals.build_counts(cols, classes),
         cols=cols,
         text=cols.values["text"].astype("int64"),
         texts=pa.array(distinct, type=pa.string()),

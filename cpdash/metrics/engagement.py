@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from cpdash.metrics import areas as area_scope
-from cpdash.metrics.gather import AREA, EVENT_STATS, Groups, Source
+from cpdash.metrics.gather import AREA, Groups, Source
 from cpdash.metrics.periods import Filters
 
 PER_POPULATION = 10_000
@@ -73,12 +73,13 @@ def by_area(src: Source, f: Filters) -> pd.DataFrame:
     """Engagement per area in scope (every one, those without an event as zero rows), with name,
     population, attendance and events per 10,000 residents."""
     areas = scope(src, f)
-    figures = from_groups(src.events(f, (AREA,))).set_index(AREA)
-    unknown = areas.loc[~areas[AREA].isin(figures.index), AREA].to_numpy()  # chosen ids no table has
-    if len(unknown):  # ... had no event: zero rows, like any other area without one
-        none = Groups(pd.DataFrame({AREA: unknown}), {name: np.zeros(len(unknown)) for name in EVENT_STATS})
-        figures = pd.concat([figures, from_groups(none).set_index(AREA)])
-    out = areas.join(figures, on=AREA)
+    groups = src.events(f, (AREA,))
+    at = pd.Index(groups.keys[AREA]).get_indexer(areas[AREA])  # -1: a chosen id no table has
+    figures = columns(Groups(groups.keys, {k: np.append(v, 0.0) for k, v in groups.stats.items()}))
+    data = {name: areas[name] for name in areas.columns}
+    for name, values in figures.items():  # the appended last group has no event: the zero row
+        data[name] = np.asarray(values)[np.where(at >= 0, at, len(groups))]
+    out = pd.DataFrame(data, index=areas.index)
     population = out["population"].where(out["population"] > 0)
     with np.errstate(invalid="ignore", divide="ignore"):
         out["attendance_per_10k"] = out["attendance"] / population * PER_POPULATION

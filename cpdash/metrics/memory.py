@@ -18,7 +18,7 @@ from cpdash.data.dataset import SENTIMENT, Dataset
 from cpdash.data.schema import PROGRAMS, SCORE_METRICS
 from cpdash.metrics import areas as area_table
 from cpdash.metrics import columns as c
-from cpdash.metrics import published
+from cpdash.metrics import published, totals
 from cpdash.metrics.comments import COMBO, CommentTable, Topics, comment_table, topics
 from cpdash.metrics.gather import AGE, AREA, ATTENDEE_STATS, COMMENT_TOPIC, DIMENSIONS, PROGRAM, Groups
 from cpdash.metrics.periods import Filters
@@ -202,8 +202,15 @@ class MemorySource:
 
     # --- the Source interface ----------------------------------------------------------------------
 
+    @cached_property
+    def _totals(self) -> dict[str, totals.Totals | None]:
+        cols = self._get("_answers")
+        return {metric: totals.build(cols, values) for metric, values in cols.values.items()}
+
     def answers(self, metric: str, f: Filters, by: tuple[str, ...] = ()) -> Groups:
-        """n, total and m2 of the answers to `metric`."""
+        """n, total and m2 of the answers to `metric` (from the running totals when they can answer)."""
+        if totals.fits(f, by) and (running := self._get("_totals").get(metric)) is not None:
+            return totals.answers(running, self.area_labels, f, by)
         cols = self._get("_answers")
         rows = c.select(cols, f)
         group, keys, _ = c.grouping(cols, rows, by, f)
@@ -229,11 +236,9 @@ class MemorySource:
         cols = self._get("_events")
         rows = c.select(cols, f, by_program=True)
         group, keys, _ = c.grouping(cols, rows, by, f)
-        size = len(keys)
-        stats = {"events": c.count(group, size)}
-        for name, values in cols.values.items():
-            stats[name] = c.count(group, size, values[rows])
-        return Groups(keys, stats)
+        sums = c.tally(group, len(keys), {name: values[rows] for name, values in cols.values.items()})
+        sums["events"] = sums.pop("rows")
+        return Groups(keys, sums)
 
     def concerns(self, f: Filters, by: tuple[str, ...] = ()) -> Groups:
         """Follow-through counts for the period (every concern raised by its end counts)."""

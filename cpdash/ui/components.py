@@ -77,10 +77,10 @@ def kpi(
 
 
 def csv_download(frame: pd.DataFrame, label: str, *name_parts: object, key: str) -> None:
-    """A download button for `frame` as a spreadsheet-safe CSV."""
+    """A download button for `frame` as a spreadsheet-safe CSV, made when the button is clicked."""
     st.download_button(
         label,
-        to_csv_bytes(frame),
+        lambda: to_csv_bytes(frame),
         file_name=file_name(*name_parts),
         mime="text/csv",
         key=key,

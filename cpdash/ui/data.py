@@ -42,6 +42,11 @@ def _engine(url: str) -> object:
     return make_engine(url)
 
 
+def get_signature(settings: Settings) -> str:
+    """The data source's current version (the key of every per-source cache)."""
+    return _signature(settings)
+
+
 def _signature(settings: Settings) -> str:
     """The source's current version (a database's on the process's pool of connections)."""
     data = settings.data

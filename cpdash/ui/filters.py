@@ -55,21 +55,30 @@ def _link_period(first: dt.date, last: dt.date, default: tuple[dt.date, dt.date]
     return note
 
 
-def sidebar_filters(ds: Dataset, extent: tuple[dt.date, dt.date] | None) -> tuple[Filters, list[str]]:
-    """Draw the period, area and program filters in the sidebar; return what they select and any note.
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _choices(signature: str, _ds: Dataset) -> tuple[dict[str, str], list[str], list[str]]:
+    """The areas (id -> name, ids in name order) and the programs with events, once per data source."""
+    names = dict(zip(_ds.areas["area_id"], _ds.areas["name"], strict=True)) if "name" in _ds.areas else {}
+    area_ids = sorted(names, key=lambda a: (str(names[a]).lower(), a))
+    events = _ds.events
+    present = set(events["program"].dropna().unique()) if len(events) and "program" in events else set()
+    return names, area_ids, [p for p in PROGRAMS if p in present] + sorted(present - set(PROGRAMS))
 
-    `extent` is the first and last day of the data, every dated table included (today when none).
+
+def sidebar_filters(
+    ds: Dataset, extent: tuple[dt.date, dt.date] | None, signature: str
+) -> tuple[Filters, list[str], dict[str, str]]:
+    """Draw the period, area and program filters in the sidebar; return what they select, any note, and the
+    areas' names (area_id -> name).
+
+    `extent` is the first and last day of the data, every dated table included (today when none);
+    `signature` the source's version (the choices are worked out once per version).
     """
     today = dt.date.today()
     first, last = extent if extent is not None else (today, today)
     default = default_period(first, last)
     notes = [note] if (note := _link_period(first, last, default)) else []
-    names = dict(zip(ds.areas["area_id"], ds.areas["name"], strict=True)) if "name" in ds.areas else {}
-    area_ids = sorted(names, key=lambda a: (str(names[a]).lower(), a))
-    present = (
-        set(ds.events["program"].dropna().unique()) if len(ds.events) and "program" in ds.events else set()
-    )
-    programs = [p for p in PROGRAMS if p in present] + sorted(present - set(PROGRAMS))
+    names, area_ids, programs = _choices(signature, ds)
     with st.sidebar:
         st.markdown("**Filters**")
         period = st.date_input(
@@ -100,7 +109,7 @@ def sidebar_filters(ds: Dataset, extent: tuple[dt.date, dt.date] | None) -> tupl
             help="Applies to events and what is counted from them (attendance, hours, cost, participants).",
         )
     start, end = _period(period, default)
-    return Filters(start, end, tuple(areas), tuple(chosen)), notes
+    return Filters(start, end, tuple(areas), tuple(chosen)), notes, names
 
 
 def _period(value: object, default: tuple[dt.date, dt.date]) -> tuple[dt.date, dt.date]:

@@ -61,9 +61,8 @@ def period_months(f: Filters) -> pd.DatetimeIndex:
 
 def first_event_month(src: Source) -> pd.Timestamp | None:
     """The month of the first event in the data (None without events): months before it are unknown."""
-    monthly = engagement_by(src, Filters(), (MONTH,))
-    held = monthly[monthly["events"] > 0]
-    return month_start(held[MONTH].iloc[0]) if len(held) else None
+    held = src.extent("events")
+    return month_start(pd.Timestamp(held[0])) if held is not None else None
 
 
 def _value(table: pd.DataFrame, measure: str) -> np.ndarray:

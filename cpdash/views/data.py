@@ -1,7 +1,9 @@
-"""The validation report as tables for the Data page: per-table summary, reasons, rejected rows."""
+"""The Data page's view: the validation report (per-table summary, reasons, rejected rows) for the staff or
+the public audience, and the data dictionary."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -71,3 +73,59 @@ def shown(texts: list[str], source: str, public: bool) -> list[str]:
             text = text.replace(path, folder.name or "the data folder")
         out.append(text)
     return out
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """One table's rejected rows as the audience may see them (the rows themselves only for staff)."""
+
+    table: str
+    heading: str  # "**events**: 12 of 4,200 rows rejected (events.csv)" (Markdown, file name escaped)
+    reasons: pd.DataFrame
+    rows: pd.DataFrame | None  # None in the public view: rejected rows keep residents' original text
+    download_label: str
+
+
+@dataclass(frozen=True)
+class Report:
+    """The Data page's validation report tab."""
+
+    source: str
+    summary: pd.DataFrame
+    errors: list[str]
+    warnings: list[str]
+    rejected: list[Rejected]
+    load_time: str
+    tables: tuple[str, ...] = tuple(TABLES)
+
+
+def report_view(report: LoadReport, public: bool, is_sample: bool, escape) -> Report:
+    """What the Data page shows of a load: source, summary, errors, warnings and rejected rows."""
+    rejected = []
+    for name, t in report.tables.items():
+        if not t.rows_rejected:
+            continue
+        rejected.append(
+            Rejected(
+                name,
+                f"**{name}**: {t.rows_rejected:,} of {t.rows_read:,} rows rejected ({escape(t.file)})",
+                reasons(report, name),
+                None if public else t.rejected.head(500),
+                f"Download the {t.rows_rejected:,} rejected {name} rows (CSV)",
+            )
+        )
+    seconds = ", ".join(f"{step} {sec:.2f} s" for step, sec in report.seconds.items())
+    return Report(
+        f"Source: {escape(source_label(report.source, public))}"
+        + (" (synthetic sample city)" if is_sample else ""),
+        summary(report),
+        shown(report.errors, report.source, public),
+        shown(report.warnings, report.source, public),
+        rejected,
+        f"Load time: {seconds}" if seconds else "",
+    )
+
+
+def rejected_rows(report: LoadReport, table: str) -> pd.DataFrame:
+    """Every rejected row of `table` with its reason (staff downloads only)."""
+    return report.tables[table].rejected
