@@ -1,5 +1,5 @@
 """Oracles: slow, readable pandas versions of the dashboard's figures, written straight from their definitions
-(PRODUCT.md, "Metrics", and the docstrings of cpdash.metrics.*), independently of the engine's numpy code.
+(the README's "Metrics", and the docstrings of cpdash.metrics.*), independently of the engine's numpy code.
 tests/test_engine.py checks the engine against them on random data sets.
 
 They read the tables of a loaded data set (datetime64 dates, str ids, float64 numbers) and a
