@@ -6,9 +6,9 @@ import re
 from pathlib import Path
 
 from cpdash.config import UPLOAD_LIMIT_MB, upload_limit_mb
-from cpdash.data.quality import dictionary
 from cpdash.data.schema import TABLES
 from cpdash.importing.importer import MAX_UPLOAD_BYTES
+from cpdash.views.data import dictionary
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
