@@ -188,3 +188,11 @@ def test_the_visitor_from_claims() -> None:
     assert who.issued == NOW - timedelta(minutes=1)
     assert visitor(claims(None, name="Sam")).label == "Sam"
     assert not visitor({"is_logged_in": "true"}).signed_in  # only Streamlit's own True counts
+
+
+def test_editing_the_role_file_does_not_reload_the_data(folder_source: Path) -> None:
+    from cpdash.data.load import source_signature
+
+    before = source_signature(folder_source)
+    (folder_source / ROLES_FILE).write_text(ROLE_FILE, encoding="utf-8")
+    assert source_signature(folder_source) == before
