@@ -209,12 +209,23 @@ def key_frame(labels: Sequence[pd.Index], names: Sequence[str]) -> pd.DataFrame:
     """Every combination of the keys' labels, one row each (one row with no column for no key)."""
     if not names:
         return pd.DataFrame(index=pd.RangeIndex(1))
+    indexes = [pd.Index(lab) for lab in labels]
     if len(names) == 1:
-        return pd.DataFrame({names[0]: pd.Index(labels[0]).to_numpy()})
-    if any(len(lab) == 0 for lab in labels):
-        return pd.DataFrame({name: pd.Index(lab)[:0] for name, lab in zip(names, labels, strict=True)})
-    product = pd.MultiIndex.from_product([pd.Index(lab) for lab in labels], names=list(names))
-    return product.to_frame(index=False)
+        only = indexes[0]
+        if only.dtype == object or not len(only):  # as numpy values: the frame infers their type
+            return pd.DataFrame({names[0]: only.to_numpy()})
+        return pd.DataFrame({names[0]: only.array})  # a copy: the labels are shared
+    if any(len(lab) == 0 for lab in indexes):
+        return pd.DataFrame({name: lab[:0] for name, lab in zip(names, indexes, strict=True)})
+    if any(lab.dtype == object for lab in indexes):
+        return pd.MultiIndex.from_product(indexes, names=list(names)).to_frame(index=False)
+    # the first key varies slowest (as the mixed-radix group codes of `combine`)
+    sizes = [len(lab) for lab in indexes]
+    codes = np.indices(sizes).reshape(len(sizes), -1)
+    return pd.DataFrame(
+        {name: lab.array.take(code) for name, lab, code in zip(names, indexes, codes, strict=True)},
+        copy=False,
+    )
 
 
 def spread(
