@@ -13,8 +13,9 @@ import html
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+from plotly.colors import get_colorscale
 
-from cpdash.charts.base import FLAG_COLOUR, FONT, PALETTE, PRIMARY, SCORE_COLOUR, empty_figure
+from cpdash.charts.base import FLAG_COLOUR, FONT, PALETTE, PRIMARY, SCORE_COLOUR, empty_figure, figure
 from cpdash.charts.trends import month_step
 
 LAST_YEAR_COLOUR = "rgba(90, 90, 90, 0.55)"
@@ -28,7 +29,7 @@ BOTTOM_COLOUR = "#E69F00"
 NEW_COLOUR = "#56B4E9"
 RETURNING_COLOUR = PRIMARY
 RESIDENTS_COLOUR = "rgba(90, 90, 90, 0.45)"
-HEAT_SCALE = "Blues"
+HEAT_SCALE = get_colorscale("Blues")  # as stops: plotly.js names its own, different "Blues"
 TREND_HEIGHT = 440
 SMALL_HEIGHT = 340
 ROW_HEIGHT = 26  # per bar of a horizontal bar chart
@@ -94,7 +95,7 @@ def _figure(traces: list[dict], title: str, y_title: str, height: int, **extra: 
     for key, value in extra.items():
         current = spec.get(key)
         spec[key] = {**current, **value} if isinstance(value, dict) and isinstance(current, dict) else value
-    return go.Figure(data=traces, layout=spec)
+    return figure(traces, spec)
 
 
 def trend_chart(
