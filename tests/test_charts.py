@@ -38,7 +38,8 @@ def test_figures_built_without_the_schema_check_are_the_same_figures(monkeypatch
     from participation_data import NAMES, PERIOD, areas_frame, attendees_frame, events_frame, source_of
 
     from cpdash.charts import base
-    from cpdash.charts import participation as charts
+    from cpdash.charts import participation_reach as reach_charts
+    from cpdash.charts import participation_trend as trend_charts
     from cpdash.metrics.suppression import Policy
     from cpdash.views import participation as p
     from cpdash.views import participation_notable as nb
@@ -48,10 +49,10 @@ def test_figures_built_without_the_schema_check_are_the_same_figures(monkeypatch
         v = p.participation(src, nb.notables(src.ds.events), PERIOD, Policy(3, public=False), NAMES)
         t, mix, s, r = v.trend, v.programs, v.season, v.reach
         built = [
-            charts.trend_chart(t.groups, t.months, t.notable, "attendance", "Program", t.empty),
-            charts.program_chart(mix.table, mix.best, mix.worst),
-            charts.seasonality_chart(s.matrix, "attendance", s.empty),
-            charts.reach_chart(r.shown, len(r.table), r.empty),
+            trend_charts.trend_chart(t.groups, t.months, t.notable, "attendance", "Program", t.empty),
+            reach_charts.program_chart(mix.table, mix.best, mix.worst),
+            trend_charts.seasonality_chart(s.matrix, "attendance", s.empty),
+            reach_charts.reach_chart(r.shown, len(r.table), r.empty),
         ]
         return [_set(json.loads(pio.to_json(f, validate=False))) for f in built]
 
