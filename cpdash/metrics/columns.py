@@ -52,6 +52,14 @@ def month_start(month: int) -> pd.Timestamp:
     return pd.Timestamp(np.datetime64(int(month), "M"))
 
 
+def month_labels(first: int, span: int) -> pd.DatetimeIndex:
+    """The first days of `span` months from month `first` (as month_start gives them, in one step)."""
+    if span <= 0:
+        return pd.DatetimeIndex([], name=MONTH)
+    months = np.arange(first, first + span).astype("datetime64[M]").astype("datetime64[s]")
+    return pd.DatetimeIndex(months, name=MONTH)
+
+
 @dataclass(frozen=True)
 class Key:
     """A grouping key: a code per row into `labels` (-1 where missing)."""
@@ -179,7 +187,7 @@ def grouping(
             first, span = month_span(cols, rows, q)
             month = months_of(cols.day[rows]) - first
             codes.append(np.where((month >= 0) & (month < span), month, -1))
-            labels.append(pd.DatetimeIndex([month_start(first + i) for i in range(span)], name=MONTH))
+            labels.append(month_labels(first, span))
             continue
         key = (extra or {}).get(name) or cols.keys.get(name)
         if key is None:
