@@ -105,13 +105,17 @@ if tab_scores.open:
         if metric is None:
             ui.empty_state(voice.NO_SCORE_TAB)
         else:
+            state = (f, policy, metric, source, area)  # what the view depends on: its figure too
             view = get_voice_view(
                 ctx.settings,
                 "scores",
-                (f, policy, metric, source, area),
+                state,
                 lambda: voice_scores.scores_tab(src, f, policy, ctl, metric, source, area),
             )
-            st.plotly_chart(score_trend_chart(view.trend, view.label), key="voice_trend_chart")
+            trend_figure = ui.get_figure(
+                ctx.settings, "voice_trend", state, lambda: score_trend_chart(view.trend, view.label)
+            )
+            st.plotly_chart(trend_figure, key="voice_trend_chart")
             if view.trend_note:
                 st.caption(view.trend_note)
             if view.against is not None:
@@ -122,10 +126,13 @@ if tab_scores.open:
                     key="voice_area_city_table",
                     column_config={c: COUNT for c in ("Area n", "City n")},
                 )
-            st.plotly_chart(
-                charts.score_dots_chart(view.area_chart, view.area_title, view.reference, voice.CITY),
-                key="voice_area_chart",
+            dots = ui.get_figure(
+                ctx.settings,
+                "voice_areas",
+                state,
+                lambda: charts.score_dots_chart(view.area_chart, view.area_title, view.reference, voice.CITY),
             )
+            st.plotly_chart(dots, key="voice_area_chart")
             if view.area_note:
                 st.caption(view.area_note)
             if len(view.area_table):

@@ -17,8 +17,15 @@ if view.notes:
     st.caption("  \n".join(view.notes))
 
 left, right = st.columns(2)
-left.plotly_chart(charts.monthly_attendance_chart(view.attendance), key="overview_attendance_chart")
-right.plotly_chart(charts.score_trend_chart(view.trend, "Trust", height=240), key="overview_trust_chart")
+state = (ctx.filters, ctx.policy, ctx.compare)  # what the view depends on: its figures are kept with it
+attendance = ui.get_figure(
+    ctx.settings, "overview_attendance", state, lambda: charts.monthly_attendance_chart(view.attendance)
+)
+trust = ui.get_figure(
+    ctx.settings, "overview_trust", state, lambda: charts.score_trend_chart(view.trend, "Trust", height=240)
+)
+left.plotly_chart(attendance, key="overview_attendance_chart")
+right.plotly_chart(trust, key="overview_trust_chart")
 
 st.subheader("Needs attention")
 SHOWN = 10

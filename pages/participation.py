@@ -50,6 +50,7 @@ measure = (
     or "attendance"
 )
 view = get_participation(ctx, split, measure)
+state = (ctx.filters, ctx.policy, ctx.compare, split, measure)  # what the view depends on: its figures too
 
 with top:
     ui.page_header("Participation", ctx, view.intro)
@@ -64,7 +65,12 @@ if t.empty:
     ui.empty_state(t.empty)
 else:
     st.plotly_chart(
-        trend_charts.trend_chart(t.groups, t.months, t.notable, measure, SPLITS[split]),
+        ui.get_figure(
+            ctx.settings,
+            "participation_trend",
+            state,
+            lambda: trend_charts.trend_chart(t.groups, t.months, t.notable, measure, SPLITS[split]),
+        ),
         key="participation_trend_chart",
     )
     st.caption(t.caption)
@@ -95,7 +101,12 @@ if mix.empty:
     ui.empty_state(mix.empty)
 else:
     st.plotly_chart(
-        reach_charts.program_chart(mix.table, mix.best, mix.worst, compared=mix.compared),
+        ui.get_figure(
+            ctx.settings,
+            "participation_programs",
+            state,
+            lambda: reach_charts.program_chart(mix.table, mix.best, mix.worst, compared=mix.compared),
+        ),
         key="participation_program_chart",
     )
     st.caption(mix.caption)
@@ -115,7 +126,15 @@ s = view.season
 if s.empty:
     ui.empty_state(s.empty)
 else:
-    st.plotly_chart(trend_charts.seasonality_chart(s.matrix, measure), key="participation_season_chart")
+    st.plotly_chart(
+        ui.get_figure(
+            ctx.settings,
+            "participation_season",
+            state,
+            lambda: trend_charts.seasonality_chart(s.matrix, measure),
+        ),
+        key="participation_season_chart",
+    )
     st.caption(s.caption)
     csv_download_later(
         partial(season.seasonality_download, s),
@@ -134,7 +153,15 @@ if r.no_event_text:
 if r.empty:
     ui.empty_state(r.empty)
 else:
-    st.plotly_chart(reach_charts.reach_chart(r.shown, len(r.table)), key="participation_reach_chart")
+    st.plotly_chart(
+        ui.get_figure(
+            ctx.settings,
+            "participation_reach",
+            state,
+            lambda: reach_charts.reach_chart(r.shown, len(r.table)),
+        ),
+        key="participation_reach_chart",
+    )
     st.caption(r.caption)
 if len(r.table):
     csv_download_later(
@@ -171,7 +198,15 @@ else:
     if rep.shown:
         left, right = st.columns(2)
         with left:
-            st.plotly_chart(trend_charts.returning_chart(rep.monthly), key="participation_returning_chart")
+            st.plotly_chart(
+                ui.get_figure(
+                    ctx.settings,
+                    "participation_returning",
+                    state,
+                    lambda: trend_charts.returning_chart(rep.monthly),
+                ),
+                key="participation_returning_chart",
+            )
             st.caption(rep.returning_caption)
             csv_download_later(
                 partial(repeat.returning_download, rep),
@@ -181,7 +216,12 @@ else:
                 key="participation_returning_csv",
             )
         with right:
-            st.plotly_chart(reach_charts.age_chart(rep.ages), key="participation_age_chart")
+            st.plotly_chart(
+                ui.get_figure(
+                    ctx.settings, "participation_ages", state, lambda: reach_charts.age_chart(rep.ages)
+                ),
+                key="participation_age_chart",
+            )
             st.caption(rep.age_caption)
             csv_download_later(
                 partial(repeat.age_download, rep),

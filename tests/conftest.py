@@ -233,6 +233,14 @@ def router_always_runs(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(PagesManager, "__init__", init)
 
 
+@pytest.fixture(autouse=True)
+def charts_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every figure a test builds is checked against plotly's schema (the app skips the check for speed)."""
+    from cpdash.charts import base
+
+    monkeypatch.setattr(base, "VALIDATE", True)
+
+
 @pytest.fixture
 def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
     """Point the app at a data folder, offline, with a private score cache (and any other CPDASH_* setting)."""

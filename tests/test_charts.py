@@ -17,3 +17,45 @@ def test_score_range_stays_inside_0_to_100():
     data = pd.DataFrame({"score": [2.0], "low": [0.0], "high": [5.0]})
     assert score_range(data)[0] == 0
     assert score_range(pd.DataFrame({"score": [], "low": [], "high": []})) == [0, 100]
+
+
+def _set(value: object) -> object:
+    """A figure's JSON without its unset (None) settings."""
+    if isinstance(value, dict):
+        kept = {k: _set(v) for k, v in value.items() if v is not None}
+        return {k: v for k, v in kept.items() if v != {}}
+    if isinstance(value, list):
+        return [_set(v) for v in value]
+    return value
+
+
+def test_figures_built_without_the_schema_check_are_the_same_figures(monkeypatch):
+    """The app builds figures without plotly's check: the same figures as with it (the check drops settings
+    left unset, None, which plotly.js reads as unset too)."""
+    import json
+
+    import plotly.io as pio
+    from participation_data import NAMES, PERIOD, areas_frame, attendees_frame, events_frame, source_of
+
+    from cpdash.charts import base
+    from cpdash.charts import participation_reach as reach_charts
+    from cpdash.charts import participation_trend as trend_charts
+    from cpdash.metrics.suppression import Policy
+    from cpdash.views import participation as p
+    from cpdash.views import participation_notable as nb
+
+    def figures() -> list[dict]:
+        src = source_of(events_frame(), areas_frame(), attendees_frame())
+        v = p.participation(src, nb.notables(src.ds.events), PERIOD, Policy(3, public=False), NAMES)
+        t, mix, s, r = v.trend, v.programs, v.season, v.reach
+        built = [
+            trend_charts.trend_chart(t.groups, t.months, t.notable, "attendance", "Program", t.empty),
+            reach_charts.program_chart(mix.table, mix.best, mix.worst),
+            trend_charts.seasonality_chart(s.matrix, "attendance", s.empty),
+            reach_charts.reach_chart(r.shown, len(r.table), r.empty),
+        ]
+        return [_set(json.loads(pio.to_json(f, validate=False))) for f in built]
+
+    checked = figures()
+    monkeypatch.setattr(base, "VALIDATE", False)
+    assert figures() == checked

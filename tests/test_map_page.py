@@ -146,6 +146,17 @@ def test_online_mode_draws_a_street_basemap_and_offline_says_it_has_none(env, sa
     assert "Offline" not in captions(at)
 
 
+def test_a_rerun_that_changes_nothing_on_the_map_sends_the_same_deck(env, sample: Path):
+    """Streamlit sends an element the browser already holds as a reference to it, when its bytes are the
+    same: a deck built twice from the same state must be the same bytes (no random ids, no unordered sets)."""
+    env(sample)
+    for layer in (None, "density", "areas"):
+        at = open_map(YEAR, layer)
+        before = at.get("deck_gl_json_chart")[0].proto.json
+        at.run()
+        assert at.get("deck_gl_json_chart")[0].proto.json == before
+
+
 def test_measures_change_the_map_and_the_table(env, sample: Path):
     env(sample)
     at = open_map(layer="areas")

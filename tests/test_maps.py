@@ -248,7 +248,7 @@ def test_event_points_split_approximate_events_and_count_the_unmappable():
 def test_event_points_keep_the_most_recent_past_the_cap_and_say_so():
     events = city_events(50, 1, 1)
     points = maps.event_points(*drawn_from(events), cap=10)
-    kept = {p["e"] for p in points.exact + points.approximate}
+    kept = {p["e"] for p in [*points.exact, *points.approximate]}
     assert kept == set(events["event_id"].iloc[-10:])
     assert points.first_drawn == events["start"].iloc[-10]
     note = maps.event_notes(points)[-1]
@@ -258,7 +258,7 @@ def test_event_points_keep_the_most_recent_past_the_cap_and_say_so():
 def test_event_points_stay_within_the_byte_budget_whatever_the_titles():
     events = city_events(2_000, 1, 1, title_chars=80)
     points = maps.event_points(*drawn_from(events), cap=2_000, budget=50_000)
-    records = points.exact + points.approximate
+    records = [*points.exact, *points.approximate]
     assert 0 < len(records) < 2_000
     assert len(json.dumps(records, separators=(",", ":"), ensure_ascii=False).encode()) <= 50_000
     newest = set(events["event_id"].iloc[-len(records) :])

@@ -12,6 +12,15 @@ BAND_COLOUR = "rgba(0, 158, 115, 0.18)"
 FLAG_COLOUR = "#D55E00"
 FONT = {"family": "Source Sans Pro, Arial, sans-serif", "size": 14}
 SMALL_HEIGHT = 280
+# Checking every property of a figure against plotly's schema costs more than building it. The builders that
+# go through `figure` make their traces and layout as plain dicts from known keys, so in the app the check
+# is skipped; the tests turn it on (tests/test_charts.py) so a wrong key still fails there.
+VALIDATE = False
+
+
+def figure(data: list[dict], layout: dict) -> go.Figure:
+    """A figure from traces and a layout given as dicts, built in one pass (checked when VALIDATE is on)."""
+    return go.Figure(data=data, layout=layout, _validate=VALIDATE)
 
 
 def layout(fig: go.Figure, title: str, y_title: str, height: int = SMALL_HEIGHT) -> go.Figure:

@@ -4,6 +4,7 @@ Streamlit."""
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from cpdash.charts.maps_deck import (
     PIXELS,
     RECORD_BYTES,
     MapView,
+    Records,
     Shapes,
     area_box,
     fit_view,
@@ -140,6 +142,7 @@ class EventBasis:
     programs: tuple[str, ...]
     tip: np.ndarray  # object: the tooltip text
     ids: np.ndarray  # object: event_id as text
+    record: np.ndarray  # object: the event's record in a deck's JSON (x, y, r, c, t, e), "" when not mappable
     size: np.ndarray  # int64: bytes of the event's record in a deck's JSON
     cell: np.ndarray  # uint64: h3 cell at HEX_RES_FINE (0 where the event cannot be mapped)
 
@@ -175,17 +178,28 @@ def event_basis(events: pd.DataFrame) -> EventBasis:
         if "approximate" in events
         else np.zeros(n, bool)
     )
+    x = np.where(mappable, np.round(lon, COORD_DECIMALS), np.nan)
+    y = np.where(mappable, np.round(lat, COORD_DECIMALS), np.nan)
+    radius = event_radius(attendance)
+    colours = [json.dumps(program_colour(p), separators=(",", ":")) for p in uniques]
+    record = np.full(n, "", dtype=object)
+    for i in np.flatnonzero(mappable).tolist():  # as json.dumps writes the record's dict, once per data set
+        record[i] = (
+            f'{{"x":{float(x[i])!r},"y":{float(y[i])!r},"r":{float(radius[i])!r},"c":{colours[codes[i]]},'
+            f'"t":{json.dumps(tips[i], ensure_ascii=False)},"e":{json.dumps(ids[i], ensure_ascii=False)}}}'
+        )
     return EventBasis(
-        x=np.where(mappable, np.round(lon, COORD_DECIMALS), np.nan),
-        y=np.where(mappable, np.round(lat, COORD_DECIMALS), np.nan),
+        x=x,
+        y=y,
         start=events["start"].to_numpy(dtype="datetime64[ns]") if n else np.zeros(0, "datetime64[ns]"),
-        radius=event_radius(attendance),
+        radius=radius,
         attendance=attendance,
         approximate=approximate & mappable,
         program=np.asarray(codes, dtype="int64"),
         programs=tuple(str(p) for p in uniques),
         tip=tips,
         ids=ids,
+        record=record,
         size=size,
         cell=fine_cells(lat, lon),
     )
@@ -195,8 +209,8 @@ def event_basis(events: pd.DataFrame) -> EventBasis:
 class EventPoints:
     """The events drawn on the map and how many were left out and why."""
 
-    exact: list[dict]
-    approximate: list[dict]
+    exact: Records  # the events with their own coordinates
+    approximate: Records  # those placed at a centre
     in_selection: int  # events in the filters
     mappable: int  # of which with a position (own or approximate)
     approximate_count: int  # of the mappable, placed at a centre
@@ -216,23 +230,10 @@ def event_points(
     drawn = newest[fits]
     first_drawn = pd.Timestamp(basis.start[drawn].min()) if len(drawn) < len(mapped) and len(drawn) else None
     drawn = drawn[np.argsort(-basis.radius[drawn], kind="stable")]  # small circles on top, to be picked
-    colours = [program_colour(p) for p in basis.programs]
-    exact: list[dict] = []
-    placed: list[dict] = []
-    for x, y, r, c, t, e, a in zip(
-        basis.x[drawn].tolist(),
-        basis.y[drawn].tolist(),
-        basis.radius[drawn].tolist(),
-        basis.program[drawn].tolist(),
-        basis.tip[drawn].tolist(),
-        basis.ids[drawn].tolist(),
-        basis.approximate[drawn].tolist(),
-        strict=True,
-    ):
-        (placed if a else exact).append({"x": x, "y": y, "r": r, "c": colours[c], "t": t, "e": e})
+    placed = basis.approximate[drawn]
     return EventPoints(
-        exact=exact,
-        approximate=placed,
+        exact=Records(basis.record[drawn[~placed]].tolist()),
+        approximate=Records(basis.record[drawn[placed]].tolist()),
         in_selection=len(rows),
         mappable=len(mapped),
         approximate_count=int(basis.approximate[mapped].sum()),
@@ -301,7 +302,7 @@ def events_map(
         "auto_highlight": True,
         "highlight_color": [0, 0, 0, 90],
     }
-    if points.approximate:
+    if len(points.approximate):
         layers.append(
             pdk.Layer(
                 "ScatterplotLayer",
@@ -337,7 +338,7 @@ def events_map(
     programs = [basis.programs[c] for c in np.unique(basis.program[rows])]
     return MapView(
         deck=make_deck(layers, view, offline),
-        legend=tuple(events_legend(programs, bool(points.approximate), has_att)),
+        legend=tuple(events_legend(programs, bool(len(points.approximate)), has_att)),
         legend_title="Events by program" + (", sized by attendance" if has_att else ""),
         notes=tuple(event_notes(points)),
         alt=f"Map of {points.drawn:,} events, coloured by program.",

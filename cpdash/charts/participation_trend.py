@@ -14,8 +14,9 @@ import html
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+from plotly.colors import get_colorscale
 
-from cpdash.charts.base import FONT, PALETTE, PRIMARY, empty_figure
+from cpdash.charts.base import FONT, PALETTE, PRIMARY, empty_figure, figure
 from cpdash.charts.trends import month_step
 
 LAST_YEAR_COLOUR = "rgba(90, 90, 90, 0.55)"
@@ -24,7 +25,7 @@ NOTABLE_COLOUR = "#000000"  # no bar is black: the stars stand apart from every 
 OTHER_COLOUR = "#BBBBBB"
 NEW_COLOUR = "#56B4E9"
 RETURNING_COLOUR = PRIMARY
-HEAT_SCALE = "Blues"
+HEAT_SCALE = get_colorscale("Blues")  # as stops: plotly.js names its own, different "Blues"
 TREND_HEIGHT = 440
 SMALL_HEIGHT = 340
 ROW_HEIGHT = 26  # per bar of a horizontal bar chart
@@ -81,7 +82,7 @@ def _figure(traces: list[dict], title: str, y_title: str, height: int, **extra: 
     for key, value in extra.items():
         current = spec.get(key)
         spec[key] = {**current, **value} if isinstance(value, dict) and isinstance(current, dict) else value
-    return go.Figure(data=traces, layout=spec)
+    return figure(traces, spec)
 
 
 def trend_chart(

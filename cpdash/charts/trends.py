@@ -15,6 +15,7 @@ from cpdash.charts.base import (
     PRIMARY,
     SCORE_COLOUR,
     empty_figure,
+    figure,
     layout,
 )
 
@@ -147,20 +148,17 @@ def score_trend_chart(trend: pd.DataFrame, label: str, height: int = 300) -> go.
     legend = len(names) > 1 or len(flagged) > 0
     when = pd.to_datetime(trend["when"])
     months = (when.max().year - when.min().year) * 12 + when.max().month - when.min().month + 1
-    fig = go.Figure(
+    return figure(
+        traces,
         {
-            "data": traces,
-            "layout": {
-                "title": {"text": title, "x": 0, "xanchor": "left", "font": {"size": 16}},
-                "height": height + (40 if legend else 0),
-                "margin": {"l": 10, "r": 10, "t": 48, "b": 10},
-                "font": FONT,
-                "showlegend": legend,
-                "legend": LEGEND_BELOW,
-                "hovermode": "x unified",
-                "xaxis": {"dtick": month_step(months), "tickformat": "%b<br>%Y", "tickangle": 0},
-                "yaxis": {"range": score_range(trend), "title": {"text": "Score"}},
-            },
-        }
+            "title": {"text": title, "x": 0, "xanchor": "left", "font": {"size": 16}},
+            "height": height + (40 if legend else 0),
+            "margin": {"l": 10, "r": 10, "t": 48, "b": 10},
+            "font": FONT,
+            "showlegend": legend,
+            "legend": LEGEND_BELOW,
+            "hovermode": "x unified",
+            "xaxis": {"dtick": month_step(months), "tickformat": "%b<br>%Y", "tickangle": 0},
+            "yaxis": {"range": score_range(trend), "title": {"text": "Score"}},
+        },
     )
-    return fig

@@ -16,6 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from cpdash.charts.base import FLAG_COLOUR, FONT, SCORE_COLOUR, empty_figure
+from cpdash.charts.base import figure as build_figure
 from cpdash.charts.maps import program_colour
 from cpdash.charts.trends import month_step, score_trend_chart
 from cpdash.data.schema import PROGRAMS
@@ -64,7 +65,7 @@ def figure(
         "yaxis": {"title": {"text": ""}} | (y or {}),
     }
     layout.update(more)
-    return go.Figure({"data": traces, "layout": layout})
+    return build_figure(traces, layout)
 
 
 def row_height(rows: float) -> int:

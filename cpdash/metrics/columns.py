@@ -52,6 +52,14 @@ def month_start(month: int) -> pd.Timestamp:
     return pd.Timestamp(np.datetime64(int(month), "M"))
 
 
+def month_labels(first: int, span: int) -> pd.DatetimeIndex:
+    """The first days of `span` months from month `first` (as month_start gives them, in one step)."""
+    if span <= 0:
+        return pd.DatetimeIndex([], name=MONTH)
+    months = np.arange(first, first + span).astype("datetime64[M]").astype("datetime64[s]")
+    return pd.DatetimeIndex(months, name=MONTH)
+
+
 @dataclass(frozen=True)
 class Key:
     """A grouping key: a code per row into `labels` (-1 where missing)."""
@@ -179,7 +187,7 @@ def grouping(
             first, span = month_span(cols, rows, q)
             month = months_of(cols.day[rows]) - first
             codes.append(np.where((month >= 0) & (month < span), month, -1))
-            labels.append(pd.DatetimeIndex([month_start(first + i) for i in range(span)], name=MONTH))
+            labels.append(month_labels(first, span))
             continue
         key = (extra or {}).get(name) or cols.keys.get(name)
         if key is None:
@@ -209,12 +217,23 @@ def key_frame(labels: Sequence[pd.Index], names: Sequence[str]) -> pd.DataFrame:
     """Every combination of the keys' labels, one row each (one row with no column for no key)."""
     if not names:
         return pd.DataFrame(index=pd.RangeIndex(1))
+    indexes = [pd.Index(lab) for lab in labels]
     if len(names) == 1:
-        return pd.DataFrame({names[0]: pd.Index(labels[0]).to_numpy()})
-    if any(len(lab) == 0 for lab in labels):
-        return pd.DataFrame({name: pd.Index(lab)[:0] for name, lab in zip(names, labels, strict=True)})
-    product = pd.MultiIndex.from_product([pd.Index(lab) for lab in labels], names=list(names))
-    return product.to_frame(index=False)
+        only = indexes[0]
+        if only.dtype == object or not len(only):  # as numpy values: the frame infers their type
+            return pd.DataFrame({names[0]: only.to_numpy()})
+        return pd.DataFrame({names[0]: only.array})  # a copy: the labels are shared
+    if any(len(lab) == 0 for lab in indexes):
+        return pd.DataFrame({name: lab[:0] for name, lab in zip(names, indexes, strict=True)})
+    if any(lab.dtype == object for lab in indexes):
+        return pd.MultiIndex.from_product(indexes, names=list(names)).to_frame(index=False)
+    # the first key varies slowest (as the mixed-radix group codes of `combine`)
+    sizes = [len(lab) for lab in indexes]
+    codes = np.indices(sizes).reshape(len(sizes), -1)
+    return pd.DataFrame(
+        {name: lab.array.take(code) for name, lab, code in zip(names, indexes, codes, strict=True)},
+        copy=False,
+    )
 
 
 def spread(

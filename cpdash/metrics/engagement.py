@@ -75,16 +75,25 @@ def by_area(src: Source, f: Filters) -> pd.DataFrame:
     areas = scope(src, f)
     groups = src.events(f, (AREA,))
     at = pd.Index(groups.keys[AREA]).get_indexer(areas[AREA])  # -1: a chosen id no table has
+    at = np.where(at >= 0, at, len(groups))  # the appended last group has no event: the zero row
     figures = columns(Groups(groups.keys, {k: np.append(v, 0.0) for k, v in groups.stats.items()}))
-    data = {name: areas[name] for name in areas.columns}
-    for name, values in figures.items():  # the appended last group has no event: the zero row
-        data[name] = np.asarray(values)[np.where(at >= 0, at, len(groups))]
-    out = pd.DataFrame(data, index=areas.index)
-    population = out["population"].where(out["population"] > 0)
+    data = {name: areas[name].array for name in areas.columns}
+    for name, values in figures.items():
+        data[name] = np.asarray(values)[at]
+    population = areas["population"].to_numpy(dtype="float64")
+    population = np.where(population > 0, population, np.nan)
     with np.errstate(invalid="ignore", divide="ignore"):
-        out["attendance_per_10k"] = out["attendance"] / population * PER_POPULATION
-        out["events_per_10k"] = out["events"] / population * PER_POPULATION
-    return out.reset_index(drop=True)
+        data["attendance_per_10k"] = data["attendance"] / population * PER_POPULATION
+        data["events_per_10k"] = data["events"] / population * PER_POPULATION
+    return pd.DataFrame(data)
+
+
+def engagement_arrays(
+    src: Source, f: Filters, by: tuple[str, ...]
+) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
+    """Engagement per group of `by` as arrays: the groups' keys and the engagement figures (`columns`)."""
+    groups = src.events(f, by)
+    return groups.keys, columns(groups)
 
 
 def engagement_by(src: Source, f: Filters, by: tuple[str, ...]) -> pd.DataFrame:
@@ -117,14 +126,19 @@ def engagement(src: Source, f: Filters, areas: pd.DataFrame | None = None) -> En
     """Engagement over the filters' period, areas and programs (`areas`: by_area of the same filters, when
     the caller already has it)."""
     table = by_area(src, f) if areas is None else areas
-    total = from_groups(src.events(f)).iloc[0]
-    known = table[table["population"].notna()]
-    population = float(known["population"].sum()) if len(known) else math.nan
+    total = {name: values[0] for name, values in columns(src.events(f)).items()}
+    population_all = table["population"].to_numpy(dtype="float64")
+    has_population = ~np.isnan(population_all)
+    population = float(population_all[has_population].sum()) if has_population.any() else math.nan
     # the attendance at the events in those areas, by the rule of totals: unknown when none of them has it
-    counted = known["events_with_attendance"].sum() > 0 or known["events"].sum() == 0
-    attendance_known = float(known["attendance"].sum()) if counted else math.nan
+    events = table["events"].to_numpy(dtype="float64")[has_population]
+    with_attendance = table["events_with_attendance"].to_numpy(dtype="float64")[has_population]
+    counted = with_attendance.sum() > 0 or events.sum() == 0
+    attendance = table["attendance"].to_numpy(dtype="float64")[has_population]
+    attendance_known = float(np.nansum(attendance)) if counted else math.nan
     per_10k = float(_ratio(np.array([attendance_known]), np.array([population]))[0]) * PER_POPULATION
-    without = tuple(table.loc[table["events"] == 0, AREA].astype("str"))
+    no_event = table["events"].to_numpy() == 0
+    without = tuple(str(a) for a in table[AREA].to_numpy()[no_event])
     return Engagement(
         events=int(total["events"]),
         attendance=float(total["attendance"]),
@@ -136,7 +150,7 @@ def engagement(src: Source, f: Filters, areas: pd.DataFrame | None = None) -> En
         cost=float(total["cost"]),
         cost_per_attendee=float(total["cost_per_attendee"]),
         population=population,
-        areas_without_population=int(table["population"].isna().sum()),
+        areas_without_population=int((~has_population).sum()),
         attendance_per_10k=per_10k,
         areas_in_scope=len(table),
         areas_without_event=without,

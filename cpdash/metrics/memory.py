@@ -55,6 +55,7 @@ class MemorySource:
         self.ds = ds
         self.taxonomy = taxonomy or default_taxonomy()
         self._lock = threading.RLock()  # sessions share the source: one builds a table, the others wait
+        self._has: dict[str, bool] = {}  # what the data can answer (a fact of the data set, found once)
 
     def _get(self, name: str):
         """One table's columns, built once (under the lock) and then shared."""
@@ -297,7 +298,13 @@ class MemorySource:
 
     def has(self, what: str) -> bool:
         """True when the data can answer `what`: a table, an answer metric, "comments", "sentiment", or a
-        column of a table as "table.column" (with at least one value)."""
+        column of a table as "table.column" (with at least one value). Found once per data set."""
+        found = self._has.get(what)
+        if found is None:
+            found = self._has[what] = self._find(what)
+        return found
+
+    def _find(self, what: str) -> bool:
         if what in TABLES:
             return self.ds.has(what)
         if what in SCORE_METRICS:

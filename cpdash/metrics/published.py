@@ -174,7 +174,7 @@ def published_series(src: Source, metric: str, f: Filters, area: str | None = No
 def published_groups(src: Source) -> tuple[str, ...]:
     """The breakdown groups the published figures have ('age: 18-24', ...)."""
     groups = src.published()["group"] if len(src.published()) else pd.Series([], dtype="string")
-    return tuple(sorted(set(groups.dropna().astype("str"))))
+    return tuple(sorted(str(g) for g in groups.dropna().unique()))
 
 
 def published_metrics(src: Source) -> tuple[str, ...]:
@@ -182,4 +182,4 @@ def published_metrics(src: Source) -> tuple[str, ...]:
     table = src.published()
     if len(table) == 0:
         return ()
-    return tuple(sorted(set(table.loc[table["group"].isna(), "metric"].dropna().astype("str"))))
+    return tuple(sorted(str(m) for m in table.loc[table["group"].isna(), "metric"].dropna().unique()))

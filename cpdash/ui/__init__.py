@@ -18,6 +18,7 @@ from cpdash.ui.context import PageContext, keep, page_context
 from cpdash.ui.data import (
     get_concern_table,
     get_dataset,
+    get_figure,
     get_map_shapes,
     get_overview,
     get_settings,
@@ -43,6 +44,7 @@ __all__ = [
     "empty_state",
     "follow_drill_down",
     "get_dataset",
+    "get_figure",
     "get_map_shapes",
     "get_overview",
     "get_settings",

@@ -176,6 +176,18 @@ def get_voice_view(settings: Settings, section: str, key: tuple, make: Callable[
     return _voice_view(_signature(settings), section, key, make)
 
 
+@st.cache_resource(show_spinner=False, max_entries=256)
+def _figure(signature: str, name: str, key: tuple, _make: Callable[[], T]) -> T:
+    """One chart for one state, built once and shared (read-only: Streamlit copies a figure to send it)."""
+    return _make()
+
+
+def get_figure(settings: Settings, name: str, key: tuple, make: Callable[[], T]) -> T:
+    """The chart `name` made by `make` once per source and `key` (everything the chart's view depends on
+    besides the source), so that a view served from its cache does not rebuild its figures either."""
+    return _figure(_signature(settings), name, key, make)
+
+
 @st.cache_resource(show_spinner=False, max_entries=2)
 def _source(signature: str, folder: str, _ds: Dataset) -> MemorySource:
     """The statistics source of a data set (in memory), with the source's topic taxonomy; shared."""

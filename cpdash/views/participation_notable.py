@@ -99,31 +99,38 @@ def notable_events(n: Notables, f: Filters, names: dict[str, str]) -> pd.DataFra
     attendance, typical, label (plain text) and marked (drawn on the chart: the first MAX_LAUNCHES launches
     and the MAX_LARGE largest events)."""
     chosen = select(n.events, f, "start", by_program=True)
-    launch = chosen[chosen["kind"] == LAUNCH]
-    large = chosen[chosen["kind"] == LARGE].sort_values("attendance", ascending=False, kind="stable")
-    rows = pd.concat([launch, large])
+    kind = chosen["kind"].to_numpy(dtype=object)
+    attendance = chosen["attendance"].to_numpy(dtype="float64")
+    launch = np.flatnonzero(kind == LAUNCH)
+    large = np.flatnonzero(kind == LARGE)
+    large = large[np.argsort(-attendance[large], kind="stable")]  # the largest first (unknown last)
+    rows = np.concatenate([launch, large])
     if len(rows) == 0:
         return pd.DataFrame({c: pd.Series(dtype="float64") for c in COLUMNS})
     marked = np.concatenate([np.arange(len(launch)) < MAX_LAUNCHES, np.arange(len(large)) < MAX_LARGE])
-    areas = [str(names.get(a, a)) for a in rows["area_id"]]
+    start = chosen["start"].to_numpy(dtype="datetime64[ns]")[rows]
+    kinds = kind[rows]
+    programs = chosen["program"].astype("str").to_numpy(dtype=object)[rows]
+    people = attendance[rows]
+    areas = [str(names.get(a, a)) for a in chosen["area_id"].to_numpy(dtype=object)[rows]]
     labels = [
-        f"{p} began in {a}" if k == LAUNCH else f"{p} in {a}: {people:,.0f} people"
-        for k, p, a, people in zip(rows["kind"], rows["program"], areas, rows["attendance"], strict=True)
+        f"{p} began in {a}" if k == LAUNCH else f"{p} in {a}: {n:,.0f} people"
+        for k, p, a, n in zip(kinds, programs, areas, people, strict=True)
     ]
-    out = pd.DataFrame(
-        {
-            "date": rows["start"].dt.normalize().to_numpy(),
-            "month": rows["start"].dt.to_period("M").dt.to_timestamp().to_numpy(),
-            "kind": rows["kind"].to_numpy(dtype=object),
-            "program": rows["program"].astype("str").to_numpy(dtype=object),
-            "area": areas,
-            "attendance": rows["attendance"].to_numpy(dtype="float64"),
-            "typical": rows["typical"].to_numpy(dtype="float64"),
-            "label": labels,
-            "marked": marked,
-        }
-    )
-    return out.sort_values(["date", "kind"], kind="stable").reset_index(drop=True)
+    day = start.astype("datetime64[D]").astype("datetime64[ns]")
+    order = np.lexsort((kinds.astype(str), day))  # by date, then kind
+    out = {
+        "date": day,
+        "month": start.astype("datetime64[M]").astype("datetime64[us]"),
+        "kind": kinds,
+        "program": programs,
+        "area": np.array(areas, dtype=object),
+        "attendance": people,
+        "typical": chosen["typical"].to_numpy(dtype="float64")[rows],
+        "label": np.array(labels, dtype=object),
+        "marked": marked,
+    }
+    return pd.DataFrame({name: values[order] for name, values in out.items()})
 
 
 def notable_download(notable: pd.DataFrame) -> pd.DataFrame:

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from cpdash.metrics.change import change
-from cpdash.metrics.engagement import COLUMNS, engagement_by
+from cpdash.metrics.engagement import COLUMNS, engagement_arrays
 from cpdash.metrics.gather import PROGRAM, Source
 from cpdash.metrics.periods import Filters
 from cpdash.views import format as fmt
@@ -36,32 +36,65 @@ class ProgramMix:
 def cost_ranking(mix: pd.DataFrame, minimum: float = MIN_ATTENDANCE) -> tuple[str | None, str | None]:
     """The most and least cost-effective programs: lowest and highest cost per attendee among those with at
     least `minimum` counted attendees (None when fewer than two qualify)."""
-    ranked = mix[mix["cost_per_attendee"].notna() & (mix["attendance"].fillna(0) >= minimum)]
+    cost = mix["cost_per_attendee"].to_numpy(dtype="float64")
+    attendance = np.nan_to_num(mix["attendance"].to_numpy(dtype="float64"))
+    programs = [str(p) for p in mix["program"]]
+    ranked = [i for i in range(len(mix)) if not np.isnan(cost[i]) and attendance[i] >= minimum]
     if len(ranked) < 2:
         return None, None
-    ranked = ranked.sort_values(["cost_per_attendee", "program"], kind="stable")
-    return str(ranked["program"].iloc[0]), str(ranked["program"].iloc[-1])
+    ranked.sort(key=lambda i: (cost[i], programs[i]))
+    return programs[ranked[0]], programs[ranked[-1]]
 
 
 def program_table(src: Source, f: Filters, before: Filters | None) -> pd.DataFrame:
     """Per program with an event in the period or the compared one (`before`; None: not comparable, its
     columns unknown): program, the engagement columns, the same *_before, attendance_change_pct (%) and
     events_change; the most attended first."""
-    now = engagement_by(src, f, (PROGRAM,)).set_index(PROGRAM)[list(COLUMNS)]
+    keys, now = engagement_arrays(src, f, (PROGRAM,))
+    programs = pd.Index(keys[PROGRAM])
     if before is not None:
-        then = engagement_by(src, before, (PROGRAM,)).set_index(PROGRAM)[list(COLUMNS)].reindex(now.index)
+        then_keys, then = engagement_arrays(src, before, (PROGRAM,))
+        at = pd.Index(then_keys[PROGRAM]).get_indexer(programs)
+        then = {name: _at(then[name], at) for name in COLUMNS}
     else:
-        then = pd.DataFrame(np.nan, index=now.index, columns=list(COLUMNS))
-    out = now.join(then.add_suffix("_before")).rename_axis("program").reset_index()
-    out = out[(out["events"] > 0) | (out["events_before"].fillna(0) > 0)]
-    out["attendance_change_pct"] = [
-        change(a, b).pct for a, b in zip(out["attendance"], out["attendance_before"], strict=True)
+        then = {name: np.full(len(programs), np.nan) for name in COLUMNS}
+    rows = np.flatnonzero((now["events"] > 0) | (np.nan_to_num(then["events"]) > 0))
+    data: dict[str, object] = {"program": programs.array.take(rows)}
+    data.update({name: now[name][rows] for name in COLUMNS})
+    data.update({f"{name}_before": then[name][rows] for name in COLUMNS})
+    data["attendance_change_pct"] = [
+        change(a, b).pct
+        for a, b in zip(data["attendance"].tolist(), data["attendance_before"].tolist(), strict=True)
     ]
-    out["events_change"] = out["events"] - out["events_before"]
-    out = out.sort_values(
-        ["attendance", "events", "program"], ascending=[False, False, True], na_position="last"
+    data["events_change"] = data["events"] - data["events_before"]
+    names = [str(p) for p in data["program"]]
+    attendance, events = data["attendance"], data["events"]
+    # most attended first (unknown last), then most events, then by name
+    order = np.array(
+        sorted(
+            range(len(rows)),
+            key=lambda i: (
+                bool(np.isnan(attendance[i])),
+                -np.nan_to_num(attendance[i]),
+                -events[i],
+                names[i],
+            ),
+        ),
+        dtype="int64",
     )
-    return out.reset_index(drop=True)
+    return pd.DataFrame(
+        {
+            name: np.asarray(values)[order] if name != "program" else values.take(order)
+            for name, values in data.items()
+        }
+    )
+
+
+def _at(values: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """`values` at the positions `at` (-1: unknown, NaN), keeping whole numbers whole when none is missing."""
+    if (at >= 0).all():
+        return values[at]
+    return np.where(at >= 0, np.asarray(values, dtype="float64")[at], np.nan)
 
 
 def program_caption(

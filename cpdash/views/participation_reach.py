@@ -78,9 +78,10 @@ def reach_table(src: Source, f: Filters, areas: pd.DataFrame | None = None) -> p
             "note": note,
         }
     )
-    order = out.assign(_reach=np.where(np.isnan(per_10k), -np.inf, per_10k))
-    order = order.sort_values(["_reach", "events", "name"], ascending=[False, False, True], kind="stable")
-    return out.loc[order.index].reset_index(drop=True)[list(REACH_COLUMNS)]
+    reach_key = np.where(np.isnan(per_10k), -np.inf, per_10k)
+    names = out["name"].tolist()
+    order = sorted(range(len(out)), key=lambda i: (-reach_key[i], -events[i], names[i]))
+    return out.take(order).reset_index(drop=True)[list(REACH_COLUMNS)]
 
 
 def reach_rows(table: pd.DataFrame, show: int = REACH_SHOW, all_max: int = REACH_ALL_MAX) -> pd.DataFrame:

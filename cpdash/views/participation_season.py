@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from cpdash.metrics.engagement import engagement_by
+from cpdash.metrics.engagement import engagement_arrays
 from cpdash.metrics.gather import MONTH, PROGRAM, Source
 from cpdash.metrics.periods import Filters
 from cpdash.views import format as fmt
@@ -36,20 +36,27 @@ def seasonality(src: Source, f: Filters, measure: str = "attendance") -> Seasona
 
     A cell with events but no attendance count is NaN (unknown); a cell without events is 0.
     """
-    cube = engagement_by(src, f, (PROGRAM, MONTH))
+    keys, cube = engagement_arrays(src, f, (PROGRAM, MONTH))
+    month_of = keys[MONTH].to_numpy()  # the keys run over every program (slowest), then every month
+    size = int(np.count_nonzero(month_of == month_of[0])) if len(keys) else 0
+    span = len(keys) // size if size else 0
+    names = pd.Index(keys[PROGRAM].array[::span] if span else keys[PROGRAM].array[:0])
+    months = pd.DatetimeIndex(keys[MONTH].iloc[:span]) if span else pd.DatetimeIndex([])
     column = "attendance" if measure == "attendance" else "events"
-    values = cube.pivot(index=PROGRAM, columns=MONTH, values=column).astype("float64")
-    events = cube.pivot(index=PROGRAM, columns=MONTH, values="events")
-    held = events.index[events.sum(axis=1) > 0]
+    values = np.asarray(cube[column], dtype="float64").reshape(size, span)
+    events = np.asarray(cube["events"]).reshape(size, span)
+    held = np.flatnonzero(events.sum(axis=1) > 0)
     if len(held) == 0:
         return Seasonality(
             pd.DataFrame(), pd.DataFrame(), measure, "No event in this period and selection.", NO_SEASON
         )
-    values, events = values.loc[held], events.loc[held]
-    known = values.notna().any(axis=1)
-    order = pd.DataFrame({"total": values.sum(axis=1).where(known, -1.0), "name": held.astype("str")})
-    order = order.sort_values(["total", "name"], ascending=[False, True], kind="stable").index
-    matrix, counts = values.loc[order], events.loc[order]
+    known = ~np.isnan(values[held]).all(axis=1)
+    totals = np.where(known, np.nansum(values[held], axis=1), -1.0)
+    labels = [str(n) for n in names[held]]
+    order = held[sorted(range(len(held)), key=lambda i: (-totals[i], labels[i]))]
+    index = pd.Index(names[order], name="program")
+    matrix = pd.DataFrame(values[order], index=index, columns=months)
+    counts = pd.DataFrame(events[order], index=index.copy(), columns=months.copy())
     matrix.index.name = counts.index.name = "program"
     matrix.columns.name = counts.columns.name = None
     empty = None

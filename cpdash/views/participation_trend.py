@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from cpdash.metrics.change import change
-from cpdash.metrics.engagement import engagement_by
+from cpdash.metrics.engagement import engagement_arrays
 from cpdash.metrics.gather import MONTH, Source
 from cpdash.metrics.periods import Filters
 from cpdash.views import format as fmt
@@ -65,10 +65,10 @@ def first_event_month(src: Source) -> pd.Timestamp | None:
     return month_start(pd.Timestamp(held[0])) if held is not None else None
 
 
-def _value(table: pd.DataFrame, measure: str) -> np.ndarray:
+def _value(table: pd.DataFrame | dict[str, np.ndarray], measure: str) -> np.ndarray:
     """The measured figure per row: attendance or events."""
     column = "attendance" if measure == "attendance" else "events"
-    return table[column].to_numpy(dtype="float64")
+    return np.asarray(table[column], dtype="float64")
 
 
 def _label(split: str, key: object, names: dict[str, str]) -> str:
@@ -81,41 +81,58 @@ def last_year_covered(f: Filters, first: pd.Timestamp | None) -> bool:
     return first is not None and month_start(f.last_year().start) >= first
 
 
+def _aligned(values: np.ndarray, keys: pd.Index, wanted: pd.Index) -> np.ndarray:
+    """`values` (one per key) at the `wanted` keys, NaN where a key is not among `keys`."""
+    at = keys.get_indexer(wanted)
+    return np.where(at >= 0, np.asarray(values, dtype="float64")[at], np.nan)
+
+
 def monthly_totals(src: Source, f: Filters, measure: str, first: pd.Timestamp | None) -> pd.DataFrame:
     """Per month of the period: month, events, attendance, events_without_attendance, value (the measure),
     rolling (its average over the last 3 months, the whole 2 months before the period included),
     last_year, last_year_events, last_year_events_without_attendance (the same days a year before).
     Months before the first event in the data (`first`) are unknown (NaN), not zero."""
-    now = engagement_by(src, f, (MONTH,))
-    months = pd.DatetimeIndex(now[MONTH])
+    keys, now = engagement_arrays(src, f, (MONTH,))
+    months = pd.DatetimeIndex(keys[MONTH])
     value = _value(now, measure)
     m0 = month_start(f.start)
     lead = f.with_period(
         (m0 - pd.DateOffset(months=ROLLING_MONTHS - 1)).date(), (m0 - pd.Timedelta(days=1)).date()
     )
-    before = engagement_by(src, lead, (MONTH,))
-    known = pd.DatetimeIndex(before[MONTH]) >= first if first is not None else np.zeros(len(before), bool)
+    lead_keys, before = engagement_arrays(src, lead, (MONTH,))
+    known = (
+        pd.DatetimeIndex(lead_keys[MONTH]) >= first if first is not None else np.zeros(len(lead_keys), bool)
+    )
     series = np.concatenate([np.where(known, _value(before, measure), np.nan), value])
     windows = np.lib.stride_tricks.sliding_window_view(series, ROLLING_MONTHS)
-    rolling = windows.mean(axis=1)[len(before) - (ROLLING_MONTHS - 1) :]  # a NaN in a window: NaN
-    last = engagement_by(src, f.last_year(), (MONTH,))
-    last = last.set_index(pd.DatetimeIndex(last[MONTH]) + pd.DateOffset(years=1)).reindex(months)
+    rolling = windows.mean(axis=1)[len(lead_keys) - (ROLLING_MONTHS - 1) :]  # a NaN in a window: NaN
+    last_keys, last = engagement_arrays(src, f.last_year(), (MONTH,))
+    shifted = pd.DatetimeIndex(last_keys[MONTH]) + pd.DateOffset(years=1)
     unknown = np.ones(len(months), bool) if first is None else (months - pd.DateOffset(years=1)) < first
     return pd.DataFrame(
         {
             "month": months,
-            "events": now["events"].to_numpy(),
-            "attendance": now["attendance"].to_numpy(dtype="float64"),
-            "events_without_attendance": now["events_without_attendance"].to_numpy(),
+            "events": now["events"],
+            "attendance": now["attendance"].astype("float64"),
+            "events_without_attendance": now["events_without_attendance"],
             "value": value,
             "rolling": rolling,
-            "last_year": np.where(unknown, np.nan, _value(last, measure)),
-            "last_year_events": np.where(unknown, np.nan, last["events"].to_numpy(dtype="float64")),
+            "last_year": np.where(unknown, np.nan, _aligned(_value(last, measure), shifted, months)),
+            "last_year_events": np.where(unknown, np.nan, _aligned(last["events"], shifted, months)),
             "last_year_events_without_attendance": np.where(
-                unknown, np.nan, last["events_without_attendance"].to_numpy(dtype="float64")
+                unknown, np.nan, _aligned(last["events_without_attendance"], shifted, months)
             ),
         }
     )
+
+
+def _ranked(keys: pd.Series, figures: dict[str, np.ndarray], split: str, names: dict[str, str], measure: str):
+    """The groups with an event, highest measure first (ties by label): their positions and labels."""
+    present = np.flatnonzero(figures["events"] > 0)
+    rank = -np.nan_to_num(_value(figures, measure)[present], nan=-1.0)
+    labels = [_label(split, k, names) for k in keys.to_numpy()[present]]
+    order = sorted(range(len(present)), key=lambda i: (rank[i], labels[i]))
+    return present[order], [labels[i] for i in order]
 
 
 def monthly_by_group(
@@ -131,22 +148,26 @@ def monthly_by_group(
     without an event in the period are left out; a month with events but no attendance count is NaN."""
     key = SPLIT_KEYS[split]
     months = period_months(f)
-    per_group = engagement_by(src, f, (key,))
-    present = per_group[per_group["events"] > 0].assign(
-        rank=lambda t: -np.nan_to_num(_value(t, measure), nan=-1.0)
-    )
-    present = present.assign(label=[_label(split, k, names) for k in present[key]])
-    present = present.sort_values(["rank", "label"], kind="stable")
+    keys, per_group = engagement_arrays(src, f, (key,))
+    present, labels = _ranked(keys[key], per_group, split, names, measure)
     if len(present) == 0:
         return pd.DataFrame(columns=months, dtype="float64")
-    cube = engagement_by(src, f, (key, MONTH)).assign(value=lambda t: _value(t, measure))
-    wide = cube.pivot(index=key, columns=MONTH, values="value").reindex(columns=months)
-    own = present if top is None else present.iloc[:top]
-    out = pd.DataFrame(wide.loc[own[key]].to_numpy(dtype="float64"), index=list(own["label"]), columns=months)
+    cube_keys, cube = engagement_arrays(src, f, (key, MONTH))
+    groups = pd.Index(keys[key])
+    span = len(cube_keys) // len(groups) if len(groups) else 0
+    in_cube = pd.Index(cube_keys[key].to_numpy()[::span]) if span else groups
+    wide = _value(cube, measure).reshape(len(in_cube), span) if span else np.zeros((len(in_cube), 0))
+    columns = pd.DatetimeIndex(cube_keys[MONTH].iloc[:span]).get_indexer(months)
+    wide = np.where(columns >= 0, wide[:, columns], np.nan)
+    rows = in_cube.get_indexer(groups[present])
+    own = len(present) if top is None else min(top, len(present))
+    values, index = wide[rows[:own]], labels[:own]
     if top is not None and len(present) > top:
-        others = tuple(str(k) for k in present[key].iloc[top:])
+        others = tuple(str(k) for k in groups[present[top:]])
         rest = f.with_areas(others) if split == "area" else Filters(f.start, f.end, f.areas, others)
-        out.loc[OTHER_LABEL[split]] = _value(engagement_by(src, rest, (MONTH,)), measure)
+        _, other = engagement_arrays(src, rest, (MONTH,))
+        values, index = np.vstack([values, _value(other, measure)]), [*index, OTHER_LABEL[split]]
+    out = pd.DataFrame(values, index=index, columns=months)
     out.index.name = "group"
     return out
 
@@ -155,16 +176,19 @@ def group_change(src: Source, f: Filters, split: str, names: dict[str, str], mea
     """Per group with an event in the period or the same days a year before: group, now, before and change
     (an unknown figure taken as 0 in the change)."""
     key = SPLIT_KEYS[split]
-    now = engagement_by(src, f, (key,)).set_index(key)
-    before = engagement_by(src, f.last_year(), (key,)).set_index(key).reindex(now.index)
-    present = (now["events"] > 0) | (before["events"].fillna(0) > 0)
-    now, before = now[present], before[present]
-    a, b = np.nan_to_num(_value(now, measure)), np.nan_to_num(_value(before, measure))
+    keys, now = engagement_arrays(src, f, (key,))
+    before_keys, before = engagement_arrays(src, f.last_year(), (key,))
+    groups = pd.Index(keys[key])
+    before_events = _aligned(before["events"], pd.Index(before_keys[key]), groups)
+    present = np.flatnonzero((now["events"] > 0) | (np.nan_to_num(before_events) > 0))
+    value_now = _value(now, measure)[present]
+    value_before = _aligned(_value(before, measure), pd.Index(before_keys[key]), groups)[present]
+    a, b = np.nan_to_num(value_now), np.nan_to_num(value_before)
     return pd.DataFrame(
         {
-            "group": [_label(split, k, names) for k in now.index],
-            "now": _value(now, measure),
-            "before": _value(before, measure),
+            "group": [_label(split, k, names) for k in groups[present]],
+            "now": value_now,
+            "before": value_before,
             "change": [change(x, y).delta for x, y in zip(a, b, strict=True)],
         }
     )
