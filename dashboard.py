@@ -5,15 +5,19 @@ import streamlit as st
 
 from cpdash import ui
 from cpdash.metrics.suppression import Policy
+from cpdash.ui import access as account
 
 st.set_page_config(page_title="cpdash · Community policing", page_icon="🤝", layout="wide")
 
 settings = ui.get_settings()
+access = account.get_access(settings)  # the visitor's role (signed in, or as CPDASH_MODE says)
+with st.sidebar:
+    account.account_sidebar(settings, access)
 dataset = ui.get_dataset(settings)
 source = ui.get_source(settings, dataset)
 filters, notes, names = ui.sidebar_filters(dataset, source.extent(), ui.get_signature(settings))
-policy = Policy(settings.k, settings.public)
-ui.keep(ui.PageContext(settings, dataset, source, filters, policy, names, notes=tuple(notes)))
+policy = Policy(settings.k, access.public)
+ui.keep(ui.PageContext(settings, dataset, source, filters, policy, names, notes=tuple(notes), access=access))
 
 PAGES = [
     st.Page("pages/overview.py", title="Overview", icon="📊", url_path="overview", default=True),
@@ -27,9 +31,9 @@ PAGES = [
 
 with st.sidebar:
     st.caption(
-        ("Public view: small numbers suppressed, comments redacted." if settings.public else "Staff view.")
+        ("Public view: small numbers suppressed, comments redacted." if policy.public else "Staff view.")
         + f" Figures on fewer than {settings.k} responses are "
-        + ("hidden." if settings.public else "flagged ⚠.")
+        + ("hidden." if policy.public else "flagged ⚠.")
     )
 
 page = st.navigation(PAGES)

@@ -13,6 +13,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = REPO_ROOT / "sample_data"
 DEFAULT_CACHE = REPO_ROOT / ".cache"
 DEFAULT_K = 10
+DEFAULT_SIGNIN_HOURS = 12.0  # how long a sign-in lasts from when the identity provider issued it (a shift)
 MODES = ("staff", "public")
 STREAMLIT_CONFIG = REPO_ROOT / ".streamlit" / "config.toml"
 STREAMLIT_UPLOAD_DEFAULT_MB = 200  # Streamlit's own default when config.toml sets none
@@ -94,11 +95,18 @@ class Settings:
     offline: bool = False  # CPDASH_OFFLINE: no request to any outside host (no street basemap)
     cache_dir: Path = DEFAULT_CACHE  # CPDASH_CACHE: where computed scores are kept between runs
     date_window: DateWindow = field(default_factory=DateWindow)  # CPDASH_DATE_WINDOW: dates accepted
+    roles: str = ""  # CPDASH_ROLES: the role file ("": roles.toml beside the data)
+    signin_hours: float = DEFAULT_SIGNIN_HOURS  # CPDASH_SIGNIN_HOURS: how long a sign-in lasts
 
     @property
     def public(self) -> bool:
         """True in the public deployment (aggregates only, small numbers suppressed)."""
         return self.mode == "public"
+
+    @property
+    def kiosk(self) -> bool:
+        """True when the deployment is pinned to the public view (CPDASH_MODE=public): no sign-in offered."""
+        return self.public
 
 
 def _flag(name: str, value: str | None) -> bool:
@@ -119,6 +127,15 @@ def settings_from_env(environ: Mapping[str, str] | None = None) -> Settings:
     k_text = env.get("CPDASH_K", str(DEFAULT_K)).strip() or str(DEFAULT_K)
     if not k_text.isdecimal() or int(k_text) < 1:
         raise ValueError(f"CPDASH_K must be a whole number of at least 1, not {k_text!r}")
+    hours_text = env.get("CPDASH_SIGNIN_HOURS", "").strip()
+    try:
+        hours = float(hours_text) if hours_text else DEFAULT_SIGNIN_HOURS
+    except ValueError:
+        hours = -1.0
+    if not 0 < hours <= 24 * 90:
+        raise ValueError(
+            f"CPDASH_SIGNIN_HOURS must be a number of hours above 0 (at most 2160), not {hours_text!r}"
+        )
     return Settings(
         data=env.get("CPDASH_DATA", "").strip() or str(DEFAULT_DATA),
         mode=mode,
@@ -126,4 +143,6 @@ def settings_from_env(environ: Mapping[str, str] | None = None) -> Settings:
         offline=_flag("CPDASH_OFFLINE", env.get("CPDASH_OFFLINE")),
         cache_dir=Path(env.get("CPDASH_CACHE", "").strip() or DEFAULT_CACHE),
         date_window=date_window(env),
+        roles=env.get("CPDASH_ROLES", "").strip(),
+        signin_hours=hours,
     )

@@ -346,4 +346,9 @@ if tab_explorer.open:
                     "comments",
                     *period,
                     key="voice_explorer_csv",
+                    record=ui.row_record(
+                        ctx,
+                        f"comments (Community voice explorer: search {query or ''!r}, area {where}, "
+                        f"topic {topic}, sentiment {mood}, language {language})",
+                    ),
                 )

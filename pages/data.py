@@ -3,6 +3,7 @@
 import streamlit as st
 
 from cpdash import ui
+from cpdash.ui import access as account
 from cpdash.ui import data_import
 from cpdash.views import data as view
 from cpdash.views.format import markdown_text as md
@@ -13,9 +14,9 @@ report = view.report_view(ctx.ds.report, ctx.public, ctx.ds.is_sample, md)
 st.title("Data")
 st.markdown(report.source)  # never the server's path for the public, never a password
 
-tab_report, tab_import, tab_log, tab_dictionary = st.tabs(
-    ["Validation report", "Import a file", "Import log", "Data dictionary"], key="data_tab"
-)
+TABS = ["Validation report", "Import a file", "Import log", "Data dictionary"]
+tabs = st.tabs(TABS + (["Audit log"] if ctx.rows else []), key="data_tab")  # never shown to the public
+tab_report, tab_import, tab_log, tab_dictionary = tabs[:4]
 
 with tab_report:
     st.dataframe(report.summary, hide_index=True, key="data_summary_table")
@@ -41,13 +42,14 @@ with tab_report:
             "rejected",
             part.table,
             key=f"data_download_rejected_{part.table}",
+            record=ui.row_record(ctx, f"rejected {part.table} rows (Data page)"),
         )
     if report.load_time:
         st.caption(report.load_time)
-    data_import.filtered_download(ctx.settings, ctx.ds, ctx.filters)
+    data_import.filtered_download(ctx)
 
 with tab_import:
-    data_import.import_section(ctx.ds, ctx.settings)
+    data_import.import_section(ctx.ds, ctx.settings, ctx.access)
 
 with tab_log:
     data_import.log_section(ctx.settings)
@@ -67,3 +69,7 @@ with tab_dictionary:
         "data-dictionary",
         key="data_download_dictionary",
     )
+
+if ctx.rows:
+    with tabs[4]:
+        account.audit_section(ctx.settings, ctx.access)

@@ -184,12 +184,29 @@ def whole() -> th.TownHall:
     return ui.get_town_hall(ctx.settings, view.scope)
 
 
+def packed(make, kind: str):
+    """A pack's file maker; a pack with tables of rows (staff) is recorded in the audit log once made."""
+    if not view.scope.rows:
+        return make
+    record = ui.row_record(
+        ctx, f"town-hall pack ({kind}) for {view.scope.area_name}, with its lists of concerns"
+    )
+
+    def made():
+        data = make()
+        if record is not None:
+            record(th.rows_in(whole()))
+        return data
+
+    return made
+
+
 with st.expander("Take the pack with you: HTML, PDF, or everything in a ZIP", expanded=False, icon="⬇️"):
     st.caption(view.pack_note)
     html_col, pdf_col, zip_col = st.columns(3)
     html_col.download_button(
         "Pack (HTML)",
-        lambda: pack.pack_html(whole(), view.notice).encode("utf-8"),
+        packed(lambda: pack.pack_html(whole(), view.notice).encode("utf-8"), "HTML"),
         file_name=file_name(*view.file_parts, ext="html"),
         mime="text/html",
         key="town_hall_html",
@@ -199,7 +216,7 @@ with st.expander("Take the pack with you: HTML, PDF, or everything in a ZIP", ex
     if browser:
         pdf_col.download_button(
             "Pack (PDF)",
-            lambda: pack.pack_pdf(whole(), view.notice),
+            packed(lambda: pack.pack_pdf(whole(), view.notice), "PDF"),
             file_name=file_name(*view.file_parts, ext="pdf"),
             mime="application/pdf",
             key="town_hall_pdf",
@@ -210,7 +227,7 @@ with st.expander("Take the pack with you: HTML, PDF, or everything in a ZIP", ex
         pdf_col.caption("The PDF and PNG files need Chromium (/usr/bin/chromium) on the server.")
     zip_col.download_button(
         "Everything (ZIP)",
-        lambda: pack.pack_zip(whole(), view.notice),
+        packed(lambda: pack.pack_zip(whole(), view.notice), "ZIP"),
         file_name=file_name(*view.file_parts, ext="zip"),
         mime="application/zip",
         key="town_hall_zip",
@@ -240,7 +257,13 @@ with st.container(border=True):
     for name, table in section.tables:
         downloads.download_button(
             f"Table: {name.replace('-', ' ')} (CSV)",
-            lambda table=table: to_csv_bytes(table),
+            ui.recorded(
+                lambda table=table: to_csv_bytes(table),
+                ui.row_record(ctx, f"town-hall table {name} for {view.scope.area_name}")
+                if name in th.ROW_TABLES
+                else None,
+                len(table),
+            ),
             file_name=file_name(*view.file_parts, name),
             mime="text/csv",
             key=f"town_hall_csv_{name}",

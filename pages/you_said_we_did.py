@@ -4,7 +4,7 @@ import streamlit as st
 
 from cpdash import ui
 from cpdash.charts import follow_through as charts
-from cpdash.export.safe_csv import file_name, to_csv_bytes
+from cpdash.export.safe_csv import file_name
 from cpdash.views import you_said as ys
 from cpdash.views.format import markdown_text as md
 
@@ -17,11 +17,12 @@ if not top.available:
     st.stop()
 
 
-def download(label: str, make, name: tuple, key: str) -> None:
-    """A CSV download built only when clicked."""
+def download(label: str, make, name: tuple, key: str, what: str | None = None) -> None:
+    """A CSV download built only when clicked (a row-level one, `what`, recorded in the audit log then)."""
+    record = ui.row_record(ctx, what) if what else None
     st.download_button(
         label,
-        lambda: to_csv_bytes(make()),
+        ui.csv_file(make, record),
         file_name=file_name(*name, f.start, f.end),
         mime="text/csv",
         key=key,
@@ -65,6 +66,7 @@ else:
                 lambda: ys.backlog_frame(backlog),
                 ("open-concerns",),
                 "you_said_backlog_csv",
+                f"{len(backlog.rows):,} open concerns (You said, we did)",
             )
 
 st.subheader("You said, we did")
@@ -89,4 +91,5 @@ else:
             lambda: ys.resolved_frame(ui.get_concern_table(ctx.settings, ctx.ds), f, ctx.names, topic),
             ("resolved-concerns",),
             "you_said_cards_csv",
+            f"{done.total:,} resolved concerns, topic {topic} (You said, we did)",
         )

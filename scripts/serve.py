@@ -75,8 +75,10 @@ class AppServer:
         env: dict[str, str] | None = None,
         port: int | None = None,
         start_timeout: float = 60.0,
+        args: list[str] | None = None,
     ) -> None:
-        """Configure the server; `data` None means the app's default (sample_data)."""
+        """Configure the server; `data` None means the app's default (sample_data); `args` are more
+        `streamlit run` options (such as `--secrets.files PATH`)."""
         self.data = Path(data).resolve() if data is not None else None
         self._own_cache = cache_dir is None
         self.cache_dir = (
@@ -86,6 +88,7 @@ class AppServer:
         self.extra_env = dict(env or {})
         self.port = port or free_port()
         self.start_timeout = start_timeout
+        self.args = list(args or [])
         self.process: subprocess.Popen[bytes] | None = None
         self._log_file: IO[bytes] | None = None
         self.log_path = Path(tempfile.mkstemp(prefix="cpdash-server-", suffix=".log")[1])
@@ -135,6 +138,7 @@ class AppServer:
             "none",
             "--browser.gatherUsageStats",
             "false",
+            *self.args,
         ]
         self._log_file = self.log_path.open("wb")
         self.process = subprocess.Popen(

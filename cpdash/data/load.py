@@ -25,6 +25,7 @@ from cpdash.data.geo import AreaIndex, Boundaries, geojson_of, label_points, lev
 from cpdash.data.placing import place_events
 from cpdash.data.programs import load_taxonomy
 from cpdash.data.readers import DataError, RawFile, find_table_files, read_raw
+from cpdash.data.roles import ROLES_FILE
 from cpdash.data.schema import AREAS, TABLES, Table, with_programs
 from cpdash.data.snapshot import read_snapshot, write_snapshot
 from cpdash.data.validate import empty_frame, normalise_column_name, validate_table
@@ -249,7 +250,9 @@ def source_signature(source: str | Path, engine: object | None = None) -> str:
     if not folder.is_dir():
         return f"missing:{folder}"
     parts = [
-        f"{p.name}:{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in sorted(folder.iterdir()) if p.is_file()
+        f"{p.name}:{p.stat().st_size}:{p.stat().st_mtime_ns}"
+        for p in sorted(folder.iterdir())
+        if p.is_file() and p.name != ROLES_FILE  # who may sign in is not data: editing it reloads nothing
     ]
     return f"{folder.resolve()}|" + "|".join(parts)
 

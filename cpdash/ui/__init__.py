@@ -4,12 +4,15 @@ The only part of cpdash that imports Streamlit, and the only part that caches.""
 from cpdash.ui.components import (
     area_names,
     csv_download,
+    csv_file,
     data_banners,
     drill_down_button,
     empty_state,
     follow_drill_down,
     kpi,
     page_header,
+    recorded,
+    row_record,
 )
 from cpdash.ui.context import PageContext, keep, page_context
 from cpdash.ui.data import (
@@ -32,6 +35,7 @@ __all__ = [
     "PageContext",
     "area_names",
     "csv_download",
+    "csv_file",
     "current_filters",
     "get_concern_table",
     "data_banners",
@@ -53,6 +57,8 @@ __all__ = [
     "kpi",
     "page_context",
     "page_header",
+    "recorded",
+    "row_record",
     "sidebar_filters",
 ]
 

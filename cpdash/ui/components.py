@@ -10,6 +10,7 @@ import streamlit as st
 from cpdash.data.dataset import Dataset
 from cpdash.data.filters import describe
 from cpdash.export.safe_csv import file_name, to_csv_bytes
+from cpdash.ui.access import recorder
 from cpdash.ui.context import PageContext
 from cpdash.ui.filters import AREA_KEY
 from cpdash.views.format import NO_CHANGE
@@ -76,11 +77,51 @@ def kpi(
     )
 
 
-def csv_download(frame: pd.DataFrame, label: str, *name_parts: object, key: str) -> None:
-    """A download button for `frame` as a spreadsheet-safe CSV, made when the button is clicked."""
+Record = Callable[[int | None], None]
+
+
+def row_record(ctx: PageContext, what: str) -> Record | None:
+    """The audit record of a row-level download of `what` under the context's filters, to pass to the
+    download (None when the visitor may make no row-level download)."""
+    return recorder(ctx.settings, ctx.access, ctx.filters, what) if ctx.rows else None
+
+
+def recorded(
+    make: Callable[[], bytes], record: Record | None, rows: int | None = None
+) -> Callable[[], bytes]:
+    """A download's file maker that records the download in the audit log once the file is made."""
+
+    def made() -> bytes:
+        data = make()
+        if record is not None:
+            record(rows)
+        return data
+
+    return made
+
+
+def csv_file(make: Callable[[], pd.DataFrame], record: Record | None = None) -> Callable[[], bytes]:
+    """A download's file maker: `make`'s frame as a spreadsheet-safe CSV, recorded (with its number of rows)
+    by `record` once made."""
+
+    def made() -> bytes:
+        frame = make()
+        data = to_csv_bytes(frame)
+        if record is not None:
+            record(len(frame))
+        return data
+
+    return made
+
+
+def csv_download(
+    frame: pd.DataFrame, label: str, *name_parts: object, key: str, record: Record | None = None
+) -> None:
+    """A download button for `frame` as a spreadsheet-safe CSV, made when the button is clicked (and then
+    recorded by `record`, for a row-level download)."""
     st.download_button(
         label,
-        lambda: to_csv_bytes(frame),
+        csv_file(lambda: frame, record),
         file_name=file_name(*name_parts),
         mime="text/csv",
         key=key,
@@ -107,12 +148,18 @@ def follow_drill_down() -> None:
         st.switch_page(page, query_params={})  # {} not None: None refuses to clear bound params
 
 
-def csv_download_later(make: Callable[[], pd.DataFrame], label: str, *name_parts: object, key: str) -> None:
+def csv_download_later(
+    make: Callable[[], pd.DataFrame],
+    label: str,
+    *name_parts: object,
+    key: str,
+    record: Record | None = None,
+) -> None:
     """A download button whose spreadsheet-safe CSV is built only when clicked (`make` returns the frame):
-    for tables that would cost time to build on every rerun."""
+    for tables that would cost time to build on every rerun (recorded by `record` once made)."""
     st.download_button(
         label,
-        lambda: to_csv_bytes(make()),
+        csv_file(make, record),
         file_name=file_name(*name_parts),
         mime="text/csv",
         key=key,

@@ -13,6 +13,7 @@ from streamlit.runtime.pages_manager import PagesManager
 
 from cpdash.config import Settings
 from cpdash.data.dataset import Dataset
+from cpdash.data.roles import Access
 from cpdash.metrics.gather import Source
 from cpdash.metrics.periods import PREVIOUS, Filters
 from cpdash.metrics.suppression import Policy
@@ -32,11 +33,17 @@ class PageContext:
     names: dict[str, str]  # area_id -> name
     compare: str = PREVIOUS
     notes: tuple[str, ...] = field(default_factory=tuple)  # e.g. a link asked for a period outside the data
+    access: Access = field(default_factory=Access)  # the visitor's role: what they may see and do
 
     @property
     def public(self) -> bool:
         """True in the public view."""
         return self.policy.public
+
+    @property
+    def rows(self) -> bool:
+        """True when row-level downloads may be offered (staff and analysts)."""
+        return self.access.rows and not self.policy.public
 
     @property
     def k(self) -> int:

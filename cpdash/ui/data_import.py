@@ -19,12 +19,15 @@ from cpdash.data.dataset import Dataset
 from cpdash.data.load import source_signature
 from cpdash.data.programs import Taxonomy, TaxonomyError, built_in, programs_path, read_taxonomy
 from cpdash.data.readers import DataError
+from cpdash.data.roles import Access
 from cpdash.data.schema import TABLES
 from cpdash.importing import importer, profiles
 from cpdash.importing.store import log_frame, open_store
-from cpdash.metrics.periods import Filters, default_period
+from cpdash.metrics.periods import default_period
 from cpdash.ui import import_mapping, import_report
-from cpdash.ui.components import csv_download
+from cpdash.ui.access import record_import
+from cpdash.ui.components import csv_download, row_record
+from cpdash.ui.context import CONTEXT_KEY, PageContext
 from cpdash.ui.filters import PERIOD_KEY
 from cpdash.views.format import markdown_text as md
 
@@ -48,10 +51,11 @@ MAX_UPLOAD_MB = importer.MAX_UPLOAD_BYTES // (1024 * 1024)
 # --- the import tab --------------------------------------------------------------------------------
 
 
-def import_section(ds: Dataset, settings: Settings) -> None:
-    """Upload a file and take it through mapping, preview, report and commit."""
-    if settings.public:
-        st.info("Imports are made in the staff deployment; this public view only shows the data.", icon="ℹ️")
+def import_section(ds: Dataset, settings: Settings, access: Access) -> None:
+    """Upload a file and take it through mapping, preview, report and commit (analysts only: others see why)."""
+    refusal = access.import_refusal()
+    if refusal:
+        st.info(md(refusal), icon="🔒" if access.sign_in else "ℹ️")
         return
     store = open_store(settings.data)
     done = st.session_state.pop(K_DONE, None)
@@ -323,7 +327,11 @@ def _save_and_commit(
 
 
 def _commit(store, prepared: importer.Prepared, mode: str, name: str, folder, ds: Dataset) -> None:
-    """Commit the import (a button callback: it runs before the rerun that shows the new data)."""
+    """Commit the import, then record it in the audit log (a button callback, run before the rerun)."""
+    ctx = st.session_state.get(CONTEXT_KEY)
+    if ctx is None or not ctx.access.can_import:
+        st.session_state[K_FAILED] = "imports need the analyst role"
+        return
     saved_name = name if name and (folder / profiles.file_name(name)).exists() else None
     try:
         entry = store.commit(prepared, mode, saved_name)
@@ -335,6 +343,9 @@ def _commit(store, prepared: importer.Prepared, mode: str, name: str, folder, ds
         + (f" ({entry.updated:,} rows with the same id replaced)" if entry.updated else "")
         + f"; {entry.rejected:,} rejected. The dashboard now shows the new data."
     )
+    problem = record_import(ctx.settings, ctx.access, entry)
+    if problem:
+        st.session_state[K_DONE] += f" It could not be recorded in the audit log: {problem}."
     st.session_state.pop(K_PREPARED, None)
     _show_all_new_data(ds, prepared, mode)
 
@@ -375,10 +386,11 @@ def log_section(settings: Settings) -> None:
     st.dataframe(frame, hide_index=True, key=P + "log")
 
 
-def filtered_download(settings: Settings, ds: Dataset, filters: Filters) -> None:
-    """Download the rows of one table that the sidebar filters select (in SQL, for a database source)."""
+def filtered_download(ctx: PageContext) -> None:
+    """Download the rows of one table the sidebar filters select (in SQL for a database; staff, recorded)."""
+    settings, ds, filters = ctx.settings, ctx.ds, ctx.filters
     tables = [t for t in ("events", "responses", "concerns", "area_scores", "attendees") if ds.has(t)]
-    if settings.public or not tables:
+    if not ctx.rows or not tables:
         return
     table = st.selectbox(
         "Rows the filters select",
@@ -400,4 +412,5 @@ def filtered_download(settings: Settings, ds: Dataset, filters: Filters) -> None
         filters.start,
         filters.end,
         key="data_filtered_download",
+        record=row_record(ctx, f"{table} rows the filters select (Data page)"),
     )

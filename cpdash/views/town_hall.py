@@ -73,6 +73,10 @@ BUILDERS = {
     OPEN: open_section,
 }
 SAMPLE_NOTICE = "Synthetic sample data: Riverton is an invented city."
+ROW_TABLES = (
+    "resolved-concerns",
+    "open-concerns",
+)  # tables of rows (staff only): their downloads are recorded
 NO_AREAS = "A town hall is about one area, and the data has no areas: add an `areas` table."
 NO_CONCERNS = (
     "Without a `concerns` table (concern_id, raised, area_id, topic; status, action and resolved to show "
@@ -198,3 +202,8 @@ def setup(
         needs=None if src.has("concerns") else NO_CONCERNS,
         file_parts=name_parts(s.area_name, f.start, f.end),
     )
+
+
+def rows_in(town_hall: TownHall) -> int:
+    """How many rows the town hall's tables of rows (ROW_TABLES) hold: what a pack hands out row by row."""
+    return sum(len(table) for s in town_hall.sections for name, table in s.tables if name in ROW_TABLES)
