@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
+import sqlalchemy as sa
 
 from cpdash.data.schema import SCORE_METRICS
 from cpdash.metrics import columns as c
@@ -37,8 +38,18 @@ from cpdash.metrics.gather import (
 )
 from cpdash.metrics.periods import Filters
 from cpdash.metrics.sentiment import CLASSES
-from cpdash.metrics.sql_cubes import RESPONSES, TOPICS, cube_for, cube_query, raw_query
-from cpdash.metrics.sql_labels import SqlLabels
+from cpdash.metrics.sql_build import problem
+from cpdash.metrics.sql_cubes import (
+    FACTS,
+    RESPONSES,
+    TOPICS,
+    Params,
+    cube_for,
+    cube_query,
+    raw_period,
+    raw_query,
+)
+from cpdash.metrics.sql_labels import IN_DATABASE, SqlLabels
 from cpdash.metrics.sql_tables import (
     STATUS,
     attendee_events_query,
@@ -47,7 +58,9 @@ from cpdash.metrics.sql_tables import (
     days_query,
     events_query,
 )
+from cpdash.text.topics import Taxonomy
 
+__all__ = ["IN_DATABASE", "SqlSource", "usable"]
 COMMENT_NAMES = ("comments", *CLASSES)
 KEYS = {
     "answers": {AREA, PROGRAM, MONTH, *DIMENSIONS},
@@ -256,3 +269,31 @@ class SqlSource(SqlLabels):
             )
 
         return self._groups("attendees", by, f, run, ATTENDEE_STATS, "records")[0]
+
+    def comment_rows(self, f: Filters, per_class: int = 200) -> pd.DataFrame:
+        """The latest comments the filters select, up to `per_class` of each sentiment class, row by row
+        (submitted, comment, sentiment): what the town hall picks its few quotes from."""
+        s = self.schema
+        if not (s.has("responses", "comment") and s.has("responses", "submitted")):
+            return pd.DataFrame(columns=["submitted", "comment", "sentiment"])
+        p = Params()
+        where = raw_period('r."submitted"', f.start, f.end, p)
+        if f.areas:
+            where += f" AND {s.key('responses', 'r', AREA)} = ANY({p.add(list(f.areas))})"
+        rows = (
+            'SELECT r."submitted" AS submitted, r."comment" AS comment, x.sentiment AS sentiment, '
+            'row_number() OVER (PARTITION BY x.class ORDER BY r."submitted" DESC) AS rank '
+            f'FROM {s.table("responses")} r JOIN {FACTS} x ON x.response_id = CAST(r."response_id" AS text) '
+            f"WHERE {where}"
+        )
+        sql = f"SELECT submitted, comment, sentiment FROM ({rows}) q WHERE rank <= {int(per_class)}"
+        return self._rows(sql, p.values)
+
+
+def usable(engine: sa.Engine, taxonomy: Taxonomy) -> bool:
+    """True when the database keeps statistics tables this app can read (PostgreSQL, built for its topics)."""
+    try:
+        with engine.connect() as conn:
+            return problem(conn, taxonomy) is None
+    except Exception:  # unreachable, or no permission: the loader says why
+        return False
