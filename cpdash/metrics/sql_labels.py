@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 
 import numpy as np
@@ -34,6 +35,7 @@ TABLES = ("events", "responses", "concerns", "area_scores", "attendees", "areas"
 IN_DATABASE = ("responses", "attendees")  # the tables the loader leaves in the database
 ANSWERS_MONTH = "cpdash_stats_answers_month"
 COMMENTS_MONTH = "cpdash_stats_comments_month"
+RECENT = 512  # query answers kept per source (each a few hundred groups at most)
 
 
 class SqlLabels:
@@ -45,6 +47,7 @@ class SqlLabels:
         self.taxonomy = taxonomy or default_taxonomy()
         self._lock = threading.RLock()
         self._memo: dict[str, object] = {}
+        self._recent: OrderedDict[tuple[str, str], pd.DataFrame] = OrderedDict()
 
     def _once(self, name: str, make: Callable[[], object]) -> object:
         """A value worked out once per source, shared by every session."""
@@ -54,10 +57,22 @@ class SqlLabels:
             return self._memo[name]
 
     def _rows(self, sql: str, params: dict[str, object] | None = None) -> pd.DataFrame:
-        """The rows of a query, as a table."""
+        """The rows of a query, as a table (read-only: the last RECENT answers are kept, shared by every
+        session, since figures on one page often ask the same question; a new import makes a new source)."""
+        key = (sql, repr(sorted((params or {}).items())))
+        with self._lock:
+            found = self._recent.get(key)
+            if found is not None:
+                self._recent.move_to_end(key)
+                return found
         with self.engine.connect() as conn:
             result = conn.execute(sa.text(sql), params or {})
-            return pd.DataFrame(result.all(), columns=list(result.keys()))
+            frame = pd.DataFrame(result.all(), columns=list(result.keys()))
+        with self._lock:
+            self._recent[key] = frame
+            if len(self._recent) > RECENT:
+                self._recent.popitem(last=False)
+        return frame
 
     @property
     def schema(self) -> Schema:
