@@ -100,7 +100,12 @@ class DatabaseStore:
                     conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK})
                 metadata.create_all(conn, tables=[tables[prepared.table], tables[LOG_TABLE]])
                 target = self._target(conn, prepared.table)
+                stats = _maintainer(conn, self.url)
+                if stats is not None:
+                    stats.before_write(conn, prepared.table, prepared.accepted, mode)
                 entry.updated = self._write(conn, target, prepared, mode)
+                if stats is not None:  # the statistics tables follow the rows, in the same transaction
+                    stats.after_write(conn, prepared.table, prepared.accepted, mode)
                 result = conn.execute(tables[LOG_TABLE].insert(), _log_row(entry))
                 log_id = result.inserted_primary_key[0]
                 entry.written = f"{target.name} table"
@@ -220,3 +225,11 @@ def _keep_geometry(conn: Connection, target: sa.Table, records: list[dict]) -> N
     geometry = dict(rows)
     for record in records:
         record[GEOMETRY] = geometry.get(record["area_id"])
+
+
+def _maintainer(conn: Connection, url: str) -> object | None:
+    """What keeps the database's statistics tables current through an import (None when it has none)."""
+    from cpdash.metrics.sql_build import Maintainer
+    from cpdash.text.topics import load_taxonomy
+
+    return Maintainer.open(conn, load_taxonomy(url))

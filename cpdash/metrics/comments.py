@@ -1,9 +1,10 @@
 """Comments as day-sorted columns (area, program, language, sentiment class), and their topics.
 
 Built once per data set for the in-memory source; the topics (a taxonomy's keywords matched in each
-distinct comment, in its language, and in each concern) only when a figure asks for them. A comment
-counts in every topic it mentions. The distinct texts are kept once each, as given and folded for search
-(the comment explorer reads them).
+distinct text in each language it is written in, by that language's keywords, and in each concern) only
+when a figure asks for them: a comment's topics depend on its own text and language only, so a database
+can keep them per comment (cpdash.metrics.sql_facts). A comment counts in every topic it mentions. The
+distinct texts are kept once each, as given and folded for search (the comment explorer reads them).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ LANGUAGES = ("English", "Spanish", "other")
 NO_TOPIC = "no topic matched"
 COMBO = "_combo"  # the grouping key behind comment_topic: a row's combination of topics
 COLUMNS = ("comment", "submitted", AREA, "event_id", "language", SENTIMENT)  # what the table reads
+TAGS = np.array([ENGLISH, SPANISH, "other"], dtype=object)  # the language tag of each LANGUAGES code
 
 
 @dataclass(frozen=True)
@@ -37,7 +39,6 @@ class CommentTable:
     text: np.ndarray  # per comment: code into texts
     texts: pa.Array  # the distinct comments as given
     folded: pa.Array  # ... lower-cased, without accents, for search
-    text_language: np.ndarray  # per distinct text: "en", "es" or "other" (the first comment's)
     running: totals.Counts | None = None  # comments and classes by day and area, for the common questions
 
     def __len__(self) -> int:
@@ -120,8 +121,6 @@ def comment_table(ds: Dataset, areas: pd.Index, programs: pd.Index) -> CommentTa
         if SENTIMENT in rows.columns
         else np.full(len(rows), np.nan)
     )
-    first = np.full(len(distinct), -1, dtype="int64")
-    first[codes[::-1]] = np.arange(len(codes))[::-1]
     program = np.full(len(rows), -1, dtype="int64")
     if "event_id" in rows.columns and ds.events is not None and PROGRAM in ds.events.columns:
         lookup = ds.events.drop_duplicates("event_id").set_index("event_id")[PROGRAM]
@@ -147,22 +146,34 @@ def comment_table(ds: Dataset, areas: pd.Index, programs: pd.Index) -> CommentTa
         text=cols.values["text"].astype("int64"),
         texts=pa.array(distinct, type=pa.string()),
         folded=fold(pa.array(distinct, type=pa.string())),
-        text_language=np.array([ENGLISH, SPANISH, "other"], dtype=object)[language[first]]
-        if len(first)
-        else first,
     )
 
 
 def topics(table: CommentTable, ds: Dataset, taxonomy: Taxonomy) -> Topics:
-    """The topics of every comment (by its distinct text, in its language) and of every concern."""
-    text_combo, combos = combinations(tag(table.folded, taxonomy, table.text_language, folded=True))
+    """The topics of every comment (its text, in its own language) and of every concern."""
+    pair = table.text * len(LANGUAGES) + table.cols.keys[LANGUAGE].codes
+    unique, per_pair = np.unique(pair, return_inverse=True)
+    texts = table.folded.take(pa.array(unique // len(LANGUAGES)))
+    pair_combo, combos = combinations(tag(texts, taxonomy, TAGS[unique % len(LANGUAGES)], folded=True))
     concern_matrix = np.zeros((0, len(taxonomy.topics)), dtype=bool)
     concerns = ds.concerns
     if concerns is not None and len(concerns) and "raised" in concerns.columns:
         concern_matrix = tag_concerns(concerns.iloc[c.sort_by_day(c.days_of(concerns["raised"]))], taxonomy)
-    codes, unique = combinations(np.vstack([combos, concern_matrix]))
+    codes, unique_combos = combinations(np.vstack([combos, concern_matrix]))
     codes = codes.astype("int64")
-    labels = pd.RangeIndex(len(unique))
+    labels = pd.RangeIndex(len(unique_combos))
     remap = codes[: len(combos)]
-    per_comment = remap[text_combo[table.text]] if len(table.text) else np.zeros(0, "int64")
-    return Topics(taxonomy, c.Key(per_comment, labels), c.Key(codes[len(combos) :], labels), unique)
+    per_comment = remap[pair_combo[per_pair.reshape(-1)]] if len(table.text) else np.zeros(0, "int64")
+    return Topics(taxonomy, c.Key(per_comment, labels), c.Key(codes[len(combos) :], labels), unique_combos)
+
+
+def language_codes(tags: pd.Series | None, texts: pd.Series) -> np.ndarray:
+    """The LANGUAGES code of each comment of `texts` (non-blank): its tag when given, else detected."""
+    codes, uniques = pd.factorize(texts, use_na_sentinel=True)
+    distinct = pd.Series(np.asarray(uniques, dtype=object), dtype="string[pyarrow]")
+    return _languages(tags, np.asarray(codes, dtype="int64"), distinct)
+
+
+def topic_matrix(texts: pd.Series, language: np.ndarray, taxonomy: Taxonomy) -> np.ndarray:
+    """Which topics each comment mentions (comments x topics), by the keywords of its language code."""
+    return tag(texts.astype("string"), taxonomy, TAGS[np.asarray(language, dtype="int64")])

@@ -16,8 +16,11 @@ from cpdash.config import Settings, settings_from_env
 from cpdash.data.database import make_engine
 from cpdash.data.dataset import Dataset
 from cpdash.data.load import is_database, load_dataset, source_signature
+from cpdash.data.schema import TABLES
 from cpdash.metrics import areas as area_scope
+from cpdash.metrics import sql
 from cpdash.metrics.follow_through import ConcernTable, concern_table
+from cpdash.metrics.gather import Source
 from cpdash.metrics.memory import MemorySource
 from cpdash.metrics.periods import Filters
 from cpdash.metrics.suppression import Policy
@@ -34,6 +37,7 @@ from cpdash.views.town_hall import Scope, Section, TownHall
 from cpdash.views.voice_explorer import comment_table, search_texts
 
 T = TypeVar("T")
+SMALL_TABLES = tuple(t for t in TABLES if t not in sql.IN_DATABASE)  # loaded beside a SQL source
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -91,7 +95,11 @@ def get_dataset(settings: Settings) -> Dataset:
             def progress(fraction: float, message: str) -> None:
                 holder.progress(min(max(fraction, 0.0), 1.0), text=f"Loading data: {message}…")
 
-            slot.dataset = load_dataset(settings.data, cache_dir=Path(settings.cache_dir), progress=progress)
+            # a database with statistics tables keeps its responses and attendees: figures come by SQL
+            tables = SMALL_TABLES if _in_sql(settings) else None
+            slot.dataset = load_dataset(
+                settings.data, cache_dir=Path(settings.cache_dir), progress=progress, tables=tables
+            )
     finally:
         slot.lock.release()
         holder.empty()
@@ -189,14 +197,28 @@ def get_figure(settings: Settings, name: str, key: tuple, make: Callable[[], T])
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)
-def _source(signature: str, folder: str, _ds: Dataset) -> MemorySource:
-    """The statistics source of a data set (in memory), with the source's topic taxonomy; shared."""
+def _sql_ready(signature: str, url: str) -> bool:
+    """True when the database source answers figures by SQL (PostgreSQL with current statistics tables)."""
+    return sql.usable(_engine(url), load_taxonomy(url))
+
+
+def _in_sql(settings: Settings) -> bool:
+    """True when the source's figures come from SQL GROUP BY queries rather than rows in memory."""
+    data = str(settings.data)
+    return is_database(data) and _sql_ready(_signature(settings), data)
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _source(signature: str, folder: str, _ds: Dataset, _in_sql: bool) -> Source:
+    """The statistics source of a data set (in memory, or the database's SQL), with its topics; shared."""
+    if _in_sql:
+        return sql.SqlSource(_engine(folder), _ds, load_taxonomy(folder))
     return MemorySource(_ds, load_taxonomy(folder))
 
 
-def get_source(settings: Settings, ds: Dataset) -> MemorySource:
+def get_source(settings: Settings, ds: Dataset) -> Source:
     """The data set's statistics source, shared read-only by every session (cpdash.metrics.gather)."""
-    return _source(_signature(settings), str(settings.data), ds)
+    return _source(_signature(settings), str(settings.data), ds, _in_sql(settings))
 
 
 @st.cache_data(show_spinner=False, max_entries=128)

@@ -159,7 +159,9 @@ def _quotes(s: Scope, comments: int) -> tuple[list[str], str | None]:
             f"Fewer than {s.policy.k} comments from this area in the period: none is quoted, "
             "so that nobody can be recognised by what they wrote."
         )
-    rows = select(s.ds.responses, s.f, "submitted")
+    # a database source keeps the responses: it reads only the latest comments of each class, in SQL
+    loaded = s.ds.responses is not None
+    rows = select(s.ds.responses, s.f, "submitted") if loaded else s.src.comment_rows(s.f)
     quotes = pick_quotes(rows[[c for c in ("submitted", "comment", SENTIMENT) if c in rows.columns]])
     note = "Quotes are chosen by rule (the latest negative, positive and neutral comment), with personal details removed."
     return quotes, note if quotes else None

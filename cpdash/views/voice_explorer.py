@@ -33,6 +33,10 @@ COLUMNS = ["Submitted", "Comment", "Area", "Topics", "Sentiment", "Language"]
 REDACTION = (
     "E-mail addresses, phone numbers and street addresses are replaced by [email], [phone] and [address]."
 )
+NOT_LISTED = (
+    "The comments stay in the database, which gives the figures above by SQL: the explorer, which lists "
+    "comments one by one, is not available for a database source yet."
+)
 NO_DOWNLOAD = "Row-level downloads of comments are not available in the public view."
 
 
@@ -197,6 +201,8 @@ class Choices:
 def choices(src: Source) -> Choices:
     """The explorer's topics (the taxonomy's and 'no topic matched'), classes and languages."""
     table = comment_table(src)
+    if table is None and src.has("comments"):
+        return Choices(NOT_LISTED)
     if table is None or len(table) == 0:
         return Choices(voice.no_comments(src) + ", so there are no comments to explore.")
     return Choices("", (*comment_topics(src).taxonomy.names, NO_TOPIC))

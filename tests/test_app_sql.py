@@ -1,0 +1,118 @@
+"""The app on a PostgreSQL source with statistics tables: the sample city imported into a real server, the
+tables built, the pages' figures gathered by SQL (no response row in the app's memory), imports keeping
+the tables current in their own transaction. Skipped without PostgreSQL binaries, except under CI."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import os
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from postgres_support import binaries, postgres_cluster
+from streamlit.testing.v1 import AppTest
+
+from cpdash.config import DEFAULT_DATA, REPO_ROOT
+from cpdash.data.database import make_engine
+from cpdash.data.load import load_dataset
+from cpdash.importing import importer
+from cpdash.importing.importer import prepare, read_upload, suggest_profile
+from cpdash.importing.store import open_store
+from cpdash.metrics import engagement, scores, sentiment, sql_build
+from cpdash.metrics.gather import AREA, COMMENT_TOPIC, MONTH
+from cpdash.metrics.memory import MemorySource
+from cpdash.metrics.periods import Filters
+from cpdash.metrics.sql import SqlSource, usable
+from cpdash.text.topics import default_taxonomy
+
+if binaries() is None:
+    if os.environ.get("CI"):
+        pytest.fail("PostgreSQL binaries are missing under CI: .ci/run must install the postgresql package")
+    pytest.skip("PostgreSQL binaries not installed (apt-get install postgresql)", allow_module_level=True)
+
+pytestmark = pytest.mark.apptest
+TABLE_FILES = (
+    ("areas.geojson", "areas"),
+    ("events.csv", "events"),
+    ("responses.csv", "responses"),
+    ("concerns.csv", "concerns"),
+    ("attendees.csv", "attendees"),
+    ("area_scores.csv", "area_scores"),
+)
+PAGES = ("overview", "map", "participation", "community_voice", "you_said_we_did", "town_hall", "data")
+
+
+def commit(url: str, name: str, data: bytes, table: str, mode: str = "add") -> None:
+    """Import a file into the database as the Data page does."""
+    context = importer.context_from_dataset(load_dataset(url, tables=("areas", "events")))
+    upload = read_upload(name, data)
+    prepared = prepare(upload, suggest_profile(upload, table, context), context)
+    open_store(url).commit(prepared, mode)
+
+
+@pytest.fixture(scope="module")
+def city() -> str:
+    """The sample city in PostgreSQL, with its statistics tables."""
+    with postgres_cluster() as url:
+        for name, table in TABLE_FILES:
+            commit(url, name, (DEFAULT_DATA / name).read_bytes(), table)
+        sql_build.build(url)
+        yield url
+
+
+def same(a: pd.DataFrame, b: pd.DataFrame) -> None:
+    pd.testing.assert_frame_equal(a.reset_index(drop=True), b.reset_index(drop=True), check_dtype=False)
+
+
+def figures(src, f: Filters) -> dict[str, object]:
+    return {
+        "trust": scores.scores_by(src, "trust", f, (AREA,)),
+        "trust_monthly": scores.scores_by(src, "safety", f, (MONTH,)),
+        "sentiment": vars(sentiment.net_sentiment(src, f)),
+        "engagement": engagement.by_area(src, f),
+    }
+
+
+def assert_same_figures(url: str) -> None:
+    taxonomy = default_taxonomy()
+    engine = make_engine(url)
+    ds = load_dataset(url)
+    memory = MemorySource(ds, taxonomy)
+    sql = SqlSource(engine, dataclasses.replace(ds, responses=None, attendees=None), taxonomy)
+    for f in (Filters(), Filters(dt.date(2024, 3, 10), dt.date(2025, 2, 20)), Filters(areas=("A02", "A07"))):
+        mine, theirs = figures(sql, f), figures(memory, f)
+        for name in ("trust", "trust_monthly", "engagement"):
+            same(mine[name], theirs[name])
+        assert mine["sentiment"] == pytest.approx(theirs["sentiment"], nan_ok=True)
+        a, b = sql.comments(f, (COMMENT_TOPIC,)), memory.comments(f, (COMMENT_TOPIC,))
+        same(a.frame(a.stats), b.frame(b.stats))
+
+
+def test_the_sample_city_gives_the_same_figures_by_sql(city: str) -> None:
+    assert usable(make_engine(city), default_taxonomy())
+    assert_same_figures(city)
+
+
+def test_an_import_keeps_the_statistics_tables_current(city: str) -> None:
+    rows = pd.read_csv(DEFAULT_DATA / "responses.csv", dtype=str).head(40)
+    rows["response_id"] = "NEW" + rows["response_id"]
+    rows.loc[rows.index[:20], "response_id"] = (
+        pd.read_csv(DEFAULT_DATA / "responses.csv", dtype=str)["response_id"].iloc[100:120].to_numpy()
+    )  # half replace existing responses, on other days
+    commit(city, "more.csv", rows.to_csv(index=False).encode(), "responses")
+    assert_same_figures(city)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders_from_sql(city: str, page: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    monkeypatch.setenv("CPDASH_DATA", city)
+    monkeypatch.setenv("CPDASH_OFFLINE", "1")
+    monkeypatch.setenv("CPDASH_CACHE", str(tmp_path / "cache"))
+    at = AppTest.from_file(str(REPO_ROOT / "dashboard.py"), default_timeout=120)
+    at.switch_page(f"pages/{page}.py")
+    at.run()
+    assert not at.exception, f"{page}: {[e.value for e in at.exception]}"
+    ctx = at.session_state["page_context"]
+    assert isinstance(ctx.src, SqlSource) and ctx.ds.responses is None and ctx.ds.attendees is None
