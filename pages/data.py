@@ -13,9 +13,9 @@ report = view.report_view(ctx.ds.report, ctx.public, ctx.ds.is_sample, md)
 st.title("Data")
 st.markdown(report.source)  # never the server's path for the public, never a password
 
-tab_report, tab_import, tab_log, tab_dictionary = st.tabs(
-    ["Validation report", "Import a file", "Import log", "Data dictionary"], key="data_tab"
-)
+TABS = ["Validation report", "Import a file", "Import log", "Data dictionary"]
+tabs = st.tabs(TABS + ([] if ctx.public else ["Quotes for town halls"]), key="data_tab")
+tab_report, tab_import, tab_log, tab_dictionary = tabs[:4]
 
 with tab_report:
     st.dataframe(report.summary, hide_index=True, key="data_summary_table")
@@ -67,3 +67,7 @@ with tab_dictionary:
         "data-dictionary",
         key="data_download_dictionary",
     )
+
+if not ctx.public:
+    with tabs[4]:
+        ui.quotes_section(ctx)

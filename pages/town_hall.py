@@ -123,6 +123,7 @@ def current() -> th.Setup:
         ctx.compare,
         st.session_state.get("town_hall_public_safe", True),
         ui.get_concern_table(ctx.settings, ctx.ds),
+        ui.approved_quotes(ctx.settings),
     )
 
 

@@ -27,9 +27,11 @@ from cpdash.ui.data import (
     get_you_said_resolved,
 )
 from cpdash.ui.filters import sidebar_filters
+from cpdash.ui.quotes import approved_quotes, quotes_section
 
 __all__ = [
     "PageContext",
+    "approved_quotes",
     "area_names",
     "csv_download",
     "current_filters",
@@ -53,6 +55,7 @@ __all__ = [
     "kpi",
     "page_context",
     "page_header",
+    "quotes_section",
     "sidebar_filters",
 ]
 

@@ -24,6 +24,7 @@ from cpdash.metrics.suppression import Policy
 from cpdash.text.topics import load_taxonomy
 from cpdash.ui.context import PageContext
 from cpdash.views import town_hall, you_said
+from cpdash.views.concerns import text_areas as concern_texts
 from cpdash.views.figures import Compared
 from cpdash.views.map_areas import AreaFigures, area_figures
 from cpdash.views.map_details import AreaDetails, area_details
@@ -216,7 +217,8 @@ def _you_said(
     """The "You said, we did" cards and open backlog for one filter state (shared by sessions)."""
     names = area_scope.names(_src)
     concerns = _concern_table(signature, _ds)
-    return you_said.summary(_src, f, policy, compare), you_said.still_open(concerns, f, names)
+    texts = concern_texts(_src, f, policy)
+    return you_said.summary(_src, f, policy, compare), you_said.still_open(concerns, f, names, texts)
 
 
 def get_you_said(
@@ -243,17 +245,20 @@ def get_you_said_group(
 
 @st.cache_data(show_spinner=False, max_entries=128)
 def _you_said_resolved(
-    signature: str, f: Filters, topic: str, _src: MemorySource, _ds: Dataset
+    signature: str, f: Filters, topic: str, policy: Policy | None, _src: MemorySource, _ds: Dataset
 ) -> you_said.Resolved:
     """The resolved cards of one topic for one filter state (shared by sessions)."""
-    return you_said.resolved(_concern_table(signature, _ds), f, area_scope.names(_src), topic)
+    texts = concern_texts(_src, f, policy) if policy is not None else None
+    concerns = _concern_table(signature, _ds)
+    return you_said.resolved(concerns, f, area_scope.names(_src), topic, texts, policy)
 
 
 def get_you_said_resolved(
-    settings: Settings, src: MemorySource, ds: Dataset, f: Filters, topic: str
+    settings: Settings, src: MemorySource, ds: Dataset, f: Filters, topic: str, policy: Policy | None = None
 ) -> you_said.Resolved:
-    """The most recently resolved concerns of `topic` for the filters, as cards."""
-    return _you_said_resolved(_signature(settings), f, topic, src, ds)
+    """The most recently resolved concerns of `topic` for the filters, as cards (what residents said only
+    from areas with enough concerns in the public view: pass the policy)."""
+    return _you_said_resolved(_signature(settings), f, topic, policy, src, ds)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
@@ -265,6 +270,7 @@ def _town_hall_section(
     policy: Policy,
     rows: bool,
     key: str,
+    approved: frozenset[str] | None,
     _s: Scope,
 ) -> Section:
     """One town-hall section for one area, period and policy (shared by sessions)."""
@@ -273,7 +279,9 @@ def _town_hall_section(
 
 def get_town_hall_section(settings: Settings, s: Scope, key: str) -> Section:
     """One section of the town hall of a scope (the preview, a slide, the pack)."""
-    return _town_hall_section(_signature(settings), s.area_id, s.f, s.before, s.policy, s.rows, key, s)
+    return _town_hall_section(
+        _signature(settings), s.area_id, s.f, s.before, s.policy, s.rows, key, s.approved, s
+    )
 
 
 def get_town_hall(settings: Settings, s: Scope) -> TownHall:

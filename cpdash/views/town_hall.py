@@ -5,8 +5,8 @@ Sections, in the order they are presented: our engagement in your area; what you
 what we did; what is still open and next steps (cpdash.views.town_hall_sections and town_hall_follow).
 Public-safe by default: figures pass the small-numbers policy of a public view (a score resting on fewer
 than k answers is hidden with its n; staff who turn public-safe off see it flagged), quotes come only from
-an area with at least k comments in the period, and every quote and summary has its personal details
-removed. The page, the presenter view, the HTML/PDF/ZIP pack and every CSV show these same objects.
+an area with at least k comments in the period and, public-safe, only those staff approved for publication
+(cpdash.data.approvals), and every quote and summary has its personal details removed. The page, the presenter view, the HTML/PDF/ZIP pack and every CSV show these same objects.
 """
 
 from __future__ import annotations
@@ -137,12 +137,15 @@ def scope(
     compare: str = PREVIOUS,
     rows: bool = True,
     concerns: ConcernTable | None = None,
+    approved: frozenset[str] | None = None,
 ) -> Scope:
     """The scope of a town hall about `area_id` over the filters' period and programs (`concerns`: the
-    data set's concerns made ready for lists, when the caller keeps them)."""
+    data set's concerns made ready for lists, when the caller keeps them; `approved`: the only quotes it
+    may show, None for any)."""
     local = Filters(f.start, f.end, (area_id,), f.programs)
     name = areas.names(src).get(area_id, area_id)
-    return Scope(src, ds, area_id, name, local, compared(src, local, compare), policy, rows, concerns)
+    before = compared(src, local, compare)
+    return Scope(src, ds, area_id, name, local, before, policy, rows, concerns, approved)
 
 
 def section(s: Scope, key: str) -> Section:
@@ -178,11 +181,15 @@ def setup(
     compare: str = PREVIOUS,
     public_safe: bool = True,
     concerns: ConcernTable | None = None,
+    approved: frozenset[str] = frozenset(),
 ) -> Setup:
     """The town hall of `area_id` as the page shows it: public-safe unless staff turn it off (a public
-    deployment always is), with row-level tables only outside the public deployment."""
+    deployment always is), with row-level tables only outside the public deployment; public-safe, it quotes
+    only the `approved` quotes (cpdash.data.approvals)."""
     safe = public_safe or policy.public
-    s = scope(src, ds, area_id, f, town_hall_policy(policy, safe), compare, not policy.public, concerns)
+    quotes = approved if safe else None
+    th_policy = town_hall_policy(policy, safe)
+    s = scope(src, ds, area_id, f, th_policy, compare, not policy.public, concerns, quotes)
     note = (
         "Public-safe: small numbers hidden, personal details removed."
         if safe
