@@ -173,6 +173,9 @@ switch = th.public_safe_choice(ctx.policy)
 if switch:
     safe.toggle("Public-safe", value=True, key="town_hall_public_safe", help=switch)
 view = current()
+if view.refused:
+    st.warning(view.refused, icon="🔒")
+    st.stop()
 start.button("▶ Present", key="town_hall_present", on_click=present, args=(True,), type="primary")
 
 st.caption(md(view.caption))

@@ -20,6 +20,7 @@ from cpdash.metrics import areas as area_scope
 from cpdash.metrics.follow_through import ConcernTable, concern_table
 from cpdash.metrics.memory import MemorySource
 from cpdash.metrics.periods import Filters
+from cpdash.metrics.selection import refusal
 from cpdash.metrics.suppression import Policy
 from cpdash.text.topics import load_taxonomy
 from cpdash.ui.context import PageContext
@@ -186,6 +187,21 @@ def _source(signature: str, folder: str, _ds: Dataset) -> MemorySource:
 def get_source(settings: Settings, ds: Dataset) -> MemorySource:
     """The data set's statistics source, shared read-only by every session (cpdash.metrics.gather)."""
     return _source(_signature(settings), str(settings.data), ds)
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def _refusal(
+    signature: str, f: Filters, policy: Policy, _src: MemorySource, _names: dict[str, str]
+) -> str | None:
+    """Why the public view refuses one filter state (cpdash.metrics.selection), once per state."""
+    return refusal(_src, f, policy, _names)
+
+
+def get_refusal(ctx: PageContext) -> str | None:
+    """Why the public view may not show the context's choice of areas and programs (None when it may)."""
+    if not ctx.public or not (ctx.filters.areas or ctx.filters.programs):
+        return None
+    return _refusal(_signature(ctx.settings), ctx.filters, ctx.policy, ctx.src, ctx.names)
 
 
 @st.cache_data(show_spinner=False, max_entries=128)

@@ -18,6 +18,7 @@ from cpdash.metrics import areas
 from cpdash.metrics.follow_through import ConcernTable
 from cpdash.metrics.gather import Source
 from cpdash.metrics.periods import PREVIOUS, Filters, period_text
+from cpdash.metrics.selection import refusal
 from cpdash.metrics.suppression import Policy
 from cpdash.views.figures import compared
 from cpdash.views.town_hall_follow import did_section, open_section
@@ -91,6 +92,7 @@ class Setup:
     notice: str | None  # shown on every slide (the sample data)
     needs: str | None  # what the data lacks, in words
     file_parts: tuple[object, ...]
+    refused: str | None = None  # public-safe: why this area cannot be shown (cpdash.metrics.selection)
 
 
 def area_options(names: dict[str, str]) -> list[str]:
@@ -204,4 +206,5 @@ def setup(
         notice=SAMPLE_NOTICE if ds.is_sample else None,
         needs=None if src.has("concerns") else NO_CONCERNS,
         file_parts=name_parts(s.area_name, f.start, f.end),
+        refused=refusal(src, s.f, th_policy, s.names) if safe else None,
     )
