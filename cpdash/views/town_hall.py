@@ -92,7 +92,7 @@ class Setup:
     notice: str | None  # shown on every slide (the sample data)
     needs: str | None  # what the data lacks, in words
     file_parts: tuple[object, ...]
-    refused: str | None = None  # public-safe: why this area cannot be shown (cpdash.metrics.selection)
+    refused: str | None = None  # public view: why this area cannot be shown (cpdash.metrics.selection)
 
 
 def area_options(names: dict[str, str]) -> list[str]:
@@ -206,5 +206,5 @@ def setup(
         notice=SAMPLE_NOTICE if ds.is_sample else None,
         needs=None if src.has("concerns") else NO_CONCERNS,
         file_parts=name_parts(s.area_name, f.start, f.end),
-        refused=refusal(src, s.f, th_policy, s.names) if safe else None,
+        refused=refusal(src, s.f, policy, s.names) if policy.public else None,  # the public deployment
     )
