@@ -17,7 +17,9 @@ dataset = ui.get_dataset(settings)
 source = ui.get_source(settings, dataset)
 filters, notes, names = ui.sidebar_filters(dataset, source.extent(), ui.get_signature(settings))
 policy = Policy(settings.k, access.public)
-ui.keep(ui.PageContext(settings, dataset, source, filters, policy, names, notes=tuple(notes), access=access))
+context = ui.PageContext(settings, dataset, source, filters, policy, names, notes=tuple(notes), access=access)
+ui.keep(context)
+refused = ui.get_refusal(context)  # a choice of areas or programs that would give away small figures
 
 PAGES = [
     st.Page("pages/overview.py", title="Overview", icon="📊", url_path="overview", default=True),
@@ -38,4 +40,8 @@ with st.sidebar:
 
 page = st.navigation(PAGES)
 ui.data_banners(dataset)
-page.run()
+if refused and page.url_path != "data":
+    st.title(page.title)
+    st.warning(refused, icon="🔒")
+else:
+    page.run()

@@ -15,7 +15,8 @@ st.title("Data")
 st.markdown(report.source)  # never the server's path for the public, never a password
 
 TABS = ["Validation report", "Import a file", "Import log", "Data dictionary"]
-tabs = st.tabs(TABS + (["Audit log"] if ctx.rows else []), key="data_tab")  # never shown to the public
+EXTRA = ([] if ctx.public else ["Quotes for town halls"]) + (["Audit log"] if ctx.rows else [])
+tabs = st.tabs(TABS + EXTRA, key="data_tab")  # neither extra tab is shown to the public
 tab_report, tab_import, tab_log, tab_dictionary = tabs[:4]
 
 with tab_report:
@@ -70,6 +71,10 @@ with tab_dictionary:
         key="data_download_dictionary",
     )
 
-if ctx.rows:
-    with tabs[4]:
+extra = dict(zip(EXTRA, tabs[4:], strict=True))
+if "Quotes for town halls" in extra:
+    with extra["Quotes for town halls"]:
+        ui.quotes_section(ctx)
+if "Audit log" in extra:
+    with extra["Audit log"]:
         account.audit_section(ctx.settings, ctx.access)

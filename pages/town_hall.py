@@ -123,6 +123,7 @@ def current() -> th.Setup:
         ctx.compare,
         st.session_state.get("town_hall_public_safe", True),
         ui.get_concern_table(ctx.settings, ctx.ds),
+        ui.approved_quotes(ctx.settings),
     )
 
 
@@ -172,6 +173,9 @@ switch = th.public_safe_choice(ctx.policy)
 if switch:
     safe.toggle("Public-safe", value=True, key="town_hall_public_safe", help=switch)
 view = current()
+if view.refused:
+    st.warning(view.refused, icon="🔒")
+    st.stop()
 start.button("▶ Present", key="town_hall_present", on_click=present, args=(True,), type="primary")
 
 st.caption(md(view.caption))

@@ -71,7 +71,7 @@ else:
 
 st.subheader("You said, we did")
 topic = st.selectbox("Topic", top.topics, key="you_said_card_topic")
-done = ui.get_you_said_resolved(ctx.settings, ctx.src, ctx.ds, f, topic)
+done = ui.get_you_said_resolved(ctx.settings, ctx.src, ctx.ds, f, topic, ctx.policy)
 if not done.cards:
     ui.empty_state(done.empty)
 else:

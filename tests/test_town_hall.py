@@ -222,7 +222,7 @@ def test_staff_view_flags_small_numbers_instead(ds: Dataset):
 
 
 def test_what_we_did_shows_resolved_concerns(ds: Dataset):
-    section = sections(build(ds))["did"]
+    section = sections(build(ds, k=2))["did"]  # k=2: the area raised enough concerns for its words
     f = facts(section)
     assert f["Resolved"].value == "3"  # C1, C4 and C6 (raised before the period)
     assert f["Resolved"].detail == "1 in the previous period"
@@ -231,6 +231,21 @@ def test_what_we_did_shows_resolved_concerns(ds: Dataset):
     assert section.cards[1].said == "Loud bar, mail [email]"
     table = dict(section.tables)["resolved-concerns"]
     assert len(table) == 3 and "Loud bar, mail [email]" in table["You said"].tolist()
+
+
+def test_residents_words_in_concerns_only_from_areas_with_k_concerns(ds: Dataset):
+    """Public-safe, what residents said is shown only from an area with at least k concerns raised in the
+    period (here fewer than 10): the cards keep the topic and what was done; staff see the words."""
+    public = sections(build(ds))
+    assert [c.said for c in public["did"].cards] == ["", "", ""]
+    assert all(c.did for c in public["did"].cards if c.concern_id == "C1")
+    assert "Loud bar" not in dict(public["did"].tables)["resolved-concerns"].to_csv()
+    assert any("at least 10 concerns" in n for n in public["did"].notes)
+    assert "What residents said" not in dict(public["open"].tables).get("open-concerns", {}) or not any(
+        dict(public["open"].tables)["open-concerns"]["What residents said"].astype(str).str.strip()
+    )
+    staff = sections(build(ds, public=False))
+    assert staff["did"].cards[1].said == "Loud bar, mail [email]"
 
 
 def test_what_is_still_open_and_next_steps(ds: Dataset):

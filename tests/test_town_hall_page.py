@@ -180,7 +180,7 @@ def test_presenter_keys_and_stylesheet(env, source: Path):
 
 
 def test_section_content_in_presenter(env, source: Path):
-    env(source)
+    env(source, CPDASH_K="1")  # public-safe shows residents' words from areas with k concerns
     at = open_page(PERIOD)
     at.selectbox(key="town_hall_area").set_value("001").run()
     present(at)

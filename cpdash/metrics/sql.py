@@ -272,21 +272,22 @@ class SqlSource(SqlLabels):
 
     def comment_rows(self, f: Filters, per_class: int = 200) -> pd.DataFrame:
         """The latest comments the filters select, up to `per_class` of each sentiment class, row by row
-        (submitted, comment, sentiment): what the town hall picks its few quotes from."""
+        (response_id, submitted, comment, sentiment): what the town hall picks its few quotes from."""
         s = self.schema
         if not (s.has("responses", "comment") and s.has("responses", "submitted")):
-            return pd.DataFrame(columns=["submitted", "comment", "sentiment"])
+            return pd.DataFrame(columns=["response_id", "submitted", "comment", "sentiment"])
         p = Params()
         where = raw_period('r."submitted"', f.start, f.end, p)
         if f.areas:
             where += f" AND {s.key('responses', 'r', AREA)} = ANY({p.add(list(f.areas))})"
         rows = (
-            'SELECT r."submitted" AS submitted, r."comment" AS comment, x.sentiment AS sentiment, '
+            'SELECT CAST(r."response_id" AS text) AS response_id, r."submitted" AS submitted, r."comment" AS comment, '
+            " x.sentiment AS sentiment, "
             'row_number() OVER (PARTITION BY x.class ORDER BY r."submitted" DESC) AS rank '
             f'FROM {s.table("responses")} r JOIN {FACTS} x ON x.response_id = CAST(r."response_id" AS text) '
             f"WHERE {where}"
         )
-        sql = f"SELECT submitted, comment, sentiment FROM ({rows}) q WHERE rank <= {int(per_class)}"
+        sql = f"SELECT response_id, submitted, comment, sentiment FROM ({rows}) q WHERE rank <= {int(per_class)}"
         return self._rows(sql, p.values)
 
 

@@ -21,6 +21,7 @@ from cpdash.ui.data import (
     get_figure,
     get_map_shapes,
     get_overview,
+    get_refusal,
     get_settings,
     get_signature,
     get_source,
@@ -31,9 +32,11 @@ from cpdash.ui.data import (
     get_you_said_resolved,
 )
 from cpdash.ui.filters import sidebar_filters
+from cpdash.ui.quotes import approved_quotes, quotes_section
 
 __all__ = [
     "PageContext",
+    "approved_quotes",
     "area_names",
     "csv_download",
     "csv_file",
@@ -47,6 +50,7 @@ __all__ = [
     "get_figure",
     "get_map_shapes",
     "get_overview",
+    "get_refusal",
     "get_settings",
     "get_signature",
     "get_source",
@@ -59,6 +63,7 @@ __all__ = [
     "kpi",
     "page_context",
     "page_header",
+    "quotes_section",
     "recorded",
     "row_record",
     "sidebar_filters",

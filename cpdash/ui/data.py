@@ -23,10 +23,12 @@ from cpdash.metrics.follow_through import ConcernTable, concern_table
 from cpdash.metrics.gather import Source
 from cpdash.metrics.memory import MemorySource
 from cpdash.metrics.periods import Filters
+from cpdash.metrics.selection import refusal
 from cpdash.metrics.suppression import Policy
 from cpdash.text.topics import load_taxonomy
 from cpdash.ui.context import PageContext
 from cpdash.views import town_hall, you_said
+from cpdash.views.concerns import text_areas as concern_texts
 from cpdash.views.figures import Compared
 from cpdash.views.map_areas import AreaFigures, area_figures
 from cpdash.views.map_details import AreaDetails, area_details
@@ -222,6 +224,21 @@ def get_source(settings: Settings, ds: Dataset) -> Source:
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
+def _refusal(
+    signature: str, f: Filters, policy: Policy, _src: MemorySource, _names: dict[str, str]
+) -> str | None:
+    """Why the public view refuses one filter state (cpdash.metrics.selection), once per state."""
+    return refusal(_src, f, policy, _names)
+
+
+def get_refusal(ctx: PageContext) -> str | None:
+    """Why the public view may not show the context's choice of areas and programs (None when it may)."""
+    if not ctx.public or not (ctx.filters.areas or ctx.filters.programs):
+        return None
+    return _refusal(_signature(ctx.settings), ctx.filters, ctx.policy, ctx.src, ctx.names)
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
 def _overview(signature: str, f: Filters, policy: Policy, compare: str, _src: MemorySource) -> Overview:
     """The Overview's figures for one filter state (small; a state seen before costs nothing)."""
     return overview(_src, f, policy, compare)
@@ -250,7 +267,8 @@ def _you_said(
     """The "You said, we did" cards and open backlog for one filter state (shared by sessions)."""
     names = area_scope.names(_src)
     concerns = _concern_table(signature, _ds)
-    return you_said.summary(_src, f, policy, compare), you_said.still_open(concerns, f, names)
+    texts = concern_texts(_src, f, policy)
+    return you_said.summary(_src, f, policy, compare), you_said.still_open(concerns, f, names, texts)
 
 
 def get_you_said(
@@ -277,17 +295,20 @@ def get_you_said_group(
 
 @st.cache_data(show_spinner=False, max_entries=128)
 def _you_said_resolved(
-    signature: str, f: Filters, topic: str, _src: MemorySource, _ds: Dataset
+    signature: str, f: Filters, topic: str, policy: Policy | None, _src: MemorySource, _ds: Dataset
 ) -> you_said.Resolved:
     """The resolved cards of one topic for one filter state (shared by sessions)."""
-    return you_said.resolved(_concern_table(signature, _ds), f, area_scope.names(_src), topic)
+    texts = concern_texts(_src, f, policy) if policy is not None else None
+    concerns = _concern_table(signature, _ds)
+    return you_said.resolved(concerns, f, area_scope.names(_src), topic, texts, policy)
 
 
 def get_you_said_resolved(
-    settings: Settings, src: MemorySource, ds: Dataset, f: Filters, topic: str
+    settings: Settings, src: MemorySource, ds: Dataset, f: Filters, topic: str, policy: Policy | None = None
 ) -> you_said.Resolved:
-    """The most recently resolved concerns of `topic` for the filters, as cards."""
-    return _you_said_resolved(_signature(settings), f, topic, src, ds)
+    """The most recently resolved concerns of `topic` for the filters, as cards (what residents said only
+    from areas with enough concerns in the public view: pass the policy)."""
+    return _you_said_resolved(_signature(settings), f, topic, policy, src, ds)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
@@ -299,6 +320,7 @@ def _town_hall_section(
     policy: Policy,
     rows: bool,
     key: str,
+    approved: frozenset[str] | None,
     _s: Scope,
 ) -> Section:
     """One town-hall section for one area, period and policy (shared by sessions)."""
@@ -307,7 +329,9 @@ def _town_hall_section(
 
 def get_town_hall_section(settings: Settings, s: Scope, key: str) -> Section:
     """One section of the town hall of a scope (the preview, a slide, the pack)."""
-    return _town_hall_section(_signature(settings), s.area_id, s.f, s.before, s.policy, s.rows, key, s)
+    return _town_hall_section(
+        _signature(settings), s.area_id, s.f, s.before, s.policy, s.rows, key, s.approved, s
+    )
 
 
 def get_town_hall(settings: Settings, s: Scope) -> TownHall:

@@ -17,8 +17,9 @@ import numpy as np
 import pandas as pd
 
 from cpdash.metrics.follow_through import DAYS, FLAGS, ConcernTable, concern_rows
-from cpdash.metrics.gather import AREA, TOPIC
+from cpdash.metrics.gather import AREA, TOPIC, Source
 from cpdash.metrics.periods import Filters
+from cpdash.metrics.suppression import Policy
 from cpdash.text.redact import redact, redact_series
 
 OPEN = "open"
@@ -67,9 +68,45 @@ def _text(rows: pd.DataFrame, column: str) -> pd.Series:
     return rows[column].astype("string")
 
 
-def backlog(concerns: pd.DataFrame | ConcernTable | None, f: Filters, names: dict[str, str]) -> pd.DataFrame:
+def text_areas(src: Source, f: Filters, policy: Policy) -> frozenset[str] | None:
+    """Public view: the areas whose residents' words (concern summaries) may be shown, those with at least k
+    concerns raised in the period; None in the staff view (every area)."""
+    if not policy.public:
+        return None
+    if not src.has("concerns"):
+        return frozenset()
+    groups = src.concerns(f, (AREA,))
+    raised = np.asarray(groups["raised"], dtype="float64")
+    labels = groups.keys[AREA].astype("string").fillna("").to_numpy()
+    return frozenset(str(a) for a in labels[raised >= policy.k])
+
+
+def text_note(policy: Policy) -> str:
+    """What the public view says about the summaries it leaves out."""
+    return (
+        f"In the public view what residents said is shown only from areas with at least {policy.k} concerns "
+        "raised in the period; elsewhere only the topic."
+    )
+
+
+def _said(rows: pd.DataFrame, texts: frozenset[str] | None) -> pd.Series:
+    """The rows' summaries, redacted; blank where the area's words may not be shown (`texts`)."""
+    said = _text(rows, "summary")
+    if texts is not None:
+        allowed = _text(rows, AREA).isin(list(texts)).fillna(False).to_numpy(dtype=bool)
+        said = said.where(allowed, pd.NA)
+    return redact_series(said)
+
+
+def backlog(
+    concerns: pd.DataFrame | ConcernTable | None,
+    f: Filters,
+    names: dict[str, str],
+    texts: frozenset[str] | None = None,
+) -> pd.DataFrame:
     """The concerns still open at the end of the period, oldest first: concern_id, raised, days_open,
-    area_id, area, topic, status ("in progress" or "open", as of the end), source, summary (redacted)."""
+    area_id, area, topic, status ("in progress" or "open", as of the end), source, summary (redacted; only
+    from the `texts` areas when given)."""
     rows = concern_rows(concerns, f)
     rows = rows[rows[FLAGS["open_at_end"]].to_numpy(dtype=bool)]
     if len(rows) == 0:
@@ -88,7 +125,7 @@ def backlog(concerns: pd.DataFrame | ConcernTable | None, f: Filters, names: dic
             "topic": _text(rows, TOPIC).fillna(""),
             "status": np.where(rows[FLAGS["in_progress_at_end"]].to_numpy(dtype=bool), IN_PROGRESS, OPEN),
             "source": _text(rows, "source"),
-            "summary": redact_series(_text(rows, "summary")),
+            "summary": _said(rows, texts),
         },
         index=rows.index,
     )
@@ -130,9 +167,11 @@ def resolved_cards(
     names: dict[str, str],
     topic: str | None = None,
     limit: int | None = CARDS_SHOWN,
+    texts: frozenset[str] | None = None,
 ) -> tuple[list[ConcernCard], int]:
     """The concerns resolved in the period (of `topic` when given), most recently resolved first, as
-    cards pairing what residents said with what was done; and how many there are in all."""
+    cards pairing what residents said (only from the `texts` areas when given) with what was done; and how
+    many there are in all."""
     rows = concern_rows(concerns, f)
     mask = rows[FLAGS["resolved"]].to_numpy(dtype=bool)
     if topic is not None:
@@ -151,7 +190,7 @@ def resolved_cards(
             ConcernCard(
                 concern_id=str(row.get("concern_id", "")),
                 topic=str(row.get(TOPIC, "")),
-                said=redact(row.get("summary")),
+                said=redact(row.get("summary")) if texts is None or area in texts else "",
                 raised=pd.Timestamp(row["raised"]).date(),
                 area=names.get(area, area),
                 did=redact(row.get("action")),

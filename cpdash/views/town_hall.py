@@ -5,8 +5,8 @@ Sections, in the order they are presented: our engagement in your area; what you
 what we did; what is still open and next steps (cpdash.views.town_hall_sections and town_hall_follow).
 Public-safe by default: figures pass the small-numbers policy of a public view (a score resting on fewer
 than k answers is hidden with its n; staff who turn public-safe off see it flagged), quotes come only from
-an area with at least k comments in the period, and every quote and summary has its personal details
-removed. The page, the presenter view, the HTML/PDF/ZIP pack and every CSV show these same objects.
+an area with at least k comments in the period and, public-safe, only those staff approved for publication
+(cpdash.data.approvals), and every quote and summary has its personal details removed. The page, the presenter view, the HTML/PDF/ZIP pack and every CSV show these same objects.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from cpdash.metrics import areas
 from cpdash.metrics.follow_through import ConcernTable
 from cpdash.metrics.gather import Source
 from cpdash.metrics.periods import PREVIOUS, Filters, period_text
+from cpdash.metrics.selection import refusal
 from cpdash.metrics.suppression import Policy
 from cpdash.views.figures import compared
 from cpdash.views.town_hall_follow import did_section, open_section
@@ -95,6 +96,7 @@ class Setup:
     notice: str | None  # shown on every slide (the sample data)
     needs: str | None  # what the data lacks, in words
     file_parts: tuple[object, ...]
+    refused: str | None = None  # public view: why this area cannot be shown (cpdash.metrics.selection)
 
 
 def area_options(names: dict[str, str]) -> list[str]:
@@ -141,12 +143,15 @@ def scope(
     compare: str = PREVIOUS,
     rows: bool = True,
     concerns: ConcernTable | None = None,
+    approved: frozenset[str] | None = None,
 ) -> Scope:
     """The scope of a town hall about `area_id` over the filters' period and programs (`concerns`: the
-    data set's concerns made ready for lists, when the caller keeps them)."""
+    data set's concerns made ready for lists, when the caller keeps them; `approved`: the only quotes it
+    may show, None for any)."""
     local = Filters(f.start, f.end, (area_id,), f.programs)
     name = areas.names(src).get(area_id, area_id)
-    return Scope(src, ds, area_id, name, local, compared(src, local, compare), policy, rows, concerns)
+    before = compared(src, local, compare)
+    return Scope(src, ds, area_id, name, local, before, policy, rows, concerns, approved)
 
 
 def section(s: Scope, key: str) -> Section:
@@ -182,11 +187,15 @@ def setup(
     compare: str = PREVIOUS,
     public_safe: bool = True,
     concerns: ConcernTable | None = None,
+    approved: frozenset[str] = frozenset(),
 ) -> Setup:
     """The town hall of `area_id` as the page shows it: public-safe unless staff turn it off (a public
-    deployment always is), with row-level tables only outside the public deployment."""
+    deployment always is), with row-level tables only outside the public deployment; public-safe, it quotes
+    only the `approved` quotes (cpdash.data.approvals)."""
     safe = public_safe or policy.public
-    s = scope(src, ds, area_id, f, town_hall_policy(policy, safe), compare, not policy.public, concerns)
+    quotes = approved if safe else None
+    th_policy = town_hall_policy(policy, safe)
+    s = scope(src, ds, area_id, f, th_policy, compare, not policy.public, concerns, quotes)
     note = (
         "Public-safe: small numbers hidden, personal details removed."
         if safe
@@ -201,6 +210,7 @@ def setup(
         notice=SAMPLE_NOTICE if ds.is_sample else None,
         needs=None if src.has("concerns") else NO_CONCERNS,
         file_parts=name_parts(s.area_name, f.start, f.end),
+        refused=refusal(src, s.f, policy, s.names) if policy.public else None,  # the public deployment
     )
 
 

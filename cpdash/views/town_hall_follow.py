@@ -83,7 +83,8 @@ def did_section(s: Scope) -> Section:
         )
     if now.declined:
         facts.append(Fact("Declined", fmt.number(now.declined), "with the reason given to residents"))
-    cards, total = lists.resolved_cards(s.concern_list, s.f, s.names, limit=None)
+    texts = lists.text_areas(s.src, s.f, s.policy)
+    cards, total = lists.resolved_cards(s.concern_list, s.f, s.names, limit=None, texts=texts)
     shown = tuple(
         lists.ConcernCard(
             c.concern_id,
@@ -97,7 +98,7 @@ def did_section(s: Scope) -> Section:
         )
         for c in cards[:CARDS]
     )
-    notes = []
+    notes = [lists.text_note(s.policy)] if texts is not None and texts != {s.area_id} and cards else []
     if total > len(shown):
         more = "; the pack's table lists them all." if s.rows else "."
         notes.append(f"The {len(shown)} most recently resolved of {total:,}{more}")
@@ -180,7 +181,7 @@ def open_section(s: Scope) -> Section:
         Fact("Still open", fmt.number(still_open), then_detail(then.open_at_end, s, at="at the end of")),
         Fact("In progress", fmt.number(working), "work has started"),
     ]
-    waiting = lists.backlog(s.concern_list, s.f, s.names)
+    waiting = lists.backlog(s.concern_list, s.f, s.names, lists.text_areas(s.src, s.f, s.policy))
     if len(waiting):
         facts.append(
             Fact("Longest wait", plural(int(waiting["days_open"].iloc[0]), "day"), waiting["topic"].iloc[0])

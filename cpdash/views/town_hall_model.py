@@ -112,6 +112,9 @@ class Scope:
     policy: Policy
     rows: bool = True  # tables listing concerns one by one may be handed out (not in the public view)
     concerns: ConcernTable | None = None  # the data set's concerns made ready for lists (else ds.concerns)
+    approved: frozenset[str] | None = (
+        None  # public-safe: only these quotes (cpdash.data.approvals); None: any
+    )
 
     @property
     def concern_list(self) -> ConcernTable | pd.DataFrame | None:

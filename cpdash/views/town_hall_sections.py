@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from cpdash.charts import town_hall as th_charts
+from cpdash.data.approvals import quote_key
 from cpdash.data.dataset import SENTIMENT
 from cpdash.data.filters import select
 from cpdash.metrics import engagement, follow_through, scores, sentiment
@@ -162,9 +163,23 @@ def _quotes(s: Scope, comments: int) -> tuple[list[str], str | None]:
     # a database source keeps the responses: it reads only the latest comments of each class, in SQL
     loaded = s.ds.responses is not None
     rows = select(s.ds.responses, s.f, "submitted") if loaded else s.src.comment_rows(s.f)
+    if s.approved is not None:
+        rows = approved_rows(rows, s.approved)
+        if len(rows) == 0:
+            return [], "No comment from this area in the period is approved for publication: none is quoted."
     quotes = pick_quotes(rows[[c for c in ("submitted", "comment", SENTIMENT) if c in rows.columns]])
     note = "Quotes are chosen by rule (the latest negative, positive and neutral comment), with personal details removed."
+    if s.approved is not None:
+        note = note.replace("comment)", "comment approved for publication)")
     return quotes, note if quotes else None
+
+
+def approved_rows(rows: pd.DataFrame, approved: frozenset[str]) -> pd.DataFrame:
+    """The responses whose comment staff approved as a quote (cpdash.data.approvals.quote_key)."""
+    if not approved or "response_id" not in rows.columns or "comment" not in rows.columns:
+        return rows.iloc[0:0]
+    keys = [quote_key(r, c) for r, c in zip(rows["response_id"], rows["comment"], strict=True)]
+    return rows[np.isin(np.array(keys, dtype=object), list(approved))]
 
 
 def voice_section(s: Scope) -> Section:

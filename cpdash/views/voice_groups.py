@@ -29,6 +29,14 @@ EVERYONE = "Everyone"
 LAST_GROUPS = ("other", "prefer not to say", "unknown", "not stated", "declined", "missing")
 COLUMNS = ["group", "score", "n", "low", "high", "status"]
 CHART_COLUMNS = ["label", "score", "low", "high", "flagged", "highlight"]
+# A group of some areas, beside the same group of all areas and the areas' everyone, gives the group of the
+# other areas by subtraction, and with it their small groups (everyone minus the other groups): the public
+# view breaks the responses down by group for all areas together only.
+CITY_ONLY = (
+    "In the public view the breakdown by group is shown for all areas together only: for chosen areas, set "
+    "beside the city's, it would give away small groups by subtraction. Clear the areas in the sidebar to "
+    "see it."
+)
 NO_BREAKDOWN = (
     "No breakdown by age group, gender or race / ethnicity: the responses have no such columns (age_group, "
     "gender, race_ethnicity) and the published scores no breakdown groups (such as 'age: 18-24')."
@@ -174,10 +182,13 @@ class GroupsTab:
 
 
 def groups_tab(src: Source, f: Filters, policy: Policy, metric: str | None, source: str | None) -> GroupsTab:
-    """Everything the By group tab shows for one score and source."""
+    """Everything the By group tab shows for one score and source (in the public view, for all areas only:
+    see CITY_ONLY)."""
     found = dimensions(src, source) if metric is not None else []
     if not found:
         return GroupsTab(NO_BREAKDOWN, "", np.nan, [], pd.DataFrame())
+    if policy.public and f.areas and source == RESPONSES:
+        return GroupsTab(CITY_ONLY, "", np.nan, [], pd.DataFrame())
     label = scores.LABELS.get(metric, metric.capitalize())
     where = ", as published for the city (or the one area chosen)" if source == PUBLISHED else ""
     rule = (

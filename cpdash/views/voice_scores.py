@@ -15,7 +15,15 @@ from cpdash.metrics.periods import PREVIOUS, Filters
 from cpdash.metrics.suppression import EMPTY, FLAGGED, HIDDEN, SHOWN, Policy
 from cpdash.views import format as fmt
 from cpdash.views import voice
-from cpdash.views.figures import PUBLISHED, RESPONSES, Card, comparable, score_card, score_figure
+from cpdash.views.figures import (
+    PUBLISHED,
+    RESPONSES,
+    Card,
+    comparable,
+    hidden_in_set,
+    score_card,
+    score_figure,
+)
 from cpdash.views.trends import score_trend
 
 AREA_COLUMNS = ["area_id", "name", "metric", "score", "n", "low", "high", "status"]
@@ -211,6 +219,12 @@ def area_against_city(
     for metric in ctl.metrics.get(source, ()):
         a = score_figure(src, metric, f.with_areas((area,)), policy, source)
         c = score_figure(src, metric, f.with_areas(()), policy, source)
+        if source == RESPONSES and policy.public and a.status in (SHOWN, FLAGGED):
+            # as a part of the city: hidden where the city's table of areas hides it
+            parts = _responses_by_area(src, metric, f.with_areas(()), policy)
+            at = np.flatnonzero(parts["area_id"].astype("str") == str(area))
+            if len(at) and parts["status"][at[0]] in voice.NOT_SHOWN:
+                a = hidden_in_set(a)
         if a.status == EMPTY and c.status == EMPTY:
             continue  # nothing for either
         difference = a.value - c.value

@@ -246,9 +246,15 @@ def by_group(src: Source, f: Filters, label: str, names: dict[str, str], compare
     return ByGroup(label, table, status_view(table, label))
 
 
-def still_open(concerns: pd.DataFrame | ConcernTable | None, f: Filters, names: dict[str, str]) -> Backlog:
-    """The open backlog at the end of the period, its ages, and the rows shown."""
-    rows = lists.backlog(concerns, f, names)
+def still_open(
+    concerns: pd.DataFrame | ConcernTable | None,
+    f: Filters,
+    names: dict[str, str],
+    texts: frozenset[str] | None = None,
+) -> Backlog:
+    """The open backlog at the end of the period, its ages, and the rows shown (what residents said only
+    from the `texts` areas when given: cpdash.views.concerns.text_areas)."""
+    rows = lists.backlog(concerns, f, names, texts)
     shown = lists.backlog_view(rows)
     caption = None
     if len(rows) > len(shown):
@@ -263,21 +269,33 @@ def backlog_frame(backlog: Backlog) -> pd.DataFrame:
 
 
 def resolved(
-    concerns: pd.DataFrame | ConcernTable | None, f: Filters, names: dict[str, str], topic: str = ALL_TOPICS
+    concerns: pd.DataFrame | ConcernTable | None,
+    f: Filters,
+    names: dict[str, str],
+    topic: str = ALL_TOPICS,
+    texts: frozenset[str] | None = None,
+    policy: Policy | None = None,
 ) -> Resolved:
-    """The most recently resolved concerns of `topic` as "you said, we did" cards."""
+    """The most recently resolved concerns of `topic` as "you said, we did" cards (what residents said only
+    from the `texts` areas when given)."""
     chosen = None if topic == ALL_TOPICS else topic
-    cards, total = lists.resolved_cards(concerns, f, names, chosen)
+    cards, total = lists.resolved_cards(concerns, f, names, chosen, texts=texts)
     caption = (
         f"The {len(cards)} most recently resolved of {total:,} resolved in the period. "
         "Personal details are removed from what residents said."
     )
+    if texts is not None and policy is not None:
+        caption += " " + lists.text_note(policy)
     return Resolved(cards, total, caption, "No concern of this kind was resolved in the period.")
 
 
 def resolved_frame(
-    concerns: pd.DataFrame | ConcernTable | None, f: Filters, names: dict[str, str], topic: str = ALL_TOPICS
+    concerns: pd.DataFrame | ConcernTable | None,
+    f: Filters,
+    names: dict[str, str],
+    topic: str = ALL_TOPICS,
+    texts: frozenset[str] | None = None,
 ) -> pd.DataFrame:
     """Every concern of `topic` resolved in the period, as a table (for the CSV)."""
     chosen = None if topic == ALL_TOPICS else topic
-    return lists.cards_frame(lists.resolved_cards(concerns, f, names, chosen, limit=None)[0])
+    return lists.cards_frame(lists.resolved_cards(concerns, f, names, chosen, limit=None, texts=texts)[0])

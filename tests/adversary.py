@@ -1,0 +1,276 @@
+"""An adversary against the public view: it reads every figure the walk collected (cards, tables, downloads,
+chart traces), notes which set of responses each shown figure rests on (the URL's areas, and the row's
+area, group or month), and asks by linear algebra which other sets of responses those figures pin down.
+
+A shown figure gives its set's count and sum (a score is a mean, a net sentiment a difference of shares:
+with the n, both are sums over the set). If a set's indicator lies in the span of the shown figures'
+indicators, its sum and count follow exactly by adding and subtracting shown figures (the city minus the
+other areas, everyone minus the other groups, two links that differ by one area), so that set must not rest
+on fewer than k responses. Values are taken as exact (charts carry them unrounded).
+
+Two measures are checked, each on its own atoms: answers (the scores; in tests/small_groups.py every
+respondent gives the same answer to the four questions) and scored comments (net sentiment).
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import itertools
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from tests import small_groups
+from tests.walk import Output
+
+ANSWERS, COMMENTS = "answers", "scored comments"
+ALL = None  # no restriction
+DIMENSIONS = {"Age group": "age_group", "Gender": "gender", "Race / ethnicity": "race_ethnicity"}
+NOT_STATED = ("not stated", "not given", "unknown", "(not stated)", "no answer")
+SCORE_LABEL = re.compile(r"^(Trust|Safety|Listen|Respect)(?: score)?\b", re.I)
+SENTIMENT_LABEL = re.compile(r"^(Net )?sentiment\b", re.I)
+MONTH = re.compile(r"^(\d{4})-(\d{2})")
+CITY_NAMES = ("city", "all areas", "everyone")
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One shown figure: its measure, and the set of responses it rests on (None: not restricted)."""
+
+    measure: str
+    areas: frozenset[str] | None
+    month: str | None = None  # "2025-03"
+    group: tuple[str, str] | None = None  # (column, value); value "" = not stated
+    where: str = ""
+
+
+def atoms() -> pd.DataFrame:
+    """One row per response of the small-groups data set: its area, month, groups and whether its comment
+    is scored."""
+    frame = pd.DataFrame(small_groups.responses())
+    frame["month"] = frame["submitted"].str[:7]
+    frame["commented"] = frame["comment"].fillna("").str.len() > 0
+    return frame.fillna("")
+
+
+def _decode(values: object) -> list:
+    """A plotly array: a list, or a typed array {"dtype", "bdata"}."""
+    if isinstance(values, dict) and "bdata" in values:
+        return np.frombuffer(base64.b64decode(values["bdata"]), dtype=np.dtype(values["dtype"])).tolist()
+    return list(values) if isinstance(values, list) else []
+
+
+def _shown(value: object) -> bool:
+    """True when a cell holds a figure (not blank, not a dash, not NaN)."""
+    if value is None:
+        return False
+    if isinstance(value, float):
+        return not np.isnan(value)
+    text = str(value).strip()
+    return text not in ("", "—", "-", "nan", "None", "<NA>")
+
+
+class Reader:
+    """Turns the walk's outputs into Figures, knowing the data set's names."""
+
+    def __init__(self) -> None:
+        self.area_ids = {name: area for area, name in small_groups.AREAS.items()}
+
+    def _area(self, label: object) -> str | None:
+        """The area a label names ('Birch', 'Birch (n=51)'), or None."""
+        return self.area_ids.get(re.sub(r"\s*\(n=[\d,]+\)$", "", str(label).strip()))
+
+    def _within(self, selection: frozenset[str] | None, area: str) -> frozenset[str]:
+        return frozenset({area}) if selection is None or area in selection else frozenset()
+
+    def figures(
+        self, outputs: Iterable[Output], selection: frozenset[str] | None, picked: str | None = None
+    ) -> list[Figure]:
+        """Every figure resting on answers or scored comments among `outputs` of one URL state (`picked`: an
+        area chosen on the page to set against the city)."""
+        found: list[Figure] = []
+        for o in outputs:
+            if o.kind == "metric":
+                found += self._card(o, selection)
+            elif o.kind in ("table", "download") and picked and "Area n" in o.text.split("\n", 1)[0]:
+                found += self._against(o, selection, picked)
+            elif o.kind in ("table", "download"):
+                found += self._table(o, selection)
+            elif o.kind == "chart":
+                found += self._chart(o, selection)
+        return [f for f in found if f.areas is None or f.areas]
+
+    def _card(self, o: Output, selection: frozenset[str] | None) -> list[Figure]:
+        label, value = (o.text.split(" | ") + ["", ""])[:2]
+        if not _shown(value):
+            return []
+        if SCORE_LABEL.match(label):
+            return [Figure(ANSWERS, selection, where=o.where)]
+        if SENTIMENT_LABEL.match(label):
+            return [Figure(COMMENTS, selection, where=o.where)]
+        return []
+
+    def _against(self, o: Output, selection: frozenset[str] | None, picked: str) -> list[Figure]:
+        """An area against the city: each score of the area and of the selection."""
+        try:
+            frame = pd.read_csv(io.StringIO(o.text.lstrip("\ufeff")), dtype="string")
+        except (ValueError, pd.errors.ParserError, pd.errors.EmptyDataError):
+            return []
+        found = []
+        for _, row in frame.iterrows():
+            if _shown(row.get("Area")):
+                found.append(Figure(ANSWERS, self._within(selection, picked), where=o.where))
+            if _shown(row.get("City")):
+                found.append(Figure(ANSWERS, selection, where=o.where))
+        return found
+
+    def _table(self, o: Output, selection: frozenset[str] | None) -> list[Figure]:
+        try:
+            frame = pd.read_csv(io.StringIO(o.text.lstrip("\ufeff")), dtype="string")
+        except (ValueError, pd.errors.ParserError, pd.errors.EmptyDataError):
+            return []
+        columns = {str(c).strip(): c for c in frame.columns}
+        measures = [
+            (columns[c], ANSWERS)
+            for c in columns
+            if SCORE_LABEL.match(c) and not re.search(r" n$|interval|change|published", c, re.I)
+        ]
+        measures += [(columns[c], COMMENTS) for c in columns if re.fullmatch(r"(Net )?sentiment", c, re.I)]
+        if "Score" in columns:
+            measures.append((columns["Score"], ANSWERS))
+        found = []
+        for _, row in frame.iterrows():
+            where = self._row_set(row, columns, selection)
+            if where is None:
+                continue
+            areas, month, group = where
+            for column, measure in measures:
+                if _shown(row[column]):
+                    found.append(Figure(measure, areas, month, group, o.where))
+        return found
+
+    def _row_set(self, row: pd.Series, columns: dict, selection: frozenset[str] | None):
+        """(areas, month, group) of a table row; None when the row is about something else (a program, a
+        topic) or a total."""
+        if "Area" in columns:
+            area = self._area(row[columns["Area"]])
+            return None if area is None else (self._within(selection, area), None, None)
+        if "Breakdown" in columns and "Group" in columns:
+            dim = DIMENSIONS.get(str(row[columns["Breakdown"]]))
+            if dim is None:
+                return None
+            value = str(row[columns["Group"]])
+            value = "" if value.strip().lower() in NOT_STATED else value
+            return (selection, None, (dim, value))
+        if "By" in columns and "Group" in columns:
+            by, label = str(row[columns["By"]]).lower(), str(row[columns["Group"]])
+            if by == "month" and MONTH.match(label):
+                return (selection, label[:7], None)
+            if by == "area" and self._area(label):
+                return (self._within(selection, self._area(label)), None, None)
+            return None
+        if "Month" in columns and MONTH.match(str(row[columns["Month"]])):
+            return (selection, str(row[columns["Month"]])[:7], None)
+        return None
+
+    def _chart(self, o: Output, selection: frozenset[str] | None) -> list[Figure]:
+        try:
+            spec = json.loads(o.text)
+        except ValueError:
+            return []
+        words = json.dumps(spec.get("layout", {})).lower() + json.dumps(spec.get("data", [])).lower()
+        measure = COMMENTS if "sentiment" in words or "net %" in words else ANSWERS
+        if not re.search(r"trust|safety|listen|respect|score|sentiment", words):
+            return []
+        found = []
+        for trace in spec.get("data", []):
+            name = str(trace.get("name") or "")
+            if "interval" in name.lower() or trace.get("hoverinfo") == "skip":
+                continue
+            xs, ys = _decode(trace.get("x", [])), _decode(trace.get("y", []))
+            horizontal = trace.get("orientation") == "h"
+            labels, values = (ys, xs) if horizontal else (xs, ys)
+            for label, value in zip(labels, values, strict=False):
+                if not _shown(value):
+                    continue
+                label = str(label)
+                area = self._area(label)
+                if area is not None:
+                    found.append(Figure(measure, self._within(selection, area), where=o.where))
+                elif MONTH.match(label):
+                    trace_area = self._area(name)
+                    areas = selection if trace_area is None else self._within(selection, trace_area)
+                    if name.strip().lower() in CITY_NAMES:
+                        areas = ALL  # the city's line beside the areas chosen
+                    found.append(Figure(measure, areas, label[:7], where=o.where))
+        return found
+
+
+class Atoms:
+    """The responses of one measure as arrays, to select the set a figure rests on quickly."""
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self.columns = {
+            c: frame[c].astype("str").to_numpy(dtype=object)
+            for c in ("area_id", "month", *DIMENSIONS.values())
+        }
+        self.size = len(frame)
+        self.values = {c: sorted(set(v)) for c, v in self.columns.items()}
+
+    def mask(self, f: Figure) -> np.ndarray:
+        """True for each response in the set `f` rests on."""
+        keep = np.ones(self.size, dtype=bool)
+        if f.areas is not None:
+            keep &= np.isin(self.columns["area_id"], list(f.areas))
+        if f.month is not None:
+            keep &= self.columns["month"] == f.month
+        if f.group is not None:
+            keep &= self.columns[f.group[0]] == f.group[1]
+        return keep
+
+
+def _candidates(atoms: Atoms) -> Iterable[tuple[str, np.ndarray]]:
+    """Sets of responses an adversary would want: areas and pairs of areas, crossed with months and groups."""
+    areas = atoms.values["area_id"]
+    months = [None, *atoms.values["month"]]
+    groups = [None] + [(d, v) for d in DIMENSIONS.values() for v in atoms.values[d]]
+    area_sets = [None] + [frozenset(c) for r in (1, 2) for c in itertools.combinations(areas, r)]
+    for a, m, g in itertools.product(area_sets, months, groups):
+        name = f"areas={sorted(a) if a else 'all'} month={m or 'all'} group={g or 'all'}"
+        yield name, atoms.mask(Figure("", a, m, g))
+
+
+def recovered(figures: list[Figure], k: int) -> list[str]:
+    """Every set of fewer than k responses (of either measure) whose sum the figures determine exactly."""
+    frame = atoms()
+    found = []
+    for measure, rows in ((ANSWERS, frame), (COMMENTS, frame[frame["commented"]])):
+        data = Atoms(rows.reset_index(drop=True))
+        shown = sorted({f for f in figures if f.measure == measure}, key=repr)
+        if not shown:
+            continue
+        masks = np.array([data.mask(f) for f in shown], dtype="float64")
+        matrix = np.unique(masks, axis=0)
+        # the span of the shown sets: t lies in it when projecting t on it changes nothing
+        u, s, _ = np.linalg.svd(matrix.T, full_matrices=False)
+        basis = u[:, s > 1e-9 * s.max()]
+        names, targets = [], []
+        for name, mask in _candidates(data):
+            if 0 < mask.sum() < k:
+                names.append(name)
+                targets.append(mask.astype("float64"))
+        if not targets:
+            continue
+        t = np.array(targets).T
+        residual = np.abs(t - basis @ (basis.T @ t)).max(axis=0)
+        for name, r, target in zip(names, residual, targets, strict=True):
+            if r < 1e-6:
+                touching = np.flatnonzero((masks @ target) > 0)[:3]
+                witness = [shown[i].where for i in touching]
+                found.append(f"{measure}: {name} ({int(target.sum())} responses) from {witness}")
+    return found

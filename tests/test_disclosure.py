@@ -1,0 +1,94 @@
+"""The disclosure test: an adversary combines every figure the public view shows on a data set of small
+areas and groups (tests/small_groups.py): the Overview, the Map's areas, Community voice's scores, groups
+and sentiment and the town hall, for all areas, each area, and pairs of areas (two links that differ by one
+area), and each area picked on the Scores tab and the town hall, with their downloads, and recovers no set of fewer than k responses (tests/adversary.py).
+
+Programs do not select answers or comments (they select events and participants), so the pairs are of
+areas; the participation figures are held by tests/test_public.py.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests import small_groups
+from tests.adversary import Figure, Reader, recovered
+from tests.small_groups import AREAS, BIG, SMALL, K
+from tests.walk import collect, open_app, recording
+
+pytestmark = [pytest.mark.apptest, pytest.mark.timeout(900)]  # a hang guard: it walks about 60 views
+
+VOICE = "pages/community_voice.py"
+FIRST = BIG["A2"]
+SINGLE = [[name] for name in AREAS.values()]
+PAIRS = [[FIRST, name] for name in AREAS.values() if name != FIRST] + [[SMALL["S1"], SMALL["S2"]]]
+VOICE_TABS = ({"voice_tab": "Scores"}, {"voice_tab": "By group"}, {"voice_tab": "Comment sentiment"})
+CITY_PAGES = [  # what they show of each area, the Scores tab shows too for one area
+    ("pages/overview.py", {}),
+    ("pages/map.py", {"map_layer": "Areas", "map_measure": "Trust score"}),
+    ("pages/map.py", {"map_layer": "Areas", "map_measure": "Net comment sentiment"}),
+]
+
+
+def _figures(downloads, page: str, state: dict, areas: list[str], picked: str | None = None) -> list[Figure]:
+    """The figures of one view: the sidebar's `areas`, and an area `picked` on the page itself (the
+    Scores tab's area against the city, the town hall's area)."""
+    query = {**state, **({"filter_area": areas} if areas else {})}
+    town_hall = page.endswith("town_hall.py")
+    if picked and not town_hall:
+        query["voice_area"] = AREAS[picked]
+    at = open_app(page, query)
+    if picked and town_hall:
+        at.selectbox(key="town_hall_area").set_value(picked).run()
+    assert not at.exception, [e.value for e in at.exception]
+    selection = frozenset(small_groups_ids(areas)) if areas else None
+    if picked and town_hall:
+        selection = frozenset({picked})
+    outputs = collect(at, downloads, f"{page} {query} {picked or ''}")
+    return Reader().figures(outputs, selection, picked)
+
+
+def small_groups_ids(names: list[str]) -> list[str]:
+    """Area ids of area names."""
+    ids = {name: area for area, name in AREAS.items()}
+    return [ids[n] for n in names]
+
+
+@pytest.fixture(scope="module")
+def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The small-groups data set, written once for the module."""
+    return small_groups.write(tmp_path_factory.mktemp("disclosure") / "small")
+
+
+def _walk(env, source: Path, mode: str, selections: list[list[str]], whole: bool) -> list[Figure]:
+    env(source, CPDASH_MODE=mode, CPDASH_K=str(K))
+    figures: list[Figure] = []
+    with recording(pytest.MonkeyPatch()) as downloads:
+        for areas in selections:
+            for state in VOICE_TABS:
+                figures += _figures(downloads, VOICE, state, areas)
+        if whole:
+            for page, state in CITY_PAGES:
+                figures += _figures(downloads, page, state, [])
+            for area in AREAS:  # picked on the page, with no areas in the sidebar
+                figures += _figures(downloads, VOICE, VOICE_TABS[0], [], area)
+                figures += _figures(downloads, "pages/town_hall.py", {}, [], area)
+    return figures
+
+
+def test_no_figure_under_k_can_be_worked_out_from_the_public_view(env, source: Path) -> None:
+    figures = _walk(env, source, "public", [[], *SINGLE, *PAIRS], whole=True)
+    assert len(figures) > 100  # the reader understood the pages
+    found = recovered(figures, K)
+    assert not found, "\n".join(found)
+
+
+def test_the_adversary_works_out_what_the_staff_view_shows(env, source: Path) -> None:
+    """The check can fail: in the staff view (small figures flagged, not hidden) the adversary recovers the
+    small areas and groups, both directly and by subtraction."""
+    figures = _walk(env, source, "staff", [[], [SMALL["S1"]]], whole=False)
+    found = "\n".join(recovered(figures, K))
+    assert "areas=['S1'] month=all group=all" in found
+    assert "gender', 'nonbinary'" in found

@@ -1,0 +1,92 @@
+"""The public view refuses a choice of areas or programs whose difference from another shown choice rests on
+fewer than k responses (cpdash.metrics.selection), and the views that let a page pick one area hold to the
+same sets (the By group tab for all areas only; an area against the city hidden where the city's table hides
+it; a public-safe town hall refused for such an area)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from cpdash.data.load import load_dataset
+from cpdash.metrics.memory import MemorySource
+from cpdash.metrics.periods import Filters
+from cpdash.metrics.selection import refusal
+from cpdash.metrics.suppression import Policy
+from cpdash.views import town_hall as th
+from cpdash.views import voice
+from cpdash.views.voice_groups import CITY_ONLY, groups_tab
+from cpdash.views.voice_scores import area_against_city
+from tests import small_groups
+from tests.small_groups import SMALL_PROGRAM
+
+PUBLIC, STAFF = Policy(10, True), Policy(10, False)
+YEAR = Filters(dt.date(2025, 1, 1), dt.date(2025, 12, 31))
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory: pytest.TempPathFactory):
+    folder = small_groups.write(tmp_path_factory.mktemp("selection") / "small")
+    ds = load_dataset(str(folder), cache_dir=folder.parent / "cache")
+    return ds, MemorySource(ds), dict(zip(ds.areas["area_id"], ds.areas["name"], strict=True))
+
+
+def _refused(data, areas=(), programs=(), policy=PUBLIC) -> str | None:
+    ds, src, names = data
+    return refusal(src, Filters(YEAR.start, YEAR.end, tuple(areas), tuple(programs)), policy, names)
+
+
+def test_a_small_area_may_not_be_combined_with_another(data) -> None:
+    said = _refused(data, ["A3", "S1"])
+    assert said and "Quill Cove" in said and "with other areas" in said
+    assert "fewer than 10 responses" in said and "3" not in said.split("Quill Cove")[1][:20]
+    assert _refused(data, ["S1", "S2"])
+
+
+def test_an_area_hidden_to_protect_a_smaller_one_may_not_be_shown_alone(data) -> None:
+    said = _refused(data, ["A4"])  # Dogwood: the city's table hides it so that the small areas stay hidden
+    assert said and "Dogwood" in said and "on its own" in said
+
+
+def test_a_small_area_alone_and_ordinary_choices_are_shown(data) -> None:
+    assert _refused(data) is None
+    assert _refused(data, ["S1"]) is None  # its figures are hidden anyway; the rest of the city is large
+    assert _refused(data, ["A2", "A3"]) is None
+    assert _refused(data, ["A3", "S1"], policy=STAFF) is None  # staff see everything, flagged
+
+
+def test_a_small_program_may_not_be_combined_with_another(data) -> None:
+    said = _refused(data, programs=[SMALL_PROGRAM, "Coffee with a Cop"])
+    assert said and SMALL_PROGRAM in said
+    assert _refused(data, programs=[SMALL_PROGRAM]) is None
+
+
+def test_the_by_group_tab_is_for_all_areas_only_in_public(data) -> None:
+    _, src, _ = data
+    one = Filters(YEAR.start, YEAR.end, ("A2",), ())
+    assert groups_tab(src, one, PUBLIC, "trust", "responses").empty == CITY_ONLY
+    assert groups_tab(src, YEAR, PUBLIC, "trust", "responses").charts
+    assert groups_tab(src, one, STAFF, "trust", "responses").charts
+
+
+def test_an_area_against_the_city_is_hidden_where_the_city_hides_it(data) -> None:
+    _, src, names = data
+    ctl = voice.controls(src, names)
+    hidden = area_against_city(src, YEAR, PUBLIC, ctl, "A4", "responses")
+    assert hidden["Area"].isna().all() and hidden["Area n"].isna().all()
+    shown = area_against_city(src, YEAR, PUBLIC, ctl, "A2", "responses")
+    assert shown["Area"].notna().all()
+
+
+def test_a_public_safe_town_hall_is_refused_for_such_an_area(data) -> None:
+    ds, src, _ = data
+    refused = th.setup(src, ds, "A4", YEAR, PUBLIC).refused
+    assert refused and "Dogwood" in refused
+    assert th.setup(src, ds, "A2", YEAR, PUBLIC).refused is None
+    assert th.setup(src, ds, "A4", YEAR, STAFF, public_safe=False).refused is None
+
+
+def test_the_refusal_never_shows_a_hidden_n(data) -> None:
+    said = _refused(data, ["A3", "S1"]) + (_refused(data, ["A4"]) or "")
+    assert "n=" not in said and " 3 " not in said and " 4 " not in said
