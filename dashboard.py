@@ -11,9 +11,10 @@ st.set_page_config(page_title="cpdash · Community policing", page_icon="🤝", 
 settings = ui.get_settings()
 dataset = ui.get_dataset(settings)
 source = ui.get_source(settings, dataset)
-filters, notes, names = ui.sidebar_filters(dataset, source.extent(), ui.get_signature(settings))
+filters, notes, names, compare = ui.sidebar_filters(dataset, source.extent(), ui.get_signature(settings))
 policy = Policy(settings.k, settings.public)
-ui.keep(ui.PageContext(settings, dataset, source, filters, policy, names, notes=tuple(notes)))
+ui.keep(ui.PageContext(settings, dataset, source, filters, policy, names, compare, notes=tuple(notes)))
+ui.install_style()
 
 PAGES = [
     st.Page("pages/overview.py", title="Overview", icon="📊", url_path="overview", default=True),

@@ -10,7 +10,7 @@ from cpdash.views.format import markdown_text as md
 ctx = ui.page_context()
 report = view.report_view(ctx.ds.report, ctx.public, ctx.ds.is_sample, md)
 
-st.title("Data")
+st.title("Data", anchor=False)
 st.markdown(report.source)  # never the server's path for the public, never a password
 
 tab_report, tab_import, tab_log, tab_dictionary = st.tabs(

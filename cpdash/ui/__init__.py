@@ -27,6 +27,7 @@ from cpdash.ui.data import (
     get_you_said_resolved,
 )
 from cpdash.ui.filters import sidebar_filters
+from cpdash.ui.style import install as install_style
 
 __all__ = [
     "PageContext",
@@ -49,6 +50,7 @@ __all__ = [
     "get_you_said",
     "get_you_said_group",
     "get_you_said_resolved",
+    "install_style",
     "keep",
     "kpi",
     "page_context",
