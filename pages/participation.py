@@ -5,7 +5,8 @@ from functools import partial
 import streamlit as st
 
 from cpdash import ui
-from cpdash.charts import participation as charts
+from cpdash.charts import participation_reach as reach_charts
+from cpdash.charts import participation_trend as trend_charts
 from cpdash.ui.components import csv_download_later
 from cpdash.ui.data import get_participation
 from cpdash.views import participation_notable as notable
@@ -63,7 +64,7 @@ if t.empty:
     ui.empty_state(t.empty)
 else:
     st.plotly_chart(
-        charts.trend_chart(t.groups, t.months, t.notable, measure, SPLITS[split]),
+        trend_charts.trend_chart(t.groups, t.months, t.notable, measure, SPLITS[split]),
         key="participation_trend_chart",
     )
     st.caption(t.caption)
@@ -94,7 +95,7 @@ if mix.empty:
     ui.empty_state(mix.empty)
 else:
     st.plotly_chart(
-        charts.program_chart(mix.table, mix.best, mix.worst, compared=mix.compared),
+        reach_charts.program_chart(mix.table, mix.best, mix.worst, compared=mix.compared),
         key="participation_program_chart",
     )
     st.caption(mix.caption)
@@ -114,7 +115,7 @@ s = view.season
 if s.empty:
     ui.empty_state(s.empty)
 else:
-    st.plotly_chart(charts.seasonality_chart(s.matrix, measure), key="participation_season_chart")
+    st.plotly_chart(trend_charts.seasonality_chart(s.matrix, measure), key="participation_season_chart")
     st.caption(s.caption)
     csv_download_later(
         partial(season.seasonality_download, s),
@@ -133,7 +134,7 @@ if r.no_event_text:
 if r.empty:
     ui.empty_state(r.empty)
 else:
-    st.plotly_chart(charts.reach_chart(r.shown, len(r.table)), key="participation_reach_chart")
+    st.plotly_chart(reach_charts.reach_chart(r.shown, len(r.table)), key="participation_reach_chart")
     st.caption(r.caption)
 if len(r.table):
     csv_download_later(
@@ -170,7 +171,7 @@ else:
     if rep.shown:
         left, right = st.columns(2)
         with left:
-            st.plotly_chart(charts.returning_chart(rep.monthly), key="participation_returning_chart")
+            st.plotly_chart(trend_charts.returning_chart(rep.monthly), key="participation_returning_chart")
             st.caption(rep.returning_caption)
             csv_download_later(
                 partial(repeat.returning_download, rep),
@@ -180,7 +181,7 @@ else:
                 key="participation_returning_csv",
             )
         with right:
-            st.plotly_chart(charts.age_chart(rep.ages), key="participation_age_chart")
+            st.plotly_chart(reach_charts.age_chart(rep.ages), key="participation_age_chart")
             st.caption(rep.age_caption)
             csv_download_later(
                 partial(repeat.age_download, rep),

@@ -23,7 +23,7 @@ from participation_data import (
     source_of,
 )
 
-from cpdash.charts import participation as charts
+from cpdash.charts import participation_trend as charts
 from cpdash.data.filters import rows_in_period, select
 from cpdash.metrics.engagement import engagement
 from cpdash.metrics.periods import LAST_YEAR, Filters

@@ -24,7 +24,8 @@ from participation_data import (
     source_of,
 )
 
-from cpdash.charts import participation as charts
+from cpdash.charts import participation_reach as reach_charts
+from cpdash.charts import participation_trend as trend_charts
 from cpdash.metrics import repeat as rep
 from cpdash.metrics.periods import Filters
 from cpdash.metrics.suppression import Policy
@@ -152,7 +153,7 @@ def test_reach_chart_shows_the_top_and_bottom_of_many_areas():
     assert list(rows["name"][:2]) == ["Area 0", "Area 1"]
     assert list(rows["name"][-1:]) == ["Area 289"]  # the least reached area that had events
     assert list(rows["part"]) == ["top"] * pr.REACH_SHOW + ["bottom"] * pr.REACH_SHOW
-    fig = charts.reach_chart(rows, len(table))
+    fig = reach_charts.reach_chart(rows, len(table))
     assert "the 10 most and 10 least reached of 300 areas" in fig.layout.title.text
     assert len(fig.data[0].y) == 20
 
@@ -291,12 +292,12 @@ def test_a_filter_that_selects_nothing_is_said_in_words(src, f):
     assert v.repeat.empty == "No event in this period and selection: there is no attendance to follow."
     t, mix, s, r, repeat = v.trend, v.programs, v.season, v.reach, v.repeat
     for figure in (
-        charts.trend_chart(t.groups, t.months, t.notable, "attendance", "Program", t.empty),
-        charts.program_chart(mix.table, None, None, mix.empty),
-        charts.seasonality_chart(s.matrix, "attendance", s.empty),
-        charts.reach_chart(r.shown, len(r.table), r.empty),
-        charts.returning_chart(repeat.monthly, repeat.empty),
-        charts.age_chart(repeat.ages, repeat.empty),
+        trend_charts.trend_chart(t.groups, t.months, t.notable, "attendance", "Program", t.empty),
+        reach_charts.program_chart(mix.table, None, None, mix.empty),
+        trend_charts.seasonality_chart(s.matrix, "attendance", s.empty),
+        reach_charts.reach_chart(r.shown, len(r.table), r.empty),
+        trend_charts.returning_chart(repeat.monthly, repeat.empty),
+        reach_charts.age_chart(repeat.ages, repeat.empty),
     ):
         assert figure.layout.annotations[0].text  # the empty figure says why
 
@@ -314,19 +315,19 @@ def test_an_empty_events_table():
 
 def test_program_chart_colours_the_most_and_least_cost_effective(src):
     mix = pm.program_mix(src, PERIOD, PERIOD.previous())
-    fig = charts.program_chart(mix.table, mix.best, mix.worst)
+    fig = reach_charts.program_chart(mix.table, mix.best, mix.worst)
     assert [trace.name for trace in fig.data] == ["Previous period", "This period", "Cost per attendee"]
     cost = fig.data[2]
     colours = dict(zip(cost.y, cost.marker.color, strict=True))
-    assert colours[COFFEE] == charts.SCORE_COLOUR and colours[SPORTS] == charts.FLAG_COLOUR
+    assert colours[COFFEE] == reach_charts.SCORE_COLOUR and colours[SPORTS] == reach_charts.FLAG_COLOUR
     assert cost.xaxis == "x2"
-    fig = charts.program_chart(mix.table, mix.best, mix.worst, compared="same period last year")
+    fig = reach_charts.program_chart(mix.table, mix.best, mix.worst, compared="same period last year")
     assert fig.data[0].name == "Same period last year"
 
 
 def test_seasonality_chart_shows_each_programs_share_of_its_total(src):
     s = ps.seasonality(src, PERIOD)
-    fig = charts.seasonality_chart(s.matrix, "attendance")
+    fig = trend_charts.seasonality_chart(s.matrix, "attendance")
     z = np.array(fig.data[0].z, dtype=float)
     np.testing.assert_allclose(z[0], [0, 37.5, 62.5])  # Youth sports: 300 and 500 of 800
     assert np.isnan(z[2][0])  # Town hall in January: events but no count
@@ -335,8 +336,8 @@ def test_seasonality_chart_shows_each_programs_share_of_its_total(src):
 
 def test_repeat_charts(src):
     r = repeat_of(src, policy=Policy(1))
-    fig = charts.returning_chart(r.monthly)
+    fig = trend_charts.returning_chart(r.monthly)
     assert [t.name for t in fig.data] == ["Returning", "New"] and list(fig.data[0].y) == [0, 1, 1]
-    fig = charts.age_chart(r.ages)
+    fig = reach_charts.age_chart(r.ages)
     assert [t.name for t in fig.data] == ["Residents", "Participants"]
     assert fig.data[1].y[0] == pytest.approx(100 / 3)

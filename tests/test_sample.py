@@ -299,6 +299,15 @@ def test_comments_are_varied_and_some_carry_personal_details(demo: dict) -> None
     assert spanish.str.contains("policía|barrio|por favor|gracias|nadie", case=False, regex=True).mean() > 0.3
 
 
+def test_every_phrase_bank_of_the_text_file_is_named_and_immutable() -> None:
+    from cpdash.sample import text
+
+    banks = json.loads(text.TEXT_FILE.read_text(encoding="utf-8"))
+    assert banks and all(isinstance(getattr(text, name, None), (tuple, dict)) for name in banks)
+    assert isinstance(text.TITLES["Coffee with a Cop"][0], tuple)
+    assert all(isinstance(phrases, tuple) for phrases in text.COMPLAINT_EN.values())
+
+
 def test_programs_follow_their_seasons(demo: dict) -> None:
     events = demo["events"]
     month = events["start"].str[5:7].astype(int)
