@@ -26,6 +26,9 @@ html { font-size: max(16px, 1.25vw) !important; }
 [data-testid="stApp"], [data-testid="stMain"] { background: #ffffff !important; }
 .st-key-town_hall_stage, .st-key-town_hall_stage [data-testid="stVerticalBlock"] { gap: 0.45rem !important; }
 .st-key-town_hall_stage * { color: #000000; }
+.st-key-town_hall_stage .st-key-town_hall_nav [data-testid="stBaseButton-primary"],
+.st-key-town_hall_stage .st-key-town_hall_nav [data-testid="stBaseButton-primary"] p,
+.st-key-town_hall_stage .st-key-town_hall_nav [data-testid="stBaseButton-primary"] * { color: #ffffff !important; }
 .st-key-town_hall_stage h1 { font-size: 3rem !important; line-height: 1.1 !important; color: #00304f !important;
   padding: 0.1rem 0 0.2rem !important; }
 .st-key-town_hall_stage [data-testid="stMarkdownContainer"] p,

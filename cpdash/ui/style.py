@@ -13,7 +13,8 @@ CSS = f"""<style>
 /* Captions, hints and placeholders: Streamlit draws them at 60 % of the text colour (3.8:1); AA needs 4.5:1. */
 [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p,
 [data-testid="stWidgetLabel"] p, [data-testid="stMetricLabel"] p,
-[data-testid="stSidebar"] [data-testid="stCaptionContainer"] p {{ color: {MUTED_TEXT} !important; }}
+[data-testid="stSidebar"] [data-testid="stCaptionContainer"] p {{ color: {MUTED_TEXT} !important;
+  opacity: 1 !important; }}
 [data-testid="stMultiSelect"] [data-baseweb="select"] [aria-hidden="true"] ~ div,
 [data-testid="stSelectbox"] [data-baseweb="select"] div[class*="placeholder"],
 input::placeholder, textarea::placeholder {{ color: {MUTED_TEXT} !important; opacity: 1 !important; }}
