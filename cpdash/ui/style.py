@@ -23,6 +23,8 @@ a:focus-visible, button:focus-visible, summary:focus-visible, [role="tab"]:focus
 [role="spinbutton"]:focus-visible, input:focus-visible, [tabindex]:focus-visible {{
   outline: 3px solid {FOCUS} !important; outline-offset: 2px !important; border-radius: 4px; }}
 [data-testid="stSidebarNavLink"]:focus-visible {{ background: #e3eef7 !important; }}
+/* The route that sends /overview to the Overview (at /) is not a page of its own. */
+[data-testid="stSidebarNav"] li:has(a[href$="/overview"]) {{ display: none !important; }}
 /* Section headings (h2) at the size Streamlit gives subheaders: the outline goes h1, h2, h3 without a jump. */
 [data-testid="stMain"] h2 {{ font-size: 1.6rem !important; padding-top: 0.9rem !important; }}
 /* Plotly's own toolbar: only while a mouse is over the chart, never over its title, never in the Tab order
