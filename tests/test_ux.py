@@ -124,3 +124,15 @@ def test_the_area_with_falling_trust_and_the_largest_backlog_comes_first_on_the_
             for a in areas
             for line in a.lines
         )
+
+
+def test_a_start_does_not_warn_of_a_missing_static_folder() -> None:
+    """Static serving is on only with a ./static folder to serve (else every start warns); PORT is documented."""
+    import tomllib
+
+    from cpdash.config import REPO_ROOT as ROOT
+
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert not config["server"].get("enableStaticServing") or (ROOT / "static").is_dir()
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "`PORT`" in readme and "PORT=" in readme
