@@ -13,9 +13,8 @@ report = view.report_view(ctx.ds.report, ctx.public, ctx.ds.is_sample, md)
 st.title("Data", anchor=False)
 st.markdown(report.source)  # never the server's path for the public, never a password
 
-tab_report, tab_import, tab_log, tab_dictionary = st.tabs(
-    ["Validation report", "Import a file", "Import log", "Data dictionary"], key="data_tab"
-)
+tabs = dict(zip(report.tabs, st.tabs(list(report.tabs), key="data_tab"), strict=True))
+tab_report, tab_dictionary = tabs[view.REPORT_TAB], tabs[view.DICTIONARY_TAB]
 
 with tab_report:
     st.dataframe(report.summary, hide_index=True, key="data_summary_table")
@@ -45,12 +44,16 @@ with tab_report:
     if report.load_time:
         st.caption(report.load_time)
     data_import.filtered_download(ctx.settings, ctx.ds, ctx.filters)
+    if report.downloads_note:
+        st.info(report.downloads_note, icon="⬇️")
 
-with tab_import:
-    data_import.import_section(ctx.ds, ctx.settings)
+if view.IMPORT_TAB in tabs:
+    with tabs[view.IMPORT_TAB]:
+        data_import.import_section(ctx.ds, ctx.settings)
 
-with tab_log:
-    data_import.log_section(ctx.settings)
+if view.LOG_TAB in tabs:
+    with tabs[view.LOG_TAB]:
+        data_import.log_section(ctx.settings)
 
 with tab_dictionary:
     st.markdown(
