@@ -212,9 +212,16 @@ def test_the_overview_on_a_phone(browser: Browser, app: AppServer) -> None:
         context.close()
 
 
+def areas_chosen(page: Page) -> str:
+    """What the sidebar's Areas filter shows."""
+    return page.locator("[data-testid=stSidebar] .st-key-filter_area").inner_text().replace("\n", " ")
+
+
 def test_a_bookmarked_overview_opens_the_overview(page: Page, app: AppServer, tmp_path: Path) -> None:
     """/overview (the default page lives at /) opens the Overview, not "Page not found"."""
-    page.goto(f"{app.url}/overview", wait_until="domcontentloaded")
+    page.goto(f"{app.url}/overview?filter_area=Harlow+Junction", wait_until="domcontentloaded")
     wait_for_page(page, "Overview")
     page.wait_for_timeout(500)
+    wait_for_idle(page)
     assert not page.get_by_text("Page not found").count()
+    assert "Harlow Junction" in areas_chosen(page)
