@@ -37,6 +37,7 @@ bench: $(VENV)/.dev-installed
 
 screenshot: $(VENV)/.dev-installed
 	$(BIN)/python scripts/screenshot.py --out docs/overview.png
+	$(BIN)/python scripts/screenshot.py --all --out-dir docs/screenshots
 
 sample: $(VENV)/.run-installed
 	$(BIN)/python -m cpdash.sample --scale demo --seed 7 --out sample_data

@@ -15,14 +15,17 @@ with st.sidebar:
     account.account_sidebar(settings, access)
 dataset = ui.get_dataset(settings)
 source = ui.get_source(settings, dataset)
-filters, notes, names = ui.sidebar_filters(dataset, source.extent(), ui.get_signature(settings))
+filters, notes, names, compare = ui.sidebar_filters(dataset, source.extent(), ui.get_signature(settings))
 policy = Policy(settings.k, access.public)
-context = ui.PageContext(settings, dataset, source, filters, policy, names, notes=tuple(notes), access=access)
+context = ui.PageContext(
+    settings, dataset, source, filters, policy, names, compare, notes=tuple(notes), access=access
+)
 ui.keep(context)
 refused = ui.get_refusal(context)  # a choice of areas or programs that would give away small figures
+ui.install_style()
 
 PAGES = [
-    st.Page("pages/overview.py", title="Overview", icon="📊", url_path="overview", default=True),
+    st.Page("pages/overview.py", title="Overview", icon="📊", url_path="home", default=True),
     st.Page("pages/map.py", title="Map", icon="🗺️", url_path="map"),
     st.Page("pages/participation.py", title="Participation", icon="👥", url_path="participation"),
     st.Page("pages/community_voice.py", title="Community voice", icon="💬", url_path="community_voice"),
@@ -30,6 +33,15 @@ PAGES = [
     st.Page("pages/town_hall.py", title="Town hall", icon="🏛️", url_path="town_hall"),
     st.Page("pages/data.py", title="Data", icon="🗂️", url_path="data"),
 ]
+
+
+def bookmarked_overview() -> None:
+    """/overview (a bookmark or a typed address): the Overview, which lives at /, with the link's filters."""
+    st.switch_page(PAGES[0], query_params={})  # {}: the filters, drawn already, keep the link's values
+
+
+# Not in the navigation (cpdash.ui.style hides its link): only so that /overview is never "Page not found".
+PAGES.append(st.Page(bookmarked_overview, title="Overview", icon="📊", url_path="overview"))
 
 with st.sidebar:
     st.caption(

@@ -11,13 +11,13 @@ from cpdash.views.format import markdown_text as md
 ctx = ui.page_context()
 report = view.report_view(ctx.ds.report, ctx.public, ctx.ds.is_sample, md)
 
-st.title("Data")
+st.title("Data", anchor=False)
 st.markdown(report.source)  # never the server's path for the public, never a password
 
-TABS = ["Validation report", "Import a file", "Import log", "Data dictionary"]
 EXTRA = ([] if ctx.public else ["Quotes for town halls"]) + (["Audit log"] if ctx.rows else [])
-tabs = st.tabs(TABS + EXTRA, key="data_tab")  # neither extra tab is shown to the public
-tab_report, tab_import, tab_log, tab_dictionary = tabs[:4]
+names = list(report.tabs) + EXTRA  # neither extra tab is shown to the public
+tabs = dict(zip(names, st.tabs(names, key="data_tab"), strict=True))
+tab_report, tab_dictionary = tabs[view.REPORT_TAB], tabs[view.DICTIONARY_TAB]
 
 with tab_report:
     st.dataframe(report.summary, hide_index=True, key="data_summary_table")
@@ -48,12 +48,16 @@ with tab_report:
     if report.load_time:
         st.caption(report.load_time)
     data_import.filtered_download(ctx)
+    if report.downloads_note:
+        st.info(report.downloads_note, icon="⬇️")
 
-with tab_import:
-    data_import.import_section(ctx.ds, ctx.settings, ctx.access)
+if view.IMPORT_TAB in tabs:
+    with tabs[view.IMPORT_TAB]:
+        data_import.import_section(ctx.ds, ctx.settings, ctx.access)
 
-with tab_log:
-    data_import.log_section(ctx.settings)
+if view.LOG_TAB in tabs:
+    with tabs[view.LOG_TAB]:
+        data_import.log_section(ctx.settings)
 
 with tab_dictionary:
     st.markdown(
@@ -71,10 +75,9 @@ with tab_dictionary:
         key="data_download_dictionary",
     )
 
-extra = dict(zip(EXTRA, tabs[4:], strict=True))
-if "Quotes for town halls" in extra:
-    with extra["Quotes for town halls"]:
+if "Quotes for town halls" in tabs:
+    with tabs["Quotes for town halls"]:
         ui.quotes_section(ctx)
-if "Audit log" in extra:
-    with extra["Audit log"]:
+if "Audit log" in tabs:
+    with tabs["Audit log"]:
         account.audit_section(ctx.settings, ctx.access)

@@ -91,7 +91,7 @@ names = figures.names
 
 map_column, detail_column = st.columns([2.2, 1.2], gap="medium") if options.layers else (None, st.container())
 with detail_column:  # first, so that the map can outline the chosen area
-    st.subheader("Details")
+    st.header("Details", anchor=False)
     if st.session_state.get(AREA_KEY) is not None and st.session_state[AREA_KEY] not in names:
         st.session_state[AREA_KEY] = None
     area_id = st.selectbox(
@@ -120,7 +120,7 @@ if options.layers:
             alt=drawn.alt,
         )
         if drawn.legend:
-            st.image(legend_svg(drawn.legend, drawn.legend_title))
+            st.html(legend_svg(drawn.legend, drawn.legend_title))
         if layer == view.LAYER_AREAS and figures.note:
             st.caption(figures.note)
         st.caption(view.map_notes(drawn.notes, layer == view.LAYER_EVENTS and not len(rows), ctx.offline))
@@ -154,7 +154,7 @@ with detail_column:
                 if about.open_count > len(about.open_oldest):
                     st.caption(f"The {len(about.open_oldest)} oldest of {about.open_count:,}.")
 
-st.subheader("Figures by area")
+st.header("Figures by area", anchor=False)
 st.caption(view.twin_caption(figures, layer, ctx.policy))
 table = view.twin_table(figures, layer)
 st.dataframe(

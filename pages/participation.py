@@ -23,7 +23,7 @@ period = (ctx.filters.start, ctx.filters.end)
 # The trend's controls choose what the view computes, so they run first; the header and cards are drawn
 # above them, in this container, once the view is known.
 top = st.container()
-st.subheader("Monthly trend")
+st.header("Monthly trend", anchor=False)
 left, right = st.columns(2)
 split = (
     left.segmented_control(
@@ -95,7 +95,7 @@ else:
             )
 
 # --- programs --------------------------------------------------------------------------------------
-st.subheader("Programs")
+st.header("Programs", anchor=False)
 mix = view.programs
 if mix.empty:
     ui.empty_state(mix.empty)
@@ -121,7 +121,7 @@ else:
     )
 
 # --- seasonality -----------------------------------------------------------------------------------
-st.subheader("Seasonality")
+st.header("Seasonality", anchor=False)
 s = view.season
 if s.empty:
     ui.empty_state(s.empty)
@@ -146,7 +146,7 @@ else:
     )
 
 # --- reach -----------------------------------------------------------------------------------------
-st.subheader("Reach by area")
+st.header("Reach by area", anchor=False)
 r = view.reach
 if r.no_event_text:
     st.warning(r.no_event_text, icon="🚫")
@@ -173,7 +173,7 @@ if len(r.table):
     )
 
 # --- repeat engagement -----------------------------------------------------------------------------
-st.subheader("Repeat engagement")
+st.header("Repeat engagement", anchor=False)
 rep = view.repeat
 if rep is None:
     ui.empty_state(repeat.NO_ATTENDEES)

@@ -26,6 +26,9 @@ html { font-size: max(16px, 1.25vw) !important; }
 [data-testid="stApp"], [data-testid="stMain"] { background: #ffffff !important; }
 .st-key-town_hall_stage, .st-key-town_hall_stage [data-testid="stVerticalBlock"] { gap: 0.45rem !important; }
 .st-key-town_hall_stage * { color: #000000; }
+.st-key-town_hall_stage .st-key-town_hall_nav [data-testid="stBaseButton-primary"],
+.st-key-town_hall_stage .st-key-town_hall_nav [data-testid="stBaseButton-primary"] p,
+.st-key-town_hall_stage .st-key-town_hall_nav [data-testid="stBaseButton-primary"] * { color: #ffffff !important; }
 .st-key-town_hall_stage h1 { font-size: 3rem !important; line-height: 1.1 !important; color: #00304f !important;
   padding: 0.1rem 0 0.2rem !important; }
 .st-key-town_hall_stage [data-testid="stMarkdownContainer"] p,
@@ -104,7 +107,7 @@ def show_section(section: th.Section, big: bool, slot: str) -> None:
 
 options = th.area_options(ctx.names)
 if not options:
-    st.title("Town hall")
+    st.title("Town hall", anchor=False)
     ui.empty_state(th.NO_AREAS)
     st.stop()
 st.session_state["town_hall_area"] = th.default_area(
@@ -161,7 +164,7 @@ if st.session_state[PRESENTING]:
             )
     st.stop()
 
-st.title("Town hall")
+st.title("Town hall", anchor=False)
 st.markdown(
     "Choose an area, then **Present**: one section at a time in large type for a projector, with "
     "nothing else on screen. ← and → move between sections, Esc ends. The period and programs come "
@@ -239,7 +242,7 @@ with st.expander("Take the pack with you: HTML, PDF, or everything in a ZIP", ex
         on_click="ignore",
     )
 
-st.subheader("Preview", anchor=False)
+st.header("Preview", anchor=False)
 keys = [key for key, _ in th.SECTIONS]
 chosen = (
     st.segmented_control(
@@ -255,7 +258,7 @@ chosen = (
 )
 section = ui.get_town_hall_section(ctx.settings, view.scope, chosen)
 with st.container(border=True):
-    st.markdown(f"#### {keys.index(chosen) + 1}. {md(section.title)}")
+    st.markdown(f"### {keys.index(chosen) + 1}. {md(section.title)}")
     show_section(section, big=False, slot=f"preview_{chosen}")
     downloads = st.container(horizontal=True)
     for name, table in section.tables:

@@ -37,7 +37,7 @@ for row in (top.cards[:3], top.cards[3:]):
 if top.notes:
     st.caption("  \n".join(top.notes))  # the view's own words (Markdown), no data in them
 
-st.subheader("By area and by topic")
+st.header("By area and by topic", anchor=False)
 label = (
     st.segmented_control("Group by", list(ys.GROUPINGS), default="Area", required=True, key="you_said_by")
     or "Area"
@@ -50,7 +50,7 @@ with st.expander(f"Table: every {group.label.lower()}, with the compared period"
         "Download this table (CSV)", lambda: group.view, ("follow-through-by", label), "you_said_status_csv"
     )
 
-st.subheader("Still open, oldest first")
+st.header("Still open, oldest first", anchor=False)
 if backlog.rows.empty:
     ui.empty_state(backlog.empty)
 else:
@@ -69,7 +69,7 @@ else:
                 f"{len(backlog.rows):,} open concerns (You said, we did)",
             )
 
-st.subheader("You said, we did")
+st.header("You said, we did", anchor=False)
 topic = st.selectbox("Topic", top.topics, key="you_said_card_topic")
 done = ui.get_you_said_resolved(ctx.settings, ctx.src, ctx.ds, f, topic, ctx.policy)
 if not done.cards:

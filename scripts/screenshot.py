@@ -2,7 +2,8 @@
 
 python scripts/screenshot.py                                   # docs/overview.png, 1600x1000, full page
 python scripts/screenshot.py --page map --width 1280 --height 720 --out map.png
-python scripts/screenshot.py --all --out-dir screenshots/      # every page at 1280x720 and 1920x1080
+python scripts/screenshot.py --all                             # every page at 1440x900, 1920x1080 and 390x844
+                                                               # into docs/screenshots/
 """
 
 from __future__ import annotations
@@ -24,7 +25,11 @@ CONTENT_HEIGHT = """() => {
   return main ? Math.ceil(main.scrollHeight) : document.documentElement.scrollHeight;
 }"""
 
-ALL_SIZES: tuple[tuple[int, int], ...] = ((1280, 720), (1920, 1080))
+ALL_SIZES: tuple[tuple[int, int], ...] = (
+    (1440, 900),
+    (1920, 1080),
+    (390, 844),
+)  # laptop, large screen, phone
 
 
 def shoot(
@@ -52,8 +57,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--width", type=int, default=1600, help="viewport width in CSS pixels")
     parser.add_argument("--height", type=int, default=1000, help="viewport height in CSS pixels")
     parser.add_argument("--out", type=Path, default=Path("docs/overview.png"), help="PNG file (one page)")
-    parser.add_argument("--all", action="store_true", help="every page at 1280x720 and 1920x1080")
-    parser.add_argument("--out-dir", type=Path, default=Path("screenshots"), help="folder for --all")
+    parser.add_argument("--all", action="store_true", help="every page at 1440x900, 1920x1080 and 390x844")
+    parser.add_argument("--out-dir", type=Path, default=Path("docs/screenshots"), help="folder for --all")
     parser.add_argument("--data", type=Path, help="data folder (default: sample_data)")
     parser.add_argument("--query", default="", help="URL query, e.g. filter_area=Millbrook")
     parser.add_argument("--mode", choices=("staff", "public"), default="staff", help="deployment mode")

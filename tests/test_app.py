@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from pathlib import Path
 
@@ -197,9 +198,12 @@ def test_overview_names_the_story_areas(env):
     at = make_app()
     items = [m.value.replace("\\", "") for m in at.markdown if m.value.startswith("**")]
     falling, no_engagement = STORIES["falling_trust"]["name"], STORIES["no_engagement"]["name"]
-    falling_item = next(item for item in items if item.startswith(f"**{falling}**"))
+    ranked = [item for item in items if re.match(r"\*\*\d+\. ", item)]
+    falling_item = ranked[0]  # the area with falling trust and the largest backlog comes first
+    assert falling_item.startswith(f"**1. {falling}**"), ranked
     assert "Falling trust" in falling_item and "Growing open concerns" in falling_item, falling_item
-    assert any(item.startswith(f"**{no_engagement}**") and "No engagement" in item for item in items), items
+    assert "Rank score" in falling_item, falling_item
+    assert any(f". {no_engagement}**" in item and "No engagement" in item for item in ranked), ranked
 
 
 def test_broken_data_is_reported_and_valid_rows_still_show(env, broken_source: Path):
@@ -249,7 +253,7 @@ def test_needs_attention_opens_the_explaining_page_for_that_area(env):
     assert len(areas) == 1
     features = json.loads((DEFAULT_DATA / "areas.geojson").read_text())["features"]
     names = {f["properties"]["area_id"]: f["properties"]["name"] for f in features}
-    assert first.replace("\\", "").startswith(f"**{names[areas[0]]}**")
+    assert first.replace("\\", "").startswith(f"**1. {names[areas[0]]}**")
 
 
 def test_public_data_page_shows_reasons_but_not_rejected_rows(env, broken_source: Path):

@@ -200,11 +200,15 @@ def test_the_sample_city_can_be_checked_but_not_changed(env) -> None:
 
 
 def test_public_view_offers_no_import(env, ours: Path) -> None:
+    """No Import tab nor import log for the public, no folder path; where the aggregate downloads are."""
     env(ours, CPDASH_MODE="public")
     at = data_page()
-    assert any("Imports are made in the staff deployment" in i.value for i in at.info)
+    assert [t.label for t in at.tabs] == ["Validation report", "Data dictionary"]
     with pytest.raises(KeyError):
         at.file_uploader(key="data_import_file")
+    shown = " ".join(m.value for m in at.markdown)
+    assert str(ours) not in shown and str(ours.parent) not in shown
+    assert any("Table … (CSV)" in i.value for i in at.info)
 
 
 def test_the_dictionary_and_filtered_download_still_work(env, ours: Path) -> None:

@@ -159,6 +159,36 @@ def test_filtered_rows_of_a_table_with_text_dates(pg: str) -> None:
     assert rows["event_id"].tolist() == ["E1"]
 
 
+@pytest.mark.parametrize("dates", ["date", "text"])
+def test_the_attendees_download_follows_the_events_the_filters_select(pg: str, dates: str) -> None:
+    """Attendees have no date or area of their own: the filters select those of the events they select
+    (the download once gave every attendee under a file name naming the period)."""
+    engine = sa.create_engine(pg)
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text(f"CREATE TABLE events (event_id text, start {dates}, program text, area_id text)")
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO events VALUES ('E1', '2025-03-15', 'Town hall', 'A'), "
+                "('E2', '2025-06-01', 'Town hall', 'A'), ('E3', '2025-03-20', 'Town hall', 'B'), "
+                "('E4', '2025-03-21', 'Coffee with a Cop', 'A')"
+            )
+        )
+        conn.execute(sa.text("CREATE TABLE attendees (event_id text, participant_key text)"))
+        conn.execute(
+            sa.text(
+                "INSERT INTO attendees VALUES ('E1', 'p1'), ('E1', 'p2'), ('E2', 'p1'), ('E3', 'p3'), "
+                "('E4', 'p4')"
+            )
+        )
+    engine.dispose()
+    march_a = Filters(date(2025, 3, 1), date(2025, 3, 31), ("A",), ("Town hall",))
+    rows = db.select_rows(pg, "attendees", march_a)
+    assert sorted(rows["participant_key"]) == ["p1", "p2"]
+    assert len(db.select_rows(pg, "attendees", Filters(date(2025, 1, 1), date(2025, 12, 31)))) == 5
+
+
 def test_a_failed_import_changes_nothing(pg: str, monkeypatch: pytest.MonkeyPatch) -> None:
     populated(pg)
     before = load_dataset(pg, tables=("events",)).events["event_id"].tolist()

@@ -588,7 +588,7 @@ def test_needs_attention_finds_each_issue(events: dict, areas: dict) -> None:
     assert list(out.columns) == ["area_id", "name", "issue", "detail", "page", "severity"]
     assert out[["area_id", "issue", "page"]].values.tolist() == [
         ["A", "falling trust", "community_voice"],  # severity 20 / 5 = 4
-        ["B", "growing open concerns", "you_said_we_did"],  # (14 - 6) / 3 = 2.67
+        ["B", "growing open concerns", "you_said_we_did"],  # (14 - 6) / max(6, 10) / 0.5 = 1.6
         ["C", "no engagement", "participation"],  # no event in January nor December: 1.5
     ]
     assert out["detail"].tolist() == [
@@ -597,7 +597,7 @@ def test_needs_attention_finds_each_issue(events: dict, areas: dict) -> None:
         "No event between 1 Jan 2026 and 31 Jan 2026, nor in the compared period",
     ]
     assert out["name"].tolist() == ["Alder", "Birch", "Cedar"]
-    assert out["severity"].tolist() == pytest.approx([4.0, 8 / 3, 1.5])
+    assert out["severity"].tolist() == pytest.approx([4.0, 1.6, 1.5])
 
 
 def test_needs_attention_trust_threshold_and_k(

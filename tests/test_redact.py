@@ -145,3 +145,44 @@ def test_redact_series_cuts_long_texts_with_or_without_details() -> None:
     assert out[1].startswith("[email] [email]") and "example" not in out[1]
     assert out[1].endswith("of 8,000 characters are shown]")
     assert pd.isna(out[2]) and out[3] == "short"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Senior citizen, 34 years on Willow St. The patrols help.",
+            "Senior citizen, 34 years on [street]. The patrols help.",
+        ),
+        ("Renter on Elm St. Noise is bad.", "Renter on [street]. Noise is bad."),
+        ("Small business owner on 3rd St. Better now.", "Small business owner on [street]. Better now."),
+        ("Soy vecino de Calle Luna. Gracias", "Soy vecino de [street]. Gracias"),
+        ("I'm 72 and scared at night.", "[age] and scared at night."),
+        ("My 15 year old son was stopped.", "My [age] son was stopped."),
+        ("A 34-year-old woman spoke up.", "A [age] woman spoke up."),
+        ("Tengo 67 años.", "[age]."),
+        ("My name is Ana Lopez and I run the bakery.", "My name is [name] and I run the bakery."),
+        ("Great meeting. - Tom Baker", "Great meeting. - [name]"),
+        ("Great meeting. Thanks, Maria", "Great meeting. Thanks, [name]"),
+    ],
+)
+def test_quasi_identifiers_are_replaced(text: str, expected: str) -> None:
+    """An age said of a person, the street someone lives or works on, and a name someone gives."""
+    assert redact(text) == expected
+    assert redact_series(pd.Series([text])).iloc[0] == expected  # found without a digit too
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Loud parties until 3 am on Elm St every weekend.",
+        "The speeding on Elm St is much better since the enforcement started.",
+        "I've lived here 20 years.",
+        "Thank you for coming to the meeting.",
+        "This is The best program",
+        "Thanks, Officer Lee",
+        "Soy una madre.",
+    ],
+)
+def test_streets_and_words_without_a_person_stay(text: str) -> None:
+    assert redact(text) == text

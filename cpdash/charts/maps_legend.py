@@ -28,6 +28,7 @@ LEGEND_ROW_PX = 20.0
 LEGEND_TITLE_PX = 24.0
 LEGEND_TITLE_LINE_PX = 17.0  # the title wraps onto lines this high
 LEGEND_BOLD = 1.08  # bold characters are this much wider
+LEGEND_SCALE = 1.3  # drawn up to this much larger where there is room (readable beside a large map)
 
 
 @dataclass(frozen=True)
@@ -146,7 +147,8 @@ def _swatch(item: LegendItem, cx: float, cy: float) -> str:
 
 
 def legend_svg(items: Sequence[LegendItem], title: str, width: int = LEGEND_WIDTH_PX) -> str:
-    """The legend as a small SVG image: its title, then swatches with their words, wrapped to `width`."""
+    """The legend as a small SVG image: its title, then swatches with their words, wrapped to `width`; named in
+    words for screen readers (role img, aria-label), as wide as its column up to LEGEND_SCALE x `width`."""
     if not items:
         return ""
     rows: list[list[tuple[LegendItem, float]]] = [[]]
@@ -162,10 +164,12 @@ def legend_svg(items: Sequence[LegendItem], title: str, width: int = LEGEND_WIDT
     lines = textwrap.wrap(title, max(int(width / (LEGEND_CHAR_PX * LEGEND_BOLD)), 10)) or [""]
     title_height = LEGEND_TITLE_PX + LEGEND_TITLE_LINE_PX * (len(lines) - 1)
     height = int(title_height + sum(heights) + 4)
+    words = html.escape(f"Legend. {title}: " + "; ".join(item.label for item in items) + ".")
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" font-family="{html.escape(LEGEND_FONT)}" '
-        f'font-size="{LEGEND_FONT_PX}">',
+        f'font-size="{LEGEND_FONT_PX}" role="img" aria-label="{words}" '
+        f'style="width: 100%; max-width: {round(width * LEGEND_SCALE)}px; height: auto">',
         *(
             f'<text x="0" y="{15 + LEGEND_TITLE_LINE_PX * i:.0f}" font-weight="600" fill="#1a1a1a">'
             f"{html.escape(line)}</text>"

@@ -287,7 +287,10 @@ def signature(url: str, engine: Engine | None = None) -> str:
 
 
 def select_rows(url: str, table: str, filters: Filters, by_program: bool = True) -> pd.DataFrame:
-    """Rows of `table` inside the filters, selected in the database with bound parameters."""
+    """Rows of `table` inside the filters, selected in the database with bound parameters (attendees: those
+    of the events the filters select)."""
+    if table == "attendees":
+        return _attendee_rows(url, filters)
     try:
         statement, needs_dates = filtered_select(url, table, filters, by_program)
         with make_engine(url).connect() as conn:
@@ -303,6 +306,30 @@ def select_rows(url: str, table: str, filters: Filters, by_program: bool = True)
             filters,
             date_column,
         )
+    return frame.reset_index(drop=True)
+
+
+def _attendee_rows(url: str, filters: Filters) -> pd.DataFrame:
+    """The attendees of the events the filters select: one query with the events' as a subquery (or, when the
+    events' dates are text, the ids of the events selected after reading them)."""
+    try:
+        events, needs_dates = filtered_select(url, "events", filters)
+        with make_engine(url).connect() as conn:
+            reflected = sa.Table(
+                _names(conn).get("attendees", "attendees"), sa.MetaData(), autoload_with=conn
+            )
+            event_id = {c.name.lower(): c for c in reflected.columns}["event_id"]
+            if needs_dates:
+                ids = select_rows(url, "events", filters)["event_id"].astype("str").tolist()
+                wanted = sa.bindparam("ids", ids, expanding=True)
+            else:
+                chosen = events.order_by(None).subquery()
+                wanted = sa.select({c.name.lower(): c for c in chosen.columns}["event_id"]).scalar_subquery()
+            frame = pd.read_sql(sa.select(reflected).where(event_id.in_(wanted)), conn)
+    except DataError:
+        raise
+    except Exception as exc:
+        raise DataError(f"{display_url(url)}: attendees cannot be read ({_first(exc, url)})") from None
     return frame.reset_index(drop=True)
 
 
@@ -352,4 +379,7 @@ def filtered_rows(source: str, ds: Dataset, table: str, filters: Filters) -> pd.
     frame = getattr(ds, table, None)
     if frame is None:
         return None
+    if table == "attendees":  # no date or area of their own: the attendees of the events selected
+        events = select(ds.events, filters, "start", by_program=True)
+        return frame[frame["event_id"].isin(events["event_id"])]
     return select(frame, filters, TABLES[table].date_column, by_program=table == "events")

@@ -1,8 +1,15 @@
-"""Which areas need attention: falling trust, a growing backlog of open concerns, no engagement.
+"""Which areas need attention: falling trust, a growing backlog of open concerns, no engagement; and
+their rank.
 
 Each flag is computed from the one definition of its figure (scores, follow-through, engagement) over the
-period and the period it is compared with. Severity is a multiple of the flag's threshold (a trust drop of
-twice TRUST_DROP is 2.0); an area with no event is 1.0, or 1.5 with none in the compared period either.
+period and the period it is compared with, and size matters:
+- trust must fall by at least TRUST_DROP points, on at least k answers in both periods, and by more than
+  the two 95 % intervals allow (a drop within the noise is not flagged); severity: the drop / TRUST_DROP;
+- open concerns must grow by at least OPEN_MIN_INCREASE and by at least OPEN_MIN_GROWTH of the area's own
+  earlier backlog, counted as at least OPEN_BASE_FLOOR (6 from 2 is not a backlog); severity: the growth
+  on that base / OPEN_MIN_GROWTH;
+- an area with no event is 1.0, or 1.5 with none in the compared period either.
+An area's rank score adds its issues' severities: several issues, or one far past its threshold, come first.
 """
 
 from __future__ import annotations
@@ -16,8 +23,10 @@ from cpdash.metrics.gather import AREA, Source
 from cpdash.metrics.periods import PREVIOUS, Filters, period_text
 
 TRUST_DROP = 5.0  # score points between the two periods
-OPEN_MIN_INCREASE = 3  # open concerns must grow by at least this many ...
-OPEN_MIN_GROWTH = 0.25  # ... and by at least this fraction of the earlier count
+Z95 = 1.96  # a drop must exceed 1.96 standard errors of the difference
+OPEN_MIN_INCREASE = 5  # open concerns must grow by at least this many ...
+OPEN_MIN_GROWTH = 0.5  # ... and by at least this fraction of the earlier backlog ...
+OPEN_BASE_FLOOR = 10  # ... counted as at least this many (4 from 0 is not a backlog)
 NO_EVENT_SEVERITY = 1.0
 NO_EVENT_EITHER_SEVERITY = 1.5
 FALLING_TRUST = "falling trust"
@@ -38,8 +47,10 @@ def _falling_trust(src: Source, f: Filters, before: Filters, k: int) -> list[dic
     now = scores.scores_by(src, "trust", f, (AREA,))
     then = scores.scores_by(src, "trust", before, (AREA,))
     drop = then["score"].to_numpy() - now["score"].to_numpy()  # the same dense areas, in the same order
+    noise = Z95 * np.hypot(_standard_error(now), _standard_error(then))
     with np.errstate(invalid="ignore"):
         keep = (now["n"].to_numpy() >= k) & (then["n"].to_numpy() >= k) & (drop >= TRUST_DROP - 1e-9)
+        keep &= ~(drop <= noise)
     out = []
     for i in np.flatnonzero(keep):
         score_now, score_then = round(now["score"].iat[i]), round(then["score"].iat[i])
@@ -55,23 +66,35 @@ def _falling_trust(src: Source, f: Filters, before: Filters, k: int) -> list[dic
     return out
 
 
-def _growing_concerns(src: Source, f: Filters, before: Filters) -> list[dict]:
-    """Areas whose concerns open at the end of the period grew markedly on the compared period's end."""
+def _standard_error(frame: pd.DataFrame) -> np.ndarray:
+    """The standard error of each score, from its 95 % interval (NaN where there is none)."""
+    half = (frame["high"].to_numpy(dtype="float64") - frame["low"].to_numpy(dtype="float64")) / 2
+    with np.errstate(invalid="ignore"):
+        return half / Z95
+
+
+def _growing_concerns(src: Source, f: Filters, before: Filters, population: dict[str, float]) -> list[dict]:
+    """Areas whose concerns open at the end of the period grew markedly against their own earlier backlog
+    (counted as at least OPEN_BASE_FLOOR), with the backlog per 10,000 residents when populations are known."""
     if not src.has("concerns"):
         return []
     now = src.concerns(f, (AREA,))
     then = src.concerns(before, (AREA,))  # the same dense areas, in the same order
     grew = now["open_at_end"] - then["open_at_end"]
-    keep = (grew >= OPEN_MIN_INCREASE) & (grew >= OPEN_MIN_GROWTH * then["open_at_end"])
+    growth = grew / np.maximum(then["open_at_end"], OPEN_BASE_FLOOR)
+    keep = (grew >= OPEN_MIN_INCREASE) & (growth >= OPEN_MIN_GROWTH - 1e-9)
     out = []
     for i in np.flatnonzero(keep):
+        area = str(now.keys[AREA].iat[i])
         count, earlier = int(now["open_at_end"][i]), int(then["open_at_end"][i])
+        people = population.get(area, np.nan)
+        rate = f" ({count / people * 10_000:.1f} per 10,000 residents)" if people > 0 else ""
         out.append(
             {
-                AREA: str(now.keys[AREA].iat[i]),
+                AREA: area,
                 "issue": OPEN_CONCERNS,
-                "detail": f"{count:,} open {'concern' if count == 1 else 'concerns'}, up from {earlier:,}",
-                "severity": float(grew[i]) / OPEN_MIN_INCREASE,
+                "detail": f"{count:,} open {'concern' if count == 1 else 'concerns'}{rate}, up from {earlier:,}",
+                "severity": float(growth[i]) / OPEN_MIN_GROWTH,
             }
         )
     return out
@@ -111,9 +134,10 @@ def needs_attention(
     """
     before = f.compared(compare)
     now, then = by_area or (engagement.by_area(src, f), engagement.by_area(src, before))
+    population = dict(zip(now[AREA].astype("str"), now["population"].astype("float64"), strict=True))
     found = [
         *_falling_trust(src, f, before, k),
-        *_growing_concerns(src, f, before),
+        *_growing_concerns(src, f, before, population),
         *_no_engagement(now, then, f),
     ]
     if f.areas:
@@ -126,3 +150,16 @@ def needs_attention(
     out["page"] = out["issue"].map(PAGE_FOR_ISSUE)
     out = out.sort_values(["severity", "name", "issue"], ascending=[False, True, True], kind="stable")
     return out[list(COLUMNS)].reset_index(drop=True)
+
+
+def ranked(frame: pd.DataFrame) -> pd.DataFrame:
+    """One row per area of a needs_attention frame, highest rank score (its issues' severities added up)
+    first: area_id, name, score, issues (the frame's rows of that area, most severe first)."""
+    if frame.empty:
+        return pd.DataFrame({"area_id": [], "name": [], "score": [], "issues": []})
+    score = frame.groupby(AREA, sort=False)["severity"].sum()
+    names = frame.groupby(AREA, sort=False)["name"].first()
+    out = pd.DataFrame({AREA: score.index, "name": names.to_numpy(), "score": score.to_numpy()})
+    out["issues"] = [frame[frame[AREA] == a].reset_index(drop=True) for a in out[AREA]]
+    out = out.sort_values(["score", "name"], ascending=[False, True], kind="stable")
+    return out.reset_index(drop=True)

@@ -53,6 +53,12 @@ class Filters:
         return self.last_year() if how == LAST_YEAR else self.previous()
 
 
+def default_compare(f: Filters) -> str:
+    """The comparison a period gets unless the user chooses: the same period last year when it is shorter
+    than a year (so that seasons compare with themselves), else the period of equal length just before."""
+    return LAST_YEAR if f.start is not None and f.end is not None and f.days < 365 else PREVIOUS
+
+
 def _year_before(day: dt.date) -> dt.date:
     """The same day one year earlier (28 February for 29 February)."""
     try:

@@ -1,4 +1,6 @@
-"""Personal details (e-mail addresses, phone numbers, street addresses) taken out of public text.
+"""Personal details taken out of public text: e-mail addresses, phone numbers, street addresses, and the
+quasi-identifiers that point at one person when put together (an age said of a person, the street someone
+lives or works on, a name someone signs with or introduces themselves by).
 
 Texts are cut for display at DISPLAY_LIMIT characters (saying so), which also bounds what redaction costs.
 """
@@ -14,6 +16,9 @@ import pandas as pd
 EMAIL_MARK = "[email]"
 PHONE_MARK = "[phone]"
 ADDRESS_MARK = "[address]"
+AGE_MARK = "[age]"
+STREET_MARK = "[street]"
+NAME_MARK = "[name]"
 DISPLAY_LIMIT = 3_000  # characters of one text shown; a longer text is cut there and says so
 CUT_MARGIN = 200  # characters past the cut that are redacted too, so that a detail across it is found
 
@@ -50,7 +55,40 @@ SPANISH_ADDRESS = re.compile(  # "Calle Luna 1200", "Av. Juárez #45", "1200 Cal
     r"(?:,?\s*(?:#|no\.?|n[º°]\.?)?\s*\d{1,5}[A-Za-z]?\b)?",
     re.IGNORECASE,
 )
-DETAIL_HINT = r"[0-9@]"  # every e-mail, phone number and street address has an @ or a digit
+# An age said of a person: "I'm 72", "a 34-year-old", "aged 67", "my 15 year old son", "72 years old".
+AGE = re.compile(
+    r"\b(?:(?:I am|I'm|I’m|im|he is|he's|she is|she's|aged|age)\s+\d{1,3}\b(?:\s*(?:years?|yrs?)(?:\s+old)?)?"
+    r"|\d{1,3}[\s-]*(?:years?|yrs?)[\s-]*old\b"
+    r"|(?:tengo|con)\s+\d{1,3}\s+años\b)",
+    re.IGNORECASE,
+)
+STREET_NAME = (
+    r"(?:(?:[A-Z][\w'’-]*|\d+(?:st|nd|rd|th))\s+){1,3}"
+    r"(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Drive|Dr|Lane|Ln|Court|Ct|Place|Pl|Way|Terrace|Row)\b\.?"
+    r"|(?:Calle|Avenida|Av\.?)(?:\s+[A-Z][\w'’-]*){1,3}"
+)
+# The street someone lives or works on ("34 years on Willow St", "renter on Elm St", "vecino de Calle Luna"):
+# in these words the street is the person's; "parties on Elm St" stays.
+HOME_STREET = re.compile(
+    r"(?P<lead>\b(?:live[sd]?|living|reside[sd]?|house|home|apartment|flat|renter|tenant|owner|landlord"
+    r"|years?|moved|grew up|vecin[oa]|vivo|negocio|casa)\b[^.!?\n]{0,25}?"
+    r"\b(?:on|at|in|off|de|en)\s+)(?P<street>" + STREET_NAME + ")",
+    re.IGNORECASE,
+)
+# A name someone gives: "my name is Ana Lopez", "this is Tom", "me llamo Ana", or a sign-off at the end.
+NAME = re.compile(
+    r"(?P<lead>\b(?i:my name is|my name's|this is|me llamo|mi nombre es|soy)\s+)"
+    r"(?P<name>[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)?)"
+    r"|(?P<sign>(?:^|[.!?]\s+|\n)(?:-|–|—|(?i:thanks|thank you|regards|sincerely|gracias),?)\s*)"
+    r"(?P<signed>[A-Z][\w'’-]+(?:\s+[A-Z][\w'’.-]*)?)\s*\.?\s*$",
+)
+NOT_NAMES = frozenset(
+    {"I", "The", "We", "It", "A", "This", "That", "Everyone", "All", "You", "Officer", "Officers"}
+)
+DETAIL_HINT = (  # every detail has an @ or a digit, or a word that comes with an age, a home street or a name
+    r"[0-9@]|(?i:live|living|reside|house|home|apartment|flat|renter|tenant|owner|landlord|years|moved|grew up"
+    r"|vecin|vivo|negocio|casa|name|this is|llamo|nombre|soy|thank|regards|sincerely|gracias)|[-–—]\s*[A-Z]"
+)
 
 
 def _address(match: re.Match[str]) -> str:
@@ -68,6 +106,23 @@ def _spanish_address(match: re.Match[str]) -> str:
     if has_number and any(w[0].isupper() for w in match.group("name").split()):
         return ADDRESS_MARK
     return text
+
+
+def _home_street(match: re.Match[str]) -> str:
+    """The words before a street someone lives or works on, with the street replaced by [street]."""
+    return match.group("lead") + STREET_MARK + ("." if match.group("street").endswith(".") else "")
+
+
+def _name(match: re.Match[str]) -> str:
+    """A name someone gives replaced by [name] (the words that introduce it kept); common words are not
+    names ("this is The best")."""
+    if match.group("lead") is not None:
+        name, lead = match.group("name"), match.group("lead")
+    else:
+        name, lead = match.group("signed"), match.group("sign")
+    if name.split()[0] in NOT_NAMES:
+        return match.group(0)
+    return lead + NAME_MARK
 
 
 def _sub(
@@ -95,7 +150,8 @@ def cut_note(total: int, limit: int = DISPLAY_LIMIT) -> str:
 
 
 def redact(text: object, limit: int | None = DISPLAY_LIMIT) -> str:
-    """`text` with e-mail addresses, phone numbers and street addresses replaced by [email], [phone], [address].
+    """`text` with e-mail addresses, phone numbers, street addresses, ages said of a person, the streets people
+    live or work on and the names they give replaced by [email], [phone], [address], [age], [street], [name].
 
     A text longer than `limit` characters is cut there (after redaction, so no detail is cut in half) and
     says so; its cost is linear in the part shown, whatever the length of the text.
@@ -110,6 +166,9 @@ def redact(text: object, limit: int | None = DISPLAY_LIMIT) -> str:
     out, cut = _sub(ADDRESS, _address, out, cut)
     out, cut = _sub(SPANISH_ADDRESS, _spanish_address, out, cut)
     out, cut = _sub(PHONE, PHONE_MARK, out, cut)
+    out, cut = _sub(AGE, AGE_MARK, out, cut)
+    out, cut = _sub(HOME_STREET, _home_street, out, cut)
+    out, cut = _sub(NAME, _name, out, cut)
     return out if limit is None or total <= limit else out[:cut].rstrip() + cut_note(total, limit)
 
 
@@ -121,7 +180,8 @@ def cut_text(text: str, limit: int = DISPLAY_LIMIT) -> str:
 def redact_series(values: pd.Series, limit: int = DISPLAY_LIMIT) -> pd.Series:
     """Every text of `values` redacted and cut to `limit` (missing values stay missing), as a new series.
 
-    Only texts with a digit or an @ can hold a personal detail, so only those go through `redact`.
+    Only texts with a digit, an @ or a word that comes with a detail can hold one, so only those go through
+    `redact`.
     """
     text = values.astype("string")
     if len(text) == 0:

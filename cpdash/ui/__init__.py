@@ -33,6 +33,7 @@ from cpdash.ui.data import (
 )
 from cpdash.ui.filters import sidebar_filters
 from cpdash.ui.quotes import approved_quotes, quotes_section
+from cpdash.ui.style import install as install_style
 
 __all__ = [
     "PageContext",
@@ -59,6 +60,7 @@ __all__ = [
     "get_you_said",
     "get_you_said_group",
     "get_you_said_resolved",
+    "install_style",
     "keep",
     "kpi",
     "page_context",

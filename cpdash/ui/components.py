@@ -26,7 +26,7 @@ def area_names(ds: Dataset) -> dict[str, str]:
 
 def page_header(title: str, ctx: PageContext, intro: str | None = None) -> None:
     """The page title, what the filters select in words, what limits them, and a one-line introduction."""
-    st.title(title)
+    st.title(title, anchor=False)
     st.caption(describe(ctx.filters, ctx.names))
     for note in ctx.notes:
         st.warning(note, icon="📅")

@@ -284,7 +284,7 @@ def _save_and_commit(
     prepared: importer.Prepared, profile: profiles.Profile, store, folder, ds: Dataset
 ) -> None:
     """Save the mapping for next time; import the accepted rows."""
-    st.subheader("Import", anchor=False)
+    st.header("Import", anchor=False)
     left, right = st.columns(2)
     with left:
         name = st.text_input(

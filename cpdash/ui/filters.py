@@ -12,11 +12,21 @@ import streamlit as st
 
 from cpdash.data.dataset import Dataset
 from cpdash.data.schema import PROGRAMS
-from cpdash.metrics.periods import Filters, default_period, period_text
+from cpdash.metrics.periods import (
+    LAST_YEAR,
+    PREVIOUS,
+    Filters,
+    default_compare,
+    default_period,
+    period_text,
+)
 
 PERIOD_KEY = "filter_period"
 AREA_KEY = "filter_area"
 PROGRAM_KEY = "filter_program"
+COMPARE_KEY = "filter_compare"
+AUTO = "auto"  # the comparison default_compare gives the period
+COMPARE_LABELS = {AUTO: "Automatic", PREVIOUS: "The previous period", LAST_YEAR: "The same period last year"}
 NOTE_KEY = "filter_period_note"  # what a link to a period outside the data was told
 
 
@@ -67,9 +77,9 @@ def _choices(signature: str, _ds: Dataset) -> tuple[dict[str, str], list[str], l
 
 def sidebar_filters(
     ds: Dataset, extent: tuple[dt.date, dt.date] | None, signature: str
-) -> tuple[Filters, list[str], dict[str, str]]:
-    """Draw the period, area and program filters in the sidebar; return what they select, any note, and the
-    areas' names (area_id -> name).
+) -> tuple[Filters, list[str], dict[str, str], str]:
+    """Draw the period, area, program and comparison filters in the sidebar; return what they select, any
+    note, the areas' names (area_id -> name) and the comparison (periods.PREVIOUS or LAST_YEAR).
 
     `extent` is the first and last day of the data, every dated table included (today when none);
     `signature` the source's version (the choices are worked out once per version).
@@ -90,7 +100,7 @@ def sidebar_filters(
             bind="query-params",
             format="YYYY-MM-DD",
             help=f"Any days from {period_text(first, last)}: figures cover this period and compare it with "
-            "the period before.",
+            "the period chosen under Compare with.",
         )
         areas = st.multiselect(
             "Areas",
@@ -108,8 +118,19 @@ def sidebar_filters(
             placeholder="All programs",
             help="Applies to events and what is counted from them (attendance, hours, cost, participants).",
         )
-    start, end = _period(period, default)
-    return Filters(start, end, tuple(areas), tuple(chosen)), notes, names
+        start, end = _period(period, default)
+        f = Filters(start, end, tuple(areas), tuple(chosen))
+        how = st.selectbox(
+            "Compare with",
+            [AUTO, PREVIOUS, LAST_YEAR],
+            format_func=COMPARE_LABELS.get,
+            key=COMPARE_KEY,
+            bind="query-params",
+            help="What changes are measured against. Automatic: the same period last year when the period is "
+            "shorter than a year (seasons compare with themselves), else the period of equal length just "
+            "before. Each page says which period it compares with.",
+        )
+    return f, notes, names, how if how in (PREVIOUS, LAST_YEAR) else default_compare(f)
 
 
 def _period(value: object, default: tuple[dt.date, dt.date]) -> tuple[dt.date, dt.date]:

@@ -59,13 +59,13 @@ def choices() -> tuple[str, bool]:
 
 def report(prepared: Prepared, ds: Dataset) -> None:
     """The preview (rows as stored) and the validation report, before anything is committed."""
-    st.subheader("Preview", anchor=False)
+    st.header("Preview", anchor=False)
     st.caption(
         f"The first {min(PREVIEW_ROWS, prepared.rows_accepted)} accepted rows, as they will be stored."
     )
     preview = prepared.preview(ds.areas if len(ds.areas) else None)
     st.dataframe(preview, hide_index=True, key=P + "preview")
-    st.subheader("Validation report", anchor=False)
+    st.header("Validation report", anchor=False)
     if prepared.profile.wide is not None:
         st.caption(
             f"{prepared.source_rows:,} rows of the file give {prepared.rows_read:,} figures, one per score."

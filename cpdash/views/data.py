@@ -86,6 +86,20 @@ class Rejected:
     download_label: str
 
 
+REPORT_TAB, IMPORT_TAB, LOG_TAB, DICTIONARY_TAB = (
+    "Validation report",
+    "Import a file",
+    "Import log",
+    "Data dictionary",
+)
+PUBLIC_DOWNLOADS = (
+    "**Downloads.** The tables behind the figures, by area, month, program or topic and with small numbers "
+    "hidden as on screen, are under each chart: *Table … (CSV)* on the Overview, Map, Participation, "
+    "Community voice and You said, we did pages, and the town hall's pack on the Town hall page. Row-level "
+    "data (responses, attendees, comments) is not published."
+)
+
+
 @dataclass(frozen=True)
 class Report:
     """The Data page's validation report tab."""
@@ -97,6 +111,8 @@ class Report:
     rejected: list[Rejected]
     load_time: str
     tables: tuple[str, ...] = tuple(TABLES)
+    tabs: tuple[str, ...] = (REPORT_TAB, IMPORT_TAB, LOG_TAB, DICTIONARY_TAB)
+    downloads_note: str | None = None  # the public view: where its aggregate downloads are
 
 
 def report_view(report: LoadReport, public: bool, is_sample: bool, escape) -> Report:
@@ -123,6 +139,8 @@ def report_view(report: LoadReport, public: bool, is_sample: bool, escape) -> Re
         shown(report.warnings, report.source, public),
         rejected,
         f"Load time: {seconds}" if seconds else "",
+        tabs=(REPORT_TAB, DICTIONARY_TAB) if public else (REPORT_TAB, IMPORT_TAB, LOG_TAB, DICTIONARY_TAB),
+        downloads_note=PUBLIC_DOWNLOADS if public else None,
     )
 
 

@@ -32,14 +32,26 @@ PAGE_FILES = {
 }
 
 
+ATTENTION_METHOD = (
+    "Ranked by how far each issue passes its threshold, added up: trust falling "
+    f"{attention.TRUST_DROP:g} points (beyond the noise of its n) counts 1; open concerns growing by "
+    f"{attention.OPEN_MIN_GROWTH:.0%} of the area's own earlier backlog (counted as at least "
+    f"{attention.OPEN_BASE_FLOOR}, and by at least {attention.OPEN_MIN_INCREASE}) counts 1; no event in "
+    "the period counts 1, or 1.5 with none in the compared period either."
+)
+
+
 @dataclass(frozen=True)
 class AttentionArea:
-    """One area that needs attention: its issues in words, and the pages that explain them."""
+    """One area that needs attention: its rank, its issues in words, why it ranks there, and the pages that
+    explain them."""
 
     area_id: str
     name: str
     lines: tuple[str, ...]  # "📉 Falling trust: Trust 50 (n=215), down 14 points ..."
     pages: tuple[tuple[str, str], ...]  # (page file, label), most urgent first
+    rank: int = 0
+    reason: str = ""  # "Rank score 8.5: growing open concerns 5.8 + falling trust 2.7."
 
 
 @dataclass(frozen=True)
@@ -112,16 +124,21 @@ def concerns_card(src: Source, f: Filters, before: Filters, compare: bool) -> Ca
 def attention_by_area(
     src: Source, f: Filters, policy: Policy, compare: str, by_area: tuple[pd.DataFrame, pd.DataFrame]
 ) -> list[AttentionArea]:
-    """The areas that need attention, most urgent first, each with all its issues together."""
-    frame = attention.needs_attention(src, f, policy.k, compare, by_area)
-    areas: dict[str, dict] = {}
-    for row in frame.itertuples():  # already most urgent first
-        entry = areas.setdefault(row.area_id, {"name": row.name, "lines": [], "pages": []})
-        entry["lines"].append(f"{ISSUE_ICONS.get(row.issue, '•')} {row.issue.capitalize()}: {row.detail}")
-        page = PAGE_FILES[row.page]
-        if page not in entry["pages"]:
-            entry["pages"].append(page)
-    return [AttentionArea(a, e["name"], tuple(e["lines"]), tuple(e["pages"])) for a, e in areas.items()]
+    """Every area that needs attention, ranked (attention.ranked), each with all its issues and its reason."""
+    ranked = attention.ranked(attention.needs_attention(src, f, policy.k, compare, by_area))
+    out = []
+    for rank, row in enumerate(ranked.itertuples(), start=1):
+        lines, pages = [], []
+        for issue in row.issues.itertuples():
+            lines.append(f"{ISSUE_ICONS.get(issue.issue, '•')} {issue.issue.capitalize()}: {issue.detail}")
+            if PAGE_FILES[issue.page] not in pages:
+                pages.append(PAGE_FILES[issue.page])
+        parts = [f"{issue.issue} {issue.severity:.1f}" for issue in row.issues.itertuples()]
+        reason = f"Rank score {row.score:.1f}" + (
+            f": {' + '.join(parts)}." if len(parts) > 1 else f" ({parts[0]})."
+        )
+        out.append(AttentionArea(row.area_id, row.name, tuple(lines), tuple(pages), rank, reason))
+    return out
 
 
 def overview(src: Source, f: Filters, policy: Policy, compare: str = PREVIOUS) -> Overview:
