@@ -54,8 +54,9 @@ state = (ctx.filters, ctx.policy, ctx.compare, split, measure)  # what the view 
 
 with top:
     ui.page_header("Participation", ctx, view.intro)
-    for column, card in zip(st.columns(len(view.cards)), view.cards, strict=True):
-        ui.kpi(column, card.label, card.value, card.delta, inverse=card.inverse, help=card.help)
+    with st.container(key="participation_kpis"):  # two a row on a phone (cpdash.ui.style)
+        for column, card in zip(st.columns(len(view.cards)), view.cards, strict=True):
+            ui.kpi(column, card.label, card.value, card.delta, inverse=card.inverse, help=card.help)
     if view.notes:
         st.caption("  \n".join(view.notes))
 

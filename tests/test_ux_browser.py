@@ -212,6 +212,22 @@ def test_the_overview_on_a_phone(browser: Browser, app: AppServer) -> None:
         context.close()
 
 
+def test_participation_kpis_two_a_row_on_a_phone(browser: Browser, app: AppServer) -> None:
+    """390x844: Participation's KPI cards sit two a row, as the Overview's do."""
+    context = browser.new_context(viewport=PHONE, has_touch=True, is_mobile=True)
+    page = context.new_page()
+    try:
+        open_page(page, app.url, "participation")
+        cards = page.locator(".st-key-participation_kpis [data-testid=stMetric]")
+        boxes = [cards.nth(i).bounding_box() for i in range(cards.count())]
+        assert len(boxes) >= 4
+        for left, right in zip(boxes[0:4:2], boxes[1:4:2], strict=True):
+            assert abs(left["y"] - right["y"]) < 2, f"not two a row: {boxes}"
+            assert left["width"] < PHONE["width"] / 2
+    finally:
+        context.close()
+
+
 def areas_chosen(page: Page) -> str:
     """What the sidebar's Areas filter shows."""
     return page.locator("[data-testid=stSidebar] .st-key-filter_area").inner_text().replace("\n", " ")
