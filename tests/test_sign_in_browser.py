@@ -177,10 +177,11 @@ def test_anonymous_visitors_get_the_public_view_with_a_sign_in_button(deployment
     context = new_context(deployment)
     page = context.new_page()
     try:
-        assert_public(page, deployment)
-        page.get_by_role("tab", name="Import a file").click()
-        assert page.get_by_text("Imports need the analyst role: sign in").is_visible()
+        assert_public(page, deployment)  # ends on the Data page
+        assert page.get_by_role("tab", name="Validation report").is_visible()
+        assert page.get_by_role("tab", name="Import a file").count() == 0  # the public Data page has none
         assert page.locator("[data-testid=stFileUploader]").count() == 0
+        assert page.locator(SIDEBAR).get_by_role("button", name="Sign in", exact=True).is_visible()
     finally:
         context.close()
 

@@ -18,6 +18,9 @@ CSS = f"""<style>
 [data-testid="stMultiSelect"] [data-baseweb="select"] [aria-hidden="true"] ~ div,
 [data-testid="stSelectbox"] [data-baseweb="select"] div[class*="placeholder"],
 input::placeholder, textarea::placeholder {{ color: {MUTED_TEXT} !important; opacity: 1 !important; }}
+/* Quoted text (residents' comments): Streamlit draws blockquotes at 60 % too. */
+[data-testid="stMarkdownContainer"] blockquote, [data-testid="stMarkdownContainer"] blockquote p {{
+  color: {MUTED_TEXT} !important; opacity: 1 !important; }}
 /* A keyboard focus anyone can see. */
 a:focus-visible, button:focus-visible, summary:focus-visible, [role="tab"]:focus-visible,
 [role="spinbutton"]:focus-visible, input:focus-visible, [tabindex]:focus-visible {{
