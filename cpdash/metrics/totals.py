@@ -88,21 +88,32 @@ def _pooled(n: np.ndarray, total: np.ndarray, m2: np.ndarray) -> tuple[np.ndarra
     return count, whole, spread
 
 
-def answers(t: Totals, labels: pd.Index, f: Filters, by: tuple[str, ...]) -> Groups:
-    """n, total and m2 of a metric's answers for the filters, grouped by nothing, area_id or month."""
-    slots = t.cum.shape[1]
+def _chosen(slots: int, labels: pd.Index, f: Filters) -> np.ndarray:
+    """Which area slots the filters select (the last slot, an unknown area, only when no area is chosen)."""
     chosen = np.ones(slots, dtype=bool)
     if f.areas:
         chosen[:-1] = labels.isin(list(f.areas))
         chosen[-1] = False
+    return chosen
+
+
+def _months(t: Totals | Counts, f: Filters, lo: int, hi: int) -> tuple[list[int], pd.DataFrame]:
+    """The day indices where each month of a closed period starts (and the end), and the months' keys."""
+    first, span = c.month_number(f.start), c.month_number(f.end) - c.month_number(f.start) + 1
+    starts = [c.month_start(first + i).date() for i in range(span)]
+    edges = [lo, *(max(lo, min(hi, _index(t, day, False))) for day in starts[1:]), hi]
+    keys = c.key_frame([pd.DatetimeIndex([c.month_start(first + i) for i in range(span)])], [MONTH])
+    return edges, keys
+
+
+def answers(t: Totals, labels: pd.Index, f: Filters, by: tuple[str, ...]) -> Groups:
+    """n, total and m2 of a metric's answers for the filters, grouped by nothing, area_id or month."""
+    chosen = _chosen(t.cum.shape[1], labels, f)
     lo, hi = _index(t, f.start, False), _index(t, f.end, True)
     if by == (MONTH,):
-        first, span = c.month_number(f.start), c.month_number(f.end) - c.month_number(f.start) + 1
-        starts = [c.month_start(first + i).date() for i in range(span)]
-        edges = [lo, *(max(lo, min(hi, _index(t, day, False))) for day in starts[1:]), hi]
+        edges, keys = _months(t, f, lo, hi)
         part = t.cum[edges[1:]] - t.cum[edges[:-1]]  # months x slots x 3
         n, total, m2 = _pooled(*(a * chosen for a in _moments(t, part)))
-        keys = c.key_frame([pd.DatetimeIndex([c.month_start(first + i) for i in range(span)])], [MONTH])
         return Groups(keys, {"n": n, "total": total, "m2": m2})
     n, total, m2 = (a * chosen for a in _moments(t, t.cum[hi] - t.cum[lo]))
     if by == (AREA,):
@@ -151,18 +162,11 @@ def build_counts(cols: c.Columns, weights: dict[str, np.ndarray]) -> Counts | No
 
 def counts(t: Counts, labels: pd.Index, f: Filters, by: tuple[str, ...]) -> Groups:
     """The counts for the filters, grouped by nothing, area_id or month."""
-    slots = t.cum.shape[1]
-    chosen = np.ones(slots, dtype=bool)
-    if f.areas:
-        chosen[:-1] = labels.isin(list(f.areas))
-        chosen[-1] = False
+    chosen = _chosen(t.cum.shape[1], labels, f)
     lo, hi = _index(t, f.start, False), _index(t, f.end, True)
     if by == (MONTH,):
-        first, span = c.month_number(f.start), c.month_number(f.end) - c.month_number(f.start) + 1
-        starts = [c.month_start(first + i).date() for i in range(span)]
-        edges = [lo, *(max(lo, min(hi, _index(t, day, False))) for day in starts[1:]), hi]
+        edges, keys = _months(t, f, lo, hi)
         part = ((t.cum[edges[1:]] - t.cum[edges[:-1]]) * chosen[:, np.newaxis]).sum(axis=1)
-        keys = c.key_frame([pd.DatetimeIndex([c.month_start(first + i) for i in range(span)])], [MONTH])
         return Groups(keys, {name: part[:, i] for i, name in enumerate(t.names)})
     part = (t.cum[hi] - t.cum[lo]) * chosen[:, np.newaxis]
     if by == (AREA,):
