@@ -34,16 +34,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
+from postgres_support import TABLE_FILES  # noqa: E402
+
+from scripts.serve import PAGES  # noqa: E402
+
 DEMO = ROOT / "sample_data"
-PAGES = ("overview", "map", "participation", "community_voice", "you_said_we_did", "town_hall", "data")
-TABLE_FILES = (
-    ("areas.geojson", "areas"),
-    ("events.csv", "events"),
-    ("responses.csv", "responses"),
-    ("concerns.csv", "concerns"),
-    ("attendees.csv", "attendees"),
-    ("area_scores.csv", "area_scores"),
-)
 MB = 1024 * 1024
 TARGET_CHANGE_S = 1.0
 TARGET_MEMORY_RATIO = 2.0

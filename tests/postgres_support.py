@@ -23,6 +23,16 @@ BIN_GLOB = "/usr/lib/postgresql/*/bin"
 DATABASE = "cpdash_test"
 START_TIMEOUT = 60
 
+# The sample city's files and the tables they are imported into, in import order (areas first).
+TABLE_FILES = (
+    ("areas.geojson", "areas"),
+    ("events.csv", "events"),
+    ("responses.csv", "responses"),
+    ("concerns.csv", "concerns"),
+    ("attendees.csv", "attendees"),
+    ("area_scores.csv", "area_scores"),
+)
+
 
 def binaries() -> Path | None:
     """The newest installed PostgreSQL bin folder with initdb and pg_ctl, or None."""

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from postgres_support import binaries, postgres_cluster
+from postgres_support import TABLE_FILES, binaries, postgres_cluster
 from streamlit.testing.v1 import AppTest
 
 from cpdash.config import DEFAULT_DATA, REPO_ROOT
@@ -26,6 +26,7 @@ from cpdash.metrics.memory import MemorySource
 from cpdash.metrics.periods import Filters
 from cpdash.metrics.sql import SqlSource, usable
 from cpdash.text.topics import default_taxonomy
+from scripts.serve import PAGES
 
 if binaries() is None:
     if os.environ.get("CI"):
@@ -33,15 +34,6 @@ if binaries() is None:
     pytest.skip("PostgreSQL binaries not installed (apt-get install postgresql)", allow_module_level=True)
 
 pytestmark = pytest.mark.apptest
-TABLE_FILES = (
-    ("areas.geojson", "areas"),
-    ("events.csv", "events"),
-    ("responses.csv", "responses"),
-    ("concerns.csv", "concerns"),
-    ("attendees.csv", "attendees"),
-    ("area_scores.csv", "area_scores"),
-)
-PAGES = ("overview", "map", "participation", "community_voice", "you_said_we_did", "town_hall", "data")
 
 
 def commit(url: str, name: str, data: bytes, table: str, mode: str = "add") -> None:
