@@ -9,14 +9,12 @@ from cpdash.views import data as view
 from cpdash.views.format import markdown_text as md
 
 ctx = ui.page_context()
-report = view.report_view(ctx.ds.report, ctx.public, ctx.ds.is_sample, md)
+report = view.report_view(ctx.ds.report, ctx.public, ctx.ds.is_sample, md, rows=ctx.rows)
 
 st.title("Data", anchor=False)
 st.markdown(report.source)  # never the server's path for the public, never a password
 
-EXTRA = ([] if ctx.public else ["Quotes for town halls"]) + (["Audit log"] if ctx.rows else [])
-names = list(report.tabs) + EXTRA  # neither extra tab is shown to the public
-tabs = dict(zip(names, st.tabs(names, key="data_tab"), strict=True))
+tabs = dict(zip(report.tabs, st.tabs(list(report.tabs), key="data_tab"), strict=True))
 tab_report, tab_dictionary = tabs[view.REPORT_TAB], tabs[view.DICTIONARY_TAB]
 
 with tab_report:
@@ -75,9 +73,9 @@ with tab_dictionary:
         key="data_download_dictionary",
     )
 
-if "Quotes for town halls" in tabs:
-    with tabs["Quotes for town halls"]:
+if view.QUOTES_TAB in tabs:
+    with tabs[view.QUOTES_TAB]:
         ui.quotes_section(ctx)
-if "Audit log" in tabs:
-    with tabs["Audit log"]:
+if view.AUDIT_TAB in tabs:
+    with tabs[view.AUDIT_TAB]:
         account.audit_section(ctx.settings, ctx.access)

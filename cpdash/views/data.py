@@ -86,11 +86,13 @@ class Rejected:
     download_label: str
 
 
-REPORT_TAB, IMPORT_TAB, LOG_TAB, DICTIONARY_TAB = (
+REPORT_TAB, IMPORT_TAB, LOG_TAB, DICTIONARY_TAB, QUOTES_TAB, AUDIT_TAB = (
     "Validation report",
     "Import a file",
     "Import log",
     "Data dictionary",
+    "Quotes for town halls",
+    "Audit log",
 )
 PUBLIC_DOWNLOADS = (
     "**Downloads.** The tables behind the figures, by area, month, program or topic and with small numbers "
@@ -115,7 +117,7 @@ class Report:
     downloads_note: str | None = None  # the public view: where its aggregate downloads are
 
 
-def report_view(report: LoadReport, public: bool, is_sample: bool, escape) -> Report:
+def report_view(report: LoadReport, public: bool, is_sample: bool, escape, rows: bool = False) -> Report:
     """What the Data page shows of a load: source, summary, errors, warnings and rejected rows."""
     rejected = []
     for name, t in report.tables.items():
@@ -139,7 +141,9 @@ def report_view(report: LoadReport, public: bool, is_sample: bool, escape) -> Re
         shown(report.warnings, report.source, public),
         rejected,
         f"Load time: {seconds}" if seconds else "",
-        tabs=(REPORT_TAB, DICTIONARY_TAB) if public else (REPORT_TAB, IMPORT_TAB, LOG_TAB, DICTIONARY_TAB),
+        tabs=(REPORT_TAB, DICTIONARY_TAB)
+        if public
+        else (REPORT_TAB, IMPORT_TAB, LOG_TAB, DICTIONARY_TAB, QUOTES_TAB) + ((AUDIT_TAB,) if rows else ()),
         downloads_note=PUBLIC_DOWNLOADS if public else None,
     )
 
