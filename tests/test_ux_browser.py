@@ -175,6 +175,16 @@ def test_the_presenter_keeps_its_area_through_esc_and_present(
         assert box_and_caption(page) == (area, area)
 
 
+def assert_two_a_row(page: Page, container: str, at_least: int) -> None:
+    """The KPI cards in this keyed container sit two a row, each under half the phone's width."""
+    cards = page.locator(f".st-key-{container} [data-testid=stMetric]")
+    boxes = [cards.nth(i).bounding_box() for i in range(cards.count())]
+    assert len(boxes) >= at_least
+    for left, right in zip(boxes[0:at_least:2], boxes[1:at_least:2], strict=True):
+        assert abs(left["y"] - right["y"]) < 2, f"not two a row: {boxes}"
+        assert left["width"] < PHONE["width"] / 2
+
+
 def test_the_overview_on_a_phone(browser: Browser, app: AppServer) -> None:
     """390x844: KPI cards two a row, "Needs attention" within the first two screens, chart titles clear of
     any toolbar."""
@@ -182,12 +192,7 @@ def test_the_overview_on_a_phone(browser: Browser, app: AppServer) -> None:
     page = context.new_page()
     try:
         open_page(page, app.url, "overview")
-        cards = page.locator(".st-key-overview_kpis [data-testid=stMetric]")
-        boxes = [cards.nth(i).bounding_box() for i in range(cards.count())]
-        assert len(boxes) >= 6
-        for left, right in zip(boxes[0:6:2], boxes[1:6:2], strict=True):
-            assert abs(left["y"] - right["y"]) < 2, f"not two a row: {boxes}"
-            assert left["width"] < PHONE["width"] / 2
+        assert_two_a_row(page, "overview_kpis", 6)
         heading = page.locator("[data-testid=stMain] h2", has_text="Needs attention")
         top = heading.evaluate("e => e.getBoundingClientRect().top + window.scrollY")
         main_scroll = page.locator("[data-testid=stMain]").evaluate("e => e.scrollTop")
@@ -218,12 +223,7 @@ def test_participation_kpis_two_a_row_on_a_phone(browser: Browser, app: AppServe
     page = context.new_page()
     try:
         open_page(page, app.url, "participation")
-        cards = page.locator(".st-key-participation_kpis [data-testid=stMetric]")
-        boxes = [cards.nth(i).bounding_box() for i in range(cards.count())]
-        assert len(boxes) >= 4
-        for left, right in zip(boxes[0:4:2], boxes[1:4:2], strict=True):
-            assert abs(left["y"] - right["y"]) < 2, f"not two a row: {boxes}"
-            assert left["width"] < PHONE["width"] / 2
+        assert_two_a_row(page, "participation_kpis", 4)
     finally:
         context.close()
 
