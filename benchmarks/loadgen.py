@@ -11,7 +11,9 @@ waits until the script run has finished (ForwardMsg script_finished); it uploads
 for its session (accepted only by the process holding the session: proof that the proxy keeps the session's
 HTTP requests with its websocket); then it changes one sidebar filter (a rerun carrying the widget's new
 state) and waits again. Session i arrives at i * ramp / (sessions - 1) seconds; every session stays connected
-until the last one is done, when the server processes' memory is read (psutil), then all close.
+until the last one is done, when the server processes' memory is read (psutil), then all close. A few
+sessions (--warm per replica) open the page first and stay connected: the memory baseline is read after
+them, so that what a replica frees once it has loaded the data does not count against the sessions.
 
 For each cell of --replicas x --sessions x --ramp, a fresh deployment (scripts/replicas.py: N replicas and
 nginx, one shared data folder and cache, every replica warmed up before the sessions arrive) takes the load:
@@ -227,6 +229,12 @@ class Phase:
     client_cpu_s: float = 0.0
     loop_lag_max_ms: float = 0.0
     loop_lag_mean_ms: float = 0.0
+    warm_records: list[SessionRecord] = field(default_factory=list)  # opened first, not in the figures
+
+    @property
+    def warm(self) -> int:
+        """How many sessions opened the page before the memory baseline."""
+        return len(self.warm_records)
 
 
 async def run_phase(
@@ -239,9 +247,34 @@ async def run_phase(
     timeout: float = 300.0,
     affinity: bool = True,
     pids: dict[str, int] | None = None,
+    warm: int = 0,
 ) -> Phase:
-    """Run `sessions` sessions arriving over `ramp` seconds; read memory while they are all connected."""
+    """Run `sessions` sessions arriving over `ramp` seconds; read memory while they are all connected.
+
+    `warm` sessions first open the page and change a filter, all at once, and stay connected: the memory
+    baseline is read after them, so that what a replica frees after loading the data (its RSS falls by tens
+    of MB once the load's temporary frames are gone) is not counted against the sessions."""
     pids = pids or {}
+
+    def start(index: int, delay: float, began: float, gate: Gate, affinity: bool) -> asyncio.Task:
+        session = run_session(
+            base_url,
+            index,
+            delay=delay,
+            began=began,
+            change=change,
+            page=page,
+            timeout=timeout,
+            affinity=affinity,
+            gate=gate,
+        )
+        return asyncio.create_task(session)
+
+    warm_gate = Gate(warm)
+    warm_began = time.perf_counter()
+    # views of their own (indexes after the measured sessions'), no upload
+    warm_tasks = [start(sessions + i, 0.0, warm_began, warm_gate, False) for i in range(warm)]
+    await warm_gate.everyone_done.wait()
     all_done = asyncio.Event()
     lags: list[float] = []
     peak: dict[str, int] = dict.fromkeys(pids, 0)
@@ -266,22 +299,7 @@ async def run_phase(
     cpu_before = time.process_time()
     began = time.perf_counter()
     step = ramp / (sessions - 1) if sessions > 1 else 0.0
-    tasks = [
-        asyncio.create_task(
-            run_session(
-                base_url,
-                i,
-                delay=i * step,
-                began=began,
-                change=change,
-                page=page,
-                timeout=timeout,
-                affinity=affinity,
-                gate=gate,
-            )
-        )
-        for i in range(sessions)
-    ]
+    tasks = [start(i, i * step, began, gate, affinity) for i in range(sessions)]
     helpers = [asyncio.create_task(watch()), asyncio.create_task(lag())]
     await gate.everyone_done.wait()  # every session has finished (or failed) and is still connected
     rss_open = rss_by_name(pids)
@@ -290,8 +308,10 @@ async def run_phase(
     if pids:
         samples.append((gate.open, sum(rss_open.values())))
     gate.release.set()
+    warm_gate.release.set()
     all_done.set()
     records = list(await asyncio.gather(*tasks))
+    warm_records = list(await asyncio.gather(*warm_tasks))
     for helper in helpers:
         helper.cancel()
         with contextlib.suppress(asyncio.CancelledError):
@@ -308,6 +328,7 @@ async def run_phase(
         client_cpu_s=time.process_time() - cpu_before,
         loop_lag_max_ms=1000 * max(lags, default=0.0),
         loop_lag_mean_ms=1000 * (statistics.fmean(lags) if lags else 0.0),
+        warm_records=warm_records,
     )
 
 
@@ -402,6 +423,8 @@ def summarise(phase: Phase, sessions: int, ramp: float) -> dict[str, Any]:
         "client_cpu_ms_per_session": round(1000 * phase.client_cpu_s / max(1, sessions), 1),
         "client_loop_lag_max_ms": round(phase.loop_lag_max_ms, 1),
         "client_loop_lag_mean_ms": round(phase.loop_lag_mean_ms, 2),
+        "warm_sessions": phase.warm,
+        "warm_errors": sum(1 for r in phase.warm_records if not r.ok),
     }
     if phase.rss_before:
         summary["rss_before_mb"] = {k: round(v / MB, 1) for k, v in phase.rss_before.items()}
@@ -429,6 +452,7 @@ def run_cell(
     timeout: float = 300.0,
     affinity: bool = True,
     keep_records: bool = True,
+    warm_per_replica: int = 2,
 ) -> dict[str, Any]:
     """Start `replicas` replicas and nginx, run one phase through nginx, stop; the figures."""
     with Deployment(replicas, data, cache_dir=cache) as deployment:
@@ -443,6 +467,7 @@ def run_cell(
                 timeout=timeout,
                 affinity=affinity,
                 pids=deployment.pids(),
+                warm=warm_per_replica * replicas,
             )
         )
         time.sleep(0.5)  # nginx writes a websocket's log line when it closes
@@ -556,6 +581,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--pid", type=int, action="append", default=[], help="with --url: a server pid to watch"
     )
+    parser.add_argument(
+        "--warm",
+        type=int,
+        default=2,
+        help="sessions per replica (with --url: in all) that open the page before the measured ones and the "
+        "memory baseline (default 2)",
+    )
+    parser.add_argument("--no-warm", action="store_true", help="with --url: skip the first session")
     parser.add_argument("--json", type=Path, help="write the figures (and every session's record) here")
     return parser.parse_args(argv)
 
@@ -613,6 +646,7 @@ def main(argv: list[str] | None = None) -> int:
                         timeout=args.timeout,
                         affinity=not args.no_affinity,
                         pids=pids,
+                        warm=args.warm,
                     )
                 )
                 cells.append({"url": args.url, **summarise(phase, sessions, ramp)})
@@ -638,6 +672,7 @@ def main(argv: list[str] | None = None) -> int:
                             page=page,
                             timeout=args.timeout,
                             affinity=not args.no_affinity,
+                            warm_per_replica=args.warm,
                         )
                         cells.append(cell)
                         print(

@@ -58,12 +58,14 @@ def test_the_rendered_configuration() -> None:
 
 
 def test_sessions_through_nginx_stay_with_their_replica(deployment: Deployment) -> None:
-    """12 sessions open the Overview and change a filter through nginx: no error, both replicas serve
-    sessions, and every request of a session reaches the replica its websocket reached."""
+    """12 sessions open the Overview and change a filter through nginx (after 2 that set the memory
+    baseline): no error, and every request of a session reaches the replica its websocket reached."""
     assert set(deployment.warm_seconds) == {"r0", "r1"}  # each loaded the data before nginx took visitors
     phase = asyncio.run(
-        run_phase(deployment.url, SESSIONS, 3.0, change="mixed", timeout=240, pids=deployment.pids())
+        run_phase(deployment.url, SESSIONS, 3.0, change="mixed", timeout=240, pids=deployment.pids(), warm=2)
     )
+    assert len(phase.records) == SESSIONS and phase.warm == 2  # the first two are not in the figures
+    assert all(r.ok and r.changed for r in phase.warm_records)
     failures = [r.as_dict() for r in phase.records if not r.ok]
     assert not failures, failures
     assert all(r.affinity == 204 for r in phase.records)  # each session's upload reached its own process
@@ -74,18 +76,22 @@ def test_sessions_through_nginx_stay_with_their_replica(deployment: Deployment) 
     assert routes and routes <= {"r0", "r1"}, routes
 
     deadline = time.monotonic() + 10  # nginx logs a websocket when it closes
-    while sum(websockets_by_upstream(deployment.access_log(), deployment.addresses()).values()) < SESSIONS:
+    everyone = phase.records + phase.warm_records
+    addresses = deployment.addresses()
+    while sum(websockets_by_upstream(deployment.access_log(), addresses).values()) < len(everyone):
         assert time.monotonic() < deadline, deployment.access_log()[-5:]
         time.sleep(0.2)
     log = deployment.access_log()
     served = websockets_by_upstream(log, deployment.addresses())
-    assert served == dict(sorted((name, sum(r.route == name for r in phase.records)) for name in routes))
+    every_route = routes | {r.route for r in phase.warm_records}
+    assert served == dict(sorted((name, sum(r.route == name for r in everyone)) for name in every_route))
     assert routing_mismatches(log, deployment.addresses()) == []
     assert {line["route"] for line in log if "/_stcore/upload_file/" in line["request"]} == routes
 
     summary = summarise(phase, SESSIONS, 3.0)
     assert summary["errors"] == 0 and summary["page_p95_s"] is not None
     assert set(summary["rss_open_mb"]) == {"r0", "r1"} and summary["mb_per_session"] is not None
+    assert summary["warm_sessions"] == 2 and summary["warm_errors"] == 0
 
 
 def test_a_replica_that_goes_down(deployment: Deployment) -> None:
