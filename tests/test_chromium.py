@@ -114,26 +114,53 @@ def test_a_browser_that_cannot_start_is_explained_and_the_zip_still_has_the_rest
     assert not any(name.endswith((".pdf", ".png")) for name in names)
 
 
+class Page:
+    """A fake page that draws nothing and says yes to everything."""
+
+    def __init__(self, context: object) -> None:
+        self.context = context
+
+    def __getattr__(self, name: str):
+        return lambda *args, **kwargs: None
+
+    def is_closed(self) -> bool:
+        return False
+
+
+class Context:
+    def new_page(self) -> Page:
+        return Page(self)
+
+    def close(self) -> None:
+        pass
+
+
 class Stuck:
-    """A fake browser whose drawings hang until `release` is set; counts its launches."""
+    """A fake browser whose drawings wait until `release` is set, then draw nothing; notes starts and stops."""
 
     def __init__(self) -> None:
         self.release = threading.Event()
         self.launches = 0
+        self.stops = 0
+        self.stopped = threading.Event()
+
+    def stop(self) -> None:
+        self.stops += 1
+        self.stopped.set()
 
     def __call__(self) -> chromium.Launched:
         self.launches += 1
-        browser = self
+        release = self.release
 
         class Browser:
             def is_connected(self) -> bool:
                 return True
 
-            def new_context(self, **_: object) -> object:
-                browser.release.wait(30)
-                raise RuntimeError("this fake browser draws nothing")
+            def new_context(self, **_: object) -> Context:
+                release.wait(30)
+                return Context()
 
-        return chromium.Launched(Browser(), lambda: None)
+        return chromium.Launched(Browser(), self.stop)
 
 
 def _drawing() -> chromium.Drawing:
@@ -143,7 +170,7 @@ def _drawing() -> chromium.Drawing:
 def test_an_export_waits_for_another_only_so_long():
     stuck = Stuck()
     renderer = chromium.Chromium(launcher=stuck, wait_s=0.2, job_s=30)
-    first = threading.Thread(target=lambda: pytest.raises(chromium.RenderError, renderer.render, _drawing()))
+    first = threading.Thread(target=renderer.render, args=(_drawing(),))
     first.start()
     try:
         while stuck.launches == 0:  # the first export holds the browser
@@ -164,9 +191,36 @@ def test_an_export_that_hangs_is_given_up_on_and_the_next_gets_a_new_browser():
             renderer.render(_drawing())
         assert renderer.problem and "took longer than" in renderer.problem
         stuck.release.set()
-        with pytest.raises(chromium.RenderError, match="could not draw the export: this fake browser"):
-            renderer.render(_drawing())
-        assert stuck.launches == 2  # the hung browser was left behind, a new one started
+        assert renderer.render(_drawing()) == chromium.Drawn(None, {})
+        assert (
+            stuck.launches == 2 and renderer.problem is None
+        )  # the hung browser left behind, a new one started
     finally:
         stuck.release.set()
         renderer.close()
+
+
+def test_a_browser_no_export_used_for_a_while_is_stopped_and_the_next_export_starts_one():
+    stuck = Stuck()
+    stuck.release.set()
+    renderer = chromium.Chromium(launcher=stuck, idle_s=0.3)
+    try:
+        renderer.render(_drawing())
+        assert stuck.stopped.wait(30), "the idle browser was never stopped"
+        renderer.render(_drawing())
+        assert stuck.launches == 2
+    finally:
+        renderer.close()
+
+
+def test_a_browser_in_use_is_not_stopped_as_idle():
+    stuck = Stuck()
+    stuck.release.set()
+    renderer = chromium.Chromium(launcher=stuck, idle_s=30)
+    try:
+        for _ in range(3):
+            renderer.render(_drawing())
+        assert stuck.launches == 1 and stuck.stops == 0
+    finally:
+        renderer.close()
+    assert stuck.stopped.is_set()

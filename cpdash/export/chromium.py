@@ -6,7 +6,8 @@ shares one `Chromium` between its visitors (cpdash.ui owns it). Playwright's syn
 from the thread that started it, so a `Chromium` drives its browser from one thread of its own and draws one
 export at a time; each drawing gets a fresh, offline browser context (no cookie, storage or page of one
 export is seen by the next) with every network request aborted. A visitor waits at most `wait_s` for
-another visitor's export and `job_s` for their own; a browser that died is started again.
+another visitor's export and `job_s` for their own; a browser that died is started again, and one that
+no export used for `idle_s` is stopped.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import base64
 import contextlib
 import os
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -38,6 +40,9 @@ CHROMIUM_ARGS = (
 LAUNCH_TIMEOUT_MS = 30_000  # the longest Chromium may take to start
 STEP_TIMEOUT_MS = 30_000  # the longest one step of a drawing (load the page, print, draw a PNG) may take
 WAIT_S = 60.0  # the longest an export waits for another visitor's export to finish
+IDLE_S = (
+    600.0  # a browser no export used for this long is stopped (it holds some 450 MB); the next starts one
+)
 JOB_S = 100.0  # the longest one export may take; with WAIT_S under the browser's 180 s wait for a download
 LOCAL_SCHEMES = ("data:", "about:", "blob:")  # what a rendering page may load; everything else is aborted
 # Plotly.toImage, given up on after a step's time so that a page that never answers cannot hold the browser.
@@ -311,12 +316,21 @@ class _Driver:
 class Chromium:
     """One headless Chromium, started on first use and kept for every drawing after it; safe to share."""
 
-    def __init__(self, launcher: Launcher = launch_chromium, wait_s: float = WAIT_S, job_s: float = JOB_S):
+    def __init__(
+        self,
+        launcher: Launcher = launch_chromium,
+        wait_s: float = WAIT_S,
+        job_s: float = JOB_S,
+        idle_s: float | None = IDLE_S,
+    ):
         self._launcher = launcher
         self._wait_s = wait_s
         self._job_s = job_s
+        self._idle_s = idle_s  # None: kept until closed
         self._lock = threading.Lock()  # one drawing at a time
         self._driver: _Driver | None = None
+        self._idle: threading.Timer | None = None
+        self._last = 0.0  # time.monotonic() of the last drawing
         self.launches = 0  # how many times a browser was started
         self.problem: str | None = None  # why the last drawing failed; None once one succeeds
 
@@ -347,6 +361,29 @@ class Chromium:
             self.problem = None
             return drawn
         finally:
+            self._last = time.monotonic()
+            self._stop_when_idle()
+            self._lock.release()
+
+    def _stop_when_idle(self) -> None:
+        """Arrange for the browser to stop once no drawing came for `idle_s` (under the lock)."""
+        if self._idle is not None:
+            self._idle.cancel()
+        if self._idle_s is None or self._driver is None:
+            return
+        self._idle = threading.Timer(self._idle_s, self._stop_if_idle)
+        self._idle.daemon = True
+        self._idle.start()
+
+    def _stop_if_idle(self) -> None:
+        """Stop the browser if no drawing came for `idle_s` (a drawing under way arranges the next check)."""
+        if not self._lock.acquire(blocking=False):
+            return
+        try:
+            if self._driver is not None and time.monotonic() - self._last >= self._idle_s * 0.99:
+                self._driver.close(self._wait_s)
+                self._driver = None
+        finally:
             self._lock.release()
 
     def close(self) -> None:
@@ -354,6 +391,8 @@ class Chromium:
         if not self._lock.acquire(timeout=self._wait_s):
             return
         try:
+            if self._idle is not None:
+                self._idle.cancel()
             if self._driver is not None:
                 self._driver.close(self._wait_s)
                 self._driver = None
