@@ -54,7 +54,7 @@ ctx = ui.page_context()
 st.session_state.setdefault(PRESENTING, False)
 st.session_state.setdefault(SLIDE, 0)
 total = len(th.SECTIONS)
-browser = pack.browser_available()
+chromium = ui.get_chromium()  # None without Chromium: no PDF or PNG
 
 
 def move(step: int) -> None:
@@ -220,10 +220,10 @@ with st.expander("Take the pack with you: HTML, PDF, or everything in a ZIP", ex
         icon="🌐",
         on_click="ignore",
     )
-    if browser:
+    if chromium is not None:
         pdf_col.download_button(
             "Pack (PDF)",
-            packed(lambda: pack.pack_pdf(whole(), view.notice), "PDF"),
+            packed(lambda: pack.pack_pdf(whole(), view.notice, chromium), "PDF"),
             file_name=file_name(*view.file_parts, ext="pdf"),
             mime="application/pdf",
             key="town_hall_pdf",
@@ -234,13 +234,15 @@ with st.expander("Take the pack with you: HTML, PDF, or everything in a ZIP", ex
         pdf_col.caption("The PDF and PNG files need Chromium (/usr/bin/chromium) on the server.")
     zip_col.download_button(
         "Everything (ZIP)",
-        packed(lambda: pack.pack_zip(whole(), view.notice), "ZIP"),
+        packed(lambda: pack.pack_zip(whole(), view.notice, chromium), "ZIP"),
         file_name=file_name(*view.file_parts, ext="zip"),
         mime="application/zip",
         key="town_hall_zip",
         icon="🗜️",
         on_click="ignore",
     )
+    if chromium is not None and chromium.problem:
+        st.caption(f"⚠️ The last PDF or PNG could not be drawn: {md(chromium.problem)}")
 
 st.header("Preview", anchor=False)
 keys = [key for key, _ in th.SECTIONS]
@@ -277,10 +279,10 @@ with st.container(border=True):
             icon="⬇️",
             on_click="ignore",
         )
-    for name, fig in section.charts if browser else ():
+    for name, fig in section.charts if chromium is not None else ():
         downloads.download_button(
             f"Chart: {name.replace('-', ' ')} (PNG)",
-            lambda fig=fig: pack.chart_png(fig),
+            lambda fig=fig: pack.chart_png(fig, chromium),
             file_name=file_name(*view.file_parts, name, ext="png"),
             mime="image/png",
             key=f"town_hall_png_{name}",

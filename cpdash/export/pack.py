@@ -8,49 +8,39 @@ aborted: one slide of 1280 x 720 pixels per section. Every text from the data is
 
 from __future__ import annotations
 
-import base64
 import html
 import io
 import json
-import os
 import zipfile
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
-from typing import TypeVar
 
 import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
 from cpdash.charts.town_hall import projector
+from cpdash.export.chromium import (  # noqa: F401 - the pack's Chromium settings, named here too
+    CHROMIUM_ARGS,
+    Chromium,
+    Drawing,
+    Drawn,
+    Renderer,
+    RenderError,
+    browser_available,
+    chromium_path,
+)
 from cpdash.export.safe_csv import file_name, to_csv_bytes
 from cpdash.views import town_hall as th
 
 SLIDE_WIDTH, SLIDE_HEIGHT = 1280, 720  # a 16:9 projector, in CSS pixels
 CHART_WIDTH, CHART_HEIGHT = 620, 470  # a chart beside the text of a slide
 PNG_SCALE = 2  # PNGs at twice the pixels, sharp when printed
-CHROMIUM_ENV = "CPDASH_CHROMIUM"  # where Chromium is, when not at the Debian path
-CHROMIUM_DEFAULT = "/usr/bin/chromium"
-CHROMIUM_ARGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--enable-unsafe-swiftshader",
-)
-RENDER_TIMEOUT_MS = 60_000
+MISSING = "pdf-and-png-missing"  # the name of the note that says why the ZIP has no PDF or PNG
 PLOTLY_CONFIG = {"displayModeBar": False, "responsive": False, "displaylogo": False}
 # No request of any kind leaves the file: scripts and styles are inline, images are data: URLs.
 CSP = (
     "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
     "img-src data: blob:; font-src data:; connect-src 'none'; form-action 'none'; base-uri 'none'"
 )
-LOCAL_SCHEMES = ("data:", "about:", "blob:")  # what a rendering page may load; everything else is aborted
 
 STYLE = """
 @page { size: 1280px 720px; margin: 0; }
@@ -59,7 +49,7 @@ html, body { margin: 0; padding: 0; background: #ffffff; color: #000000;
   font-family: "Source Sans Pro", "Helvetica Neue", Arial, sans-serif; }
 .slide { width: 1280px; height: 720px; padding: 28px 48px 20px; overflow: hidden; position: relative;
   display: flex; flex-direction: column; break-after: page; page-break-after: always; }
-.slide:last-child { break-after: auto; page-break-after: auto; }
+.slide:last-of-type { break-after: auto; page-break-after: auto; }
 @media screen { .slide { margin: 0 auto 24px; border-bottom: 6px solid #0072B2; } }
 .top { display: flex; justify-content: space-between; font-size: 20px; color: #1a1a1a;
   border-bottom: 3px solid #0072B2; padding-bottom: 8px; }
@@ -86,8 +76,6 @@ ul { font-size: 21px; line-height: 1.35; margin: 0; padding-left: 26px; }
 .notes { font-size: 15px; color: #262626; border-top: 1px solid #999; padding-top: 6px; margin-top: 8px; }
 """
 
-T = TypeVar("T")
-
 
 # --- HTML ------------------------------------------------------------------------------------------
 
@@ -102,10 +90,15 @@ def slide_figure(fig: go.Figure, width: int = CHART_WIDTH, height: int = CHART_H
     return projector(fig, height=height, width=width)
 
 
-def _chart_html(name: str, fig: go.Figure, index: int) -> str:
-    """One chart as a div and the script that draws it (plotly.js is loaded once, in the head)."""
+def slide_figures(town_hall: th.TownHall) -> dict[str, go.Figure]:
+    """Every chart of the pack sized for a slide, by name (built once for the HTML, the PDF and the PNGs)."""
+    return {name: slide_figure(fig) for section in town_hall.sections for name, fig in section.charts}
+
+
+def _chart_html(name: str, sized: go.Figure, index: int) -> str:
+    """One slide-sized chart as a div and the script that draws it (plotly.js is loaded once, in the head)."""
     return pio.to_html(
-        slide_figure(fig),
+        sized,
         full_html=False,
         include_plotlyjs=False,
         config=PLOTLY_CONFIG,
@@ -148,14 +141,23 @@ def _cards_html(section: th.Section) -> str:
 
 
 def section_html(
-    section: th.Section, number: int, total: int, town_hall: th.TownHall, notice: str | None
+    section: th.Section,
+    number: int,
+    total: int,
+    town_hall: th.TownHall,
+    notice: str | None,
+    sized: dict[str, go.Figure] | None = None,
 ) -> str:
-    """One section as one slide."""
+    """One section as one slide (its charts from `sized`, when given, as slide_figures made them)."""
+    sized = sized or {}
     text = [_facts_html(section)]
     text += [f"<blockquote>“{_e(q)}”</blockquote>" for q in section.quotes]
     if section.bullets:
         text.append("<ul>" + "".join(f"<li>{_e(b)}</li>" for b in section.bullets) + "</ul>")
-    charts = "".join(_chart_html(name, fig, number) for name, fig in section.charts)
+    charts = "".join(
+        _chart_html(name, sized[name] if name in sized else slide_figure(fig), number)
+        for name, fig in section.charts
+    )
     body = f'<div class="text">{"".join(text)}</div>'
     if charts:
         body += f'<div class="chart">{charts}</div>'
@@ -172,20 +174,41 @@ def section_html(
     )
 
 
+def page_head() -> str:
+    """The head of every page the pack is drawn in: the no-network policy, the styles, plotly.js inline."""
+    return (
+        '<meta charset="utf-8">'
+        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
+        f'<meta name="viewport" content="width={SLIDE_WIDTH}">'
+        f"<style>{STYLE}</style><script>{get_plotlyjs()}</script>"
+    )
+
+
+def pack_title(town_hall: th.TownHall) -> str:
+    """The pack's title (not escaped)."""
+    return f"Town hall · {town_hall.area_name} · {town_hall.period_text}"
+
+
+def slides_html(
+    town_hall: th.TownHall, notice: str | None = None, sized: dict[str, go.Figure] | None = None
+) -> str:
+    """Every section as a slide: the body of the pack."""
+    total = len(town_hall.sections)
+    return "".join(
+        section_html(section, i, total, town_hall, notice, sized)
+        for i, section in enumerate(town_hall.sections, 1)
+    )
+
+
+def _document(town_hall: th.TownHall, body: str) -> str:
+    """The pack's page around its slides."""
+    title = _e(pack_title(town_hall))
+    return f'<!DOCTYPE html><html lang="en"><head>{page_head()}<title>{title}</title></head><body>{body}</body></html>'
+
+
 def pack_html(town_hall: th.TownHall, notice: str | None = None) -> str:
     """The whole pack as one self-contained HTML page: plotly.js inline once, no outside request."""
-    total = len(town_hall.sections)
-    slides = "".join(
-        section_html(section, i, total, town_hall, notice) for i, section in enumerate(town_hall.sections, 1)
-    )
-    title = f"Town hall · {town_hall.area_name} · {town_hall.period_text}"
-    return (
-        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
-        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
-        f'<meta name="viewport" content="width={SLIDE_WIDTH}"><title>{_e(title)}</title>'
-        f"<style>{STYLE}</style><script>{get_plotlyjs()}</script></head>"
-        f"<body>{slides}</body></html>"
-    )
+    return _document(town_hall, slides_html(town_hall, notice))
 
 
 def chart_count(town_hall: th.TownHall) -> int:
@@ -208,137 +231,91 @@ def tables_csv(town_hall: th.TownHall) -> dict[str, bytes]:
 # --- Chromium --------------------------------------------------------------------------------------
 
 
-def chromium_path() -> Path:
-    """Where Chromium is: $CPDASH_CHROMIUM, else Debian's /usr/bin/chromium."""
-    return Path(os.environ.get(CHROMIUM_ENV) or CHROMIUM_DEFAULT)
+def _with(renderer: Renderer | None, drawing: Drawing) -> Drawn:
+    """Draw with `renderer`, or in a Chromium started for this drawing alone (and stopped after)."""
+    if renderer is not None:
+        return renderer.render(drawing)
+    with Chromium() as alone:
+        return alone.render(drawing)
 
 
-def browser_available() -> bool:
-    """True when the PDF and PNGs can be drawn (Playwright installed, Chromium present)."""
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return False
-    return chromium_path().exists()
+def _png_specs(charts: list[tuple[str, go.Figure]]) -> tuple[tuple[str, dict], ...]:
+    """Each slide-sized chart as the dict plotly.js draws."""
+    return tuple((name, json.loads(sized.to_json())) for name, sized in charts)
 
 
-def _off_thread(work: Callable[[], T]) -> T:
-    """Run `work` in a thread of its own (Playwright's sync API refuses a thread with a running event loop)."""
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(work).result()
-
-
-def block_network(page: object, attempted: list[str] | None = None) -> None:
-    """Abort every request of `page` that is not data:, about: or blob: (and note it in `attempted`)."""
-
-    def handle(route: object) -> None:
-        """Let local URLs through; abort the rest."""
-        url = route.request.url
-        if url.startswith(LOCAL_SCHEMES):
-            route.continue_()
-            return
-        if attempted is not None:
-            attempted.append(url)
-        route.abort()
-
-    page.route("**/*", handle)
-
-
-def _render(
-    page_html: str, charts: int, pngs: list[tuple[str, go.Figure]], pdf: bool
-) -> tuple[bytes | None, dict]:
-    """Open `page_html` in headless Chromium, offline; print it to PDF and draw `pngs` with plotly.js."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(chromium_path()), args=list(CHROMIUM_ARGS))
-        try:
-            context = browser.new_context(
-                viewport={"width": SLIDE_WIDTH, "height": SLIDE_HEIGHT},
-                offline=True,
-                java_script_enabled=True,
-            )
-            page = context.new_page()
-            page.set_default_timeout(RENDER_TIMEOUT_MS)
-            block_network(page)
-            page.set_content(page_html, wait_until="load")
-            page.wait_for_function("() => typeof Plotly !== 'undefined'")
-            page.wait_for_function(
-                "n => document.querySelectorAll('.js-plotly-plot .main-svg').length >= n", arg=charts
-            )
-            document = None
-            if pdf:
-                document = page.pdf(
-                    width=f"{SLIDE_WIDTH}px",
-                    height=f"{SLIDE_HEIGHT}px",
-                    print_background=True,
-                    prefer_css_page_size=True,
-                    margin={"top": "0", "right": "0", "bottom": "0", "left": "0"},
-                )
-            images = {}
-            for name, fig in pngs:
-                spec = json.loads(slide_figure(fig).to_json())
-                url = page.evaluate(
-                    "([fig, w, h, s]) => Plotly.toImage(fig, {format: 'png', width: w, height: h, scale: s})",
-                    [spec, CHART_WIDTH, CHART_HEIGHT, PNG_SCALE],
-                )
-                images[name] = base64.b64decode(url.split(",", 1)[1])
-            return document, images
-        finally:
-            browser.close()
-
-
-def _all_charts(town_hall: th.TownHall) -> list[tuple[str, go.Figure]]:
-    """Every chart of the pack with the name of its PNG file."""
-    return [
-        (file_name(*town_hall.name_parts, name, ext="png"), fig)
-        for section in town_hall.sections
-        for name, fig in section.charts
-    ]
-
-
-def pack_pdf(town_hall: th.TownHall, notice: str | None = None) -> bytes:
-    """The pack as a PDF: one 1280 x 720 page per section."""
-    page_html = pack_html(town_hall, notice)
-    document, _ = _off_thread(lambda: _render(page_html, chart_count(town_hall), [], pdf=True))
-    return document
-
-
-def _plotly_page() -> str:
-    """An empty page with plotly.js inline, under the same no-network policy, to draw PNGs in."""
-    return (
-        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
-        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
-        f"<script>{get_plotlyjs()}</script></head><body></body></html>"
+def _drawing(
+    body: str, charts: int, pngs: list[tuple[str, go.Figure]], pdf: bool, title: str = ""
+) -> Drawing:
+    """A slide-sized drawing of `body`: printed to PDF if `pdf`, with `pngs` (slide-sized) drawn as PNG."""
+    return Drawing(
+        page_head(),
+        body,
+        title,
+        SLIDE_WIDTH,
+        SLIDE_HEIGHT,
+        charts=charts,
+        pdf=pdf,
+        pngs=_png_specs(pngs),
+        png_width=CHART_WIDTH,
+        png_height=CHART_HEIGHT,
+        png_scale=PNG_SCALE,
     )
 
 
-def chart_pngs(town_hall: th.TownHall) -> dict[str, bytes]:
-    """Each chart of the pack as a PNG, by file name."""
-    charts = _all_charts(town_hall)
-    _, images = _off_thread(lambda: _render(_plotly_page(), 0, charts, pdf=False))
-    return images
+def _png_names(town_hall: th.TownHall, sized: dict[str, go.Figure]) -> list[tuple[str, go.Figure]]:
+    """Every slide-sized chart of the pack with the name of its PNG file."""
+    return [(file_name(*town_hall.name_parts, name, ext="png"), fig) for name, fig in sized.items()]
 
 
-def chart_png(fig: go.Figure) -> bytes:
+def pack_pdf(town_hall: th.TownHall, notice: str | None = None, renderer: Renderer | None = None) -> bytes:
+    """The pack as a PDF: one 1280 x 720 page per section."""
+    body = slides_html(town_hall, notice)
+    drawing = _drawing(body, chart_count(town_hall), [], pdf=True, title=pack_title(town_hall))
+    return _with(renderer, drawing).pdf
+
+
+def chart_pngs(town_hall: th.TownHall, renderer: Renderer | None = None) -> dict[str, bytes]:
+    """Each chart of the pack as a PNG, by file name (all drawn in one page)."""
+    return _with(renderer, _drawing("", 0, _png_names(town_hall, slide_figures(town_hall)), pdf=False)).pngs
+
+
+def chart_png(fig: go.Figure, renderer: Renderer | None = None) -> bytes:
     """One chart as a PNG, in slide size and projector type."""
-    _, images = _off_thread(lambda: _render(_plotly_page(), 0, [("chart", fig)], pdf=False))
-    return images["chart"]
+    return _with(renderer, _drawing("", 0, [("chart", slide_figure(fig))], pdf=False)).pngs["chart"]
 
 
-def pack_zip(town_hall: th.TownHall, notice: str | None = None) -> bytes:
-    """Everything in one ZIP: the HTML pack, the PDF and PNGs (when Chromium is there), the CSV tables."""
-    page_html = pack_html(town_hall, notice)
-    files: dict[str, bytes] = {file_name(*town_hall.name_parts, ext="html"): page_html.encode("utf-8")}
-    if browser_available():
-        document, images = _off_thread(
-            lambda: _render(page_html, chart_count(town_hall), _all_charts(town_hall), pdf=True)
-        )
-        files[file_name(*town_hall.name_parts, ext="pdf")] = document
-        files.update(images)
+def pack_zip(town_hall: th.TownHall, notice: str | None = None, renderer: Renderer | None = None) -> bytes:
+    """Everything in one ZIP: the HTML pack, the PDF and PNGs (when Chromium draws them), the CSV tables.
+
+    The PDF and every PNG are drawn in one page of one browser. When Chromium fails, the ZIP still holds
+    the HTML and the tables, and a text file that says why the PDF and PNGs are missing."""
+    sized = slide_figures(town_hall)
+    body = slides_html(town_hall, notice, sized)
+    files: dict[str, bytes] = {
+        file_name(*town_hall.name_parts, ext="html"): _document(town_hall, body).encode()
+    }
+    if renderer is not None or browser_available():
+        pngs = _png_names(town_hall, sized)
+        drawing = _drawing(body, chart_count(town_hall), pngs, pdf=True, title=pack_title(town_hall))
+        try:
+            drawn = _with(renderer, drawing)
+        except RenderError as err:
+            files[file_name(*town_hall.name_parts, MISSING, ext="txt")] = missing_note(str(err))
+        else:
+            files[file_name(*town_hall.name_parts, ext="pdf")] = drawn.pdf
+            files.update(drawn.pngs)
     files.update(tables_csv(town_hall))
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, data in files.items():
             archive.writestr(name, data)
     return buffer.getvalue()
+
+
+def missing_note(reason: str) -> bytes:
+    """The text put in a ZIP in place of the PDF and PNGs that could not be drawn."""
+    return (
+        "The PDF and the PNG charts of this pack could not be drawn:\n"
+        f"{reason}\n\nThe HTML file has every slide and chart; open it in a browser and print it to PDF.\n"
+    ).encode()

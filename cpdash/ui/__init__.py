@@ -31,6 +31,7 @@ from cpdash.ui.data import (
     get_you_said_group,
     get_you_said_resolved,
 )
+from cpdash.ui.exporter import get_chromium
 from cpdash.ui.filters import sidebar_filters
 from cpdash.ui.quotes import approved_quotes, quotes_section
 from cpdash.ui.style import install as install_style
@@ -42,6 +43,7 @@ __all__ = [
     "csv_download",
     "csv_file",
     "current_filters",
+    "get_chromium",
     "get_concern_table",
     "data_banners",
     "drill_down_button",
