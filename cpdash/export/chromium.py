@@ -40,9 +40,8 @@ CHROMIUM_ARGS = (
 LAUNCH_TIMEOUT_MS = 30_000  # the longest Chromium may take to start
 STEP_TIMEOUT_MS = 30_000  # the longest one step of a drawing (load the page, print, draw a PNG) may take
 WAIT_S = 60.0  # the longest an export waits for another visitor's export to finish
-IDLE_S = (
-    600.0  # a browser no export used for this long is stopped (it holds some 450 MB); the next starts one
-)
+# a browser no export used for this long is stopped (it holds some 450 MB); the next export starts one
+IDLE_S = 600.0
 JOB_S = 100.0  # the longest one export may take; with WAIT_S under the browser's 180 s wait for a download
 LOCAL_SCHEMES = ("data:", "about:", "blob:")  # what a rendering page may load; everything else is aborted
 # Plotly.toImage, given up on after a step's time so that a page that never answers cannot hold the browser.
@@ -75,9 +74,8 @@ class RenderError(RuntimeError):
 class Drawing:
     """What to draw: `body` shown under `head`, printed to PDF (`pdf`) and/or `pngs` drawn by plotly.js."""
 
-    head: (
-        str  # the page's head (policy, styles, plotly.js): loaded once, kept for drawings with the same head
-    )
+    # the page's head (policy, styles, plotly.js): loaded once, kept for drawings with the same head
+    head: str
     body: str  # what to show; its scripts run
     title: str  # the document's title (the PDF's title)
     width: int  # the page's viewport (and the PDF's page) in CSS pixels
