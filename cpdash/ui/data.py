@@ -10,6 +10,7 @@ from typing import TypeVar
 
 import numpy as np
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from cpdash.charts.maps import EventBasis, Shapes, compact_shapes, event_basis
 from cpdash.config import Settings, settings_from_env
@@ -39,6 +40,7 @@ from cpdash.views.town_hall import Scope, Section, TownHall
 from cpdash.views.voice_explorer import comment_table, search_texts
 
 T = TypeVar("T")
+_RUN_SIGNATURE = "_data_signature"  # session state: (source, signature) as this rerun found them
 SMALL_TABLES = tuple(t for t in TABLES if t not in sql.IN_DATABASE)  # loaded beside a SQL source
 
 
@@ -54,9 +56,16 @@ def get_signature(settings: Settings) -> str:
 
 
 def _signature(settings: Settings) -> str:
-    """The source's current version (a database's on the process's pool of connections)."""
-    data = settings.data
-    return source_signature(data, _engine(data) if is_database(data) else None)
+    """The source's current version (a database's on the process's pool of connections), looked at once per
+    rerun: every cache of one rerun is keyed by the same version, and a folder's files are listed once."""
+    data = str(settings.data)
+    if get_script_run_ctx() is None:  # outside a session (a script, a test): no rerun to remember it for
+        return source_signature(data, _engine(data) if is_database(data) else None)
+    seen = st.session_state.get(_RUN_SIGNATURE)
+    if seen is None or seen[0] != data:
+        seen = (data, source_signature(data, _engine(data) if is_database(data) else None))
+        st.session_state[_RUN_SIGNATURE] = seen
+    return seen[1]
 
 
 @dataclass
@@ -74,7 +83,10 @@ def _slot(signature: str) -> _Slot:
 
 
 def get_settings() -> Settings:
-    """Deployment settings from the environment; stops the app with a clear message when invalid."""
+    """Deployment settings from the environment, read first on every rerun (so the rerun also looks at the
+    source afresh); stops the app with a clear message when invalid."""
+    if get_script_run_ctx() is not None:
+        st.session_state.pop(_RUN_SIGNATURE, None)
     try:
         return settings_from_env()
     except ValueError as exc:
@@ -155,7 +167,7 @@ def _participation(
 def get_participation(ctx: PageContext, split: str, measure: str) -> Participation:
     """The Participation page's figures for the context's filters, shared by every session asking for the
     same view."""
-    signature = source_signature(ctx.settings.data)
+    signature = _signature(ctx.settings)
     found = _participation_notables(signature, ctx.ds)
     return _participation(
         signature, ctx.filters, ctx.policy, ctx.compare, split, measure, ctx.src, found, ctx.names
@@ -211,16 +223,16 @@ def _in_sql(settings: Settings) -> bool:
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)
-def _source(signature: str, folder: str, _ds: Dataset, _in_sql: bool) -> Source:
+def _source(signature: str, folder: str, in_sql: bool, _ds: Dataset) -> Source:
     """The statistics source of a data set (in memory, or the database's SQL), with its topics; shared."""
-    if _in_sql:
+    if in_sql:
         return sql.SqlSource(_engine(folder), _ds, load_taxonomy(folder))
     return MemorySource(_ds, load_taxonomy(folder))
 
 
 def get_source(settings: Settings, ds: Dataset) -> Source:
     """The data set's statistics source, shared read-only by every session (cpdash.metrics.gather)."""
-    return _source(_signature(settings), str(settings.data), ds, _in_sql(settings))
+    return _source(_signature(settings), str(settings.data), _in_sql(settings), ds)
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
