@@ -586,7 +586,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--skip", nargs="*", default=[], choices=("load", "apptest", "bytes", "sessions"))
     parser.add_argument("--worker", choices=("load", "apptest"), help=argparse.SUPPRESS)
-    parser.add_argument("--cache", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--cache",
+        type=Path,
+        help="keep the score cache and data snapshots here (default: a fresh temporary folder); with "
+        "--skip load, the pages are measured on the data as this cache holds it, without scoring again",
+    )
     parser.add_argument("--worker-out", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--profile-top", type=int, default=0, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
@@ -623,7 +628,7 @@ def main(argv: list[str] | None = None) -> int:
         else "server-like (scripts compiled once, pages/ flag as after the first run)",
     }
     with tempfile.TemporaryDirectory(prefix="cpdash-bench-cache-") as cache_name:
-        cache = Path(cache_name)
+        cache = args.cache or Path(cache_name)
         if "load" not in args.skip:
             print("cold load (empty score cache), fresh process …", flush=True)
             cold = run_worker("load", data, cache)
