@@ -190,6 +190,35 @@ def test_backlog_view_redacts_what_residents_said(concerns: pd.DataFrame):
     assert view["What residents said"].tolist()[1] == "Music at night, write to me at [email]"
 
 
+def test_summaries_are_redacted_once_per_data_set(concerns: pd.DataFrame, monkeypatch: pytest.MonkeyPatch):
+    """The concerns made ready once carry their redacted summaries: a new period redacts nothing again."""
+    frame = concerns.copy()
+    frame.loc[frame["concern_id"] == "C2", "summary"] = "Music at night, write to me at jo@example.com"
+    calls: list[int] = []
+    real = lists.redact_series
+
+    def counted(values: pd.Series, *args) -> pd.Series:
+        calls.append(len(values))
+        return real(values, *args)
+
+    monkeypatch.setattr(lists, "redact_series", counted)
+    table = lists.ready(frame)
+    assert calls == [len(frame)]
+    public = frozenset({"A"})
+    for f in (
+        PERIOD,
+        Filters(date(2026, 2, 1), date(2026, 3, 31)),
+        Filters(PERIOD.start, PERIOD.end, ("B",)),
+    ):
+        for texts in (None, public):
+            kept = lists.backlog(table, f, NAMES, texts)
+            assert len(calls) == 1
+            pd.testing.assert_frame_equal(kept, lists.backlog(frame, f, NAMES, texts))  # redacts here
+            del calls[1:]
+    said = lists.backlog(table, PERIOD, NAMES)["summary"].tolist()
+    assert "Music at night, write to me at [email]" in said
+
+
 def test_area_filter_applies(src: MemorySource, concerns: pd.DataFrame):
     only_b = Filters(PERIOD.start, PERIOD.end, ("B",))
     assert lists.backlog(concerns, only_b, {})["concern_id"].tolist() == ["C5"]

@@ -20,7 +20,7 @@ from cpdash.data.load import is_database, load_dataset, source_signature
 from cpdash.data.schema import TABLES
 from cpdash.metrics import areas as area_scope
 from cpdash.metrics import sql
-from cpdash.metrics.follow_through import ConcernTable, concern_table
+from cpdash.metrics.follow_through import ConcernTable
 from cpdash.metrics.gather import Source
 from cpdash.metrics.memory import MemorySource
 from cpdash.metrics.periods import Filters
@@ -28,8 +28,8 @@ from cpdash.metrics.selection import refusal
 from cpdash.metrics.suppression import Policy
 from cpdash.text.topics import load_taxonomy
 from cpdash.ui.context import PageContext
+from cpdash.views import concerns as concern_lists
 from cpdash.views import town_hall, you_said
-from cpdash.views.concerns import text_areas as concern_texts
 from cpdash.views.figures import Compared
 from cpdash.views.map_areas import AreaFigures, area_figures
 from cpdash.views.map_details import AreaDetails, area_details
@@ -264,7 +264,7 @@ def get_overview(settings: Settings, src: MemorySource, f: Filters, policy: Poli
 @st.cache_resource(show_spinner=False, max_entries=2)
 def _concern_table(signature: str, _ds: Dataset) -> ConcernTable:
     """The concerns made ready for lists (the backlog, resolved cards), once per source and shared."""
-    return concern_table(_ds.concerns)
+    return concern_lists.ready(_ds.concerns)
 
 
 def get_concern_table(settings: Settings, ds: Dataset) -> ConcernTable:
@@ -279,7 +279,7 @@ def _you_said(
     """The "You said, we did" cards and open backlog for one filter state (shared by sessions)."""
     names = area_scope.names(_src)
     concerns = _concern_table(signature, _ds)
-    texts = concern_texts(_src, f, policy)
+    texts = concern_lists.text_areas(_src, f, policy)
     return you_said.summary(_src, f, policy, compare), you_said.still_open(concerns, f, names, texts)
 
 
@@ -310,7 +310,7 @@ def _you_said_resolved(
     signature: str, f: Filters, topic: str, policy: Policy | None, _src: MemorySource, _ds: Dataset
 ) -> you_said.Resolved:
     """The resolved cards of one topic for one filter state (shared by sessions)."""
-    texts = concern_texts(_src, f, policy) if policy is not None else None
+    texts = concern_lists.text_areas(_src, f, policy) if policy is not None else None
     concerns = _concern_table(signature, _ds)
     return you_said.resolved(concerns, f, area_scope.names(_src), topic, texts, policy)
 
