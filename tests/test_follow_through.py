@@ -289,3 +289,18 @@ def test_empty_and_absent_concerns(concerns: pd.DataFrame):
         assert not ys.summary(src, PERIOD, STAFF).available
     assert lists.backlog_ages(lists.backlog(None, PERIOD, {}))["concerns"].sum() == 0
     assert ys.topics(source(concerns)) == ["lighting", "noise", "traffic"]
+
+
+def test_resolved_cards_most_recently_resolved_first_then_raised(concerns: pd.DataFrame):
+    extra = pd.DataFrame(
+        [
+            ("C10", "A", "noise", "2026-02-01", "resolved", "2026-03-01", "Early", "Done"),
+            ("C11", "A", "noise", "2026-02-15", "resolved", "2026-03-01", "Late", "Done"),
+        ],
+        columns=concerns.columns,
+    ).astype({"raised": "datetime64[ns]", "resolved": "datetime64[ns]"})
+    frame = pd.concat([concerns, extra.astype(concerns.dtypes.to_dict())], ignore_index=True)
+    every, total = lists.resolved_cards(lists.ready(frame), PERIOD, NAMES, limit=None)
+    assert [c.concern_id for c in every] == ["C11", "C10", "C1", "C9"] and total == 4
+    first, total = lists.resolved_cards(lists.ready(frame), PERIOD, NAMES, limit=2)
+    assert [c.concern_id for c in first] == ["C11", "C10"] and total == 4

@@ -131,7 +131,7 @@ def backlog(
             "raised": raised.dt.date,
             "days_open": (pd.Timestamp(f.end) - raised).dt.days.astype("int64"),
             "area_id": area,
-            "area": [names.get(a, a) for a in area],
+            "area": [names.get(a, a) for a in area.to_numpy(dtype=object)],  # not Arrow, value by value
             "topic": _text(rows, TOPIC).fillna(""),
             "status": np.where(rows[FLAGS["in_progress_at_end"]].to_numpy(dtype=bool), IN_PROGRESS, OPEN),
             "source": _text(rows, "source"),
@@ -186,13 +186,15 @@ def resolved_cards(
     mask = rows[FLAGS["resolved"]].to_numpy(dtype=bool)
     if topic is not None:
         mask = mask & (_text(rows, TOPIC).str.strip() == topic).fillna(False).to_numpy(dtype=bool)
-    rows = rows[mask]
-    total = len(rows)
+    picked = np.flatnonzero(mask)
+    total = len(picked)
     if total == 0:  # also when there is no resolved date to sort by
         return [], 0
-    rows = rows.sort_values(["resolved", "raised"], ascending=[False, False], kind="stable")
-    if limit is not None:
-        rows = rows.head(limit)
+    # most recently resolved first (then raised), ties as given; only the rows shown are taken out
+    resolved = rows["resolved"].to_numpy(dtype="datetime64[ns]")[picked].astype("int64")
+    raised = rows["raised"].to_numpy(dtype="datetime64[ns]")[picked].astype("int64")
+    order = np.lexsort((-raised, -resolved))
+    rows = rows.iloc[picked[order if limit is None else order[:limit]]]
     cards = []
     for row in rows.to_dict("records"):
         area = str(row.get(AREA, ""))

@@ -210,7 +210,7 @@ def status_table(
     ).merge(then, on=by, how="left")
     out["open_at_end_prev"] = out["open_at_end_prev"].fillna(0).astype("int64")
     out[by] = out[by].astype("str")
-    out["label"] = [names.get(v, v) for v in out[by]] if by == AREA else out[by]
+    out["label"] = [names.get(v, v) for v in out[by].to_numpy(dtype=object)] if by == AREA else out[by]
     out["_size"] = out["raised"] + out["open_at_end"]
     out = out.sort_values(["_size", "label"], ascending=[False, True], kind="stable")
     return out[columns].reset_index(drop=True)
