@@ -272,6 +272,12 @@ def get_concern_table(settings: Settings, ds: Dataset) -> ConcernTable:
     return _concern_table(_signature(settings), ds)
 
 
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _concern_topics(signature: str, _src: MemorySource) -> list[str]:
+    """Every topic the concerns carry, whenever raised (the cards' choice): once per source, shared."""
+    return you_said.topics(_src)
+
+
 @st.cache_data(show_spinner=False, max_entries=128)
 def _you_said(
     signature: str, f: Filters, policy: Policy, compare: str, _src: MemorySource, _ds: Dataset
@@ -280,7 +286,8 @@ def _you_said(
     names = area_scope.names(_src)
     concerns = _concern_table(signature, _ds)
     texts = concern_lists.text_areas(_src, f, policy)
-    return you_said.summary(_src, f, policy, compare), you_said.still_open(concerns, f, names, texts)
+    top = you_said.summary(_src, f, policy, compare, _concern_topics(signature, _src))
+    return top, you_said.still_open(concerns, f, names, texts)
 
 
 def get_you_said(

@@ -173,8 +173,11 @@ def topics(src: Source) -> list[str]:
     return sorted(str(t) for t in table[TOPIC]) if TOPIC in table.columns else []
 
 
-def summary(src: Source, f: Filters, policy: Policy, compare: str = PREVIOUS) -> Summary:
-    """The cards, what limits them and the topics, for the filters."""
+def summary(
+    src: Source, f: Filters, policy: Policy, compare: str = PREVIOUS, every_topic: list[str] | None = None
+) -> Summary:
+    """The cards, what limits them and the topics (`every_topic` when the caller kept `topics(src)`), for
+    the filters."""
     before = compared(src, f, compare)
     intro = "Concerns residents raised, what was done about them and what is still open. " + before.text
     if not src.has("concerns"):
@@ -184,7 +187,8 @@ def summary(src: Source, f: Filters, policy: Policy, compare: str = PREVIOUS) ->
     cards = kpis(now, then, f, before)
     notes = [card.note for card in cards if card.note]
     notes += [n for n in (missing_dates_note(now), missing_columns_note(src), before.note) if n]
-    return Summary(True, intro, cards, notes, [ALL_TOPICS, *topics(src)], not policy.public)
+    every_topic = topics(src) if every_topic is None else every_topic
+    return Summary(True, intro, cards, notes, [ALL_TOPICS, *every_topic], not policy.public)
 
 
 def status_table(
