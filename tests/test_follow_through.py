@@ -304,3 +304,19 @@ def test_resolved_cards_most_recently_resolved_first_then_raised(concerns: pd.Da
     assert [c.concern_id for c in every] == ["C11", "C10", "C1", "C9"] and total == 4
     first, total = lists.resolved_cards(lists.ready(frame), PERIOD, NAMES, limit=2)
     assert [c.concern_id for c in first] == ["C11", "C10"] and total == 4
+
+
+def test_medians_per_group_are_the_medians_of_the_repeated_values():
+    """Every group's weighted median at once: the median of its values repeated by their counts."""
+    import numpy as np
+
+    rng = np.random.default_rng(7)
+    for trial in range(400):
+        size, n = int(rng.integers(1, 8)), int(rng.integers(0, 25))
+        group, values = rng.integers(0, size, n), rng.integers(0, 6, n).astype("float64")
+        weights = rng.integers(1, 4, n).astype("float64") if trial % 2 else np.ones(n)
+        got = follow_through.medians(group, values, weights, size)
+        for code in range(size):
+            mine = group == code
+            want = np.median(np.repeat(values[mine], weights[mine].astype(int))) if mine.any() else np.nan
+            assert (np.isnan(want) and np.isnan(got[code])) or got[code] == want, (trial, code)
