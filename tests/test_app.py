@@ -275,3 +275,47 @@ def test_overview_shows_no_change_against_a_period_before_the_data(env, minimal_
     assert events.value != "0"
     assert not events.delta, f"a change against a period with no data: {events.delta}"
     assert any("No change is shown: the data starts on" in c.value for c in at.caption)
+
+
+def test_the_source_is_looked_at_once_per_rerun(env, minimal_source: Path, monkeypatch: pytest.MonkeyPatch):
+    """Every cache of a rerun is keyed by one look at the folder (each look lists and stats every file)."""
+    from cpdash.ui import data as ui_data
+
+    looks: list[str] = []
+    real = ui_data.source_signature
+
+    def counted(source, engine=None):
+        looks.append(str(source))
+        return real(source, engine)
+
+    monkeypatch.setattr(ui_data, "source_signature", counted)
+    env(minimal_source)
+    at = make_app(page="participation")
+    assert_clean(at, "participation")
+    assert looks == [str(minimal_source)]
+    at.run()
+    assert len(looks) == 2  # the next rerun looks again, once, and so sees a changed file
+    open_page(at, "overview")
+    assert_clean(at, "overview")
+    assert len(looks) == 3
+
+
+def test_a_folder_and_a_sql_source_never_share_a_statistics_source(
+    minimal_source: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    from cpdash.data.load import load_dataset
+    from cpdash.metrics.memory import MemorySource
+    from cpdash.ui import data as ui_data
+
+    class FakeSql:
+        def __init__(self, *args) -> None:
+            self.args = args
+
+    monkeypatch.setattr(ui_data.sql, "SqlSource", FakeSql)
+    monkeypatch.setattr(ui_data, "_engine", lambda url: object())
+    ds = load_dataset(minimal_source, cache_dir=tmp_path / "cache")
+    ui_data._source.clear()
+    in_memory = ui_data._source("same version", str(minimal_source), False, ds)
+    by_sql = ui_data._source("same version", str(minimal_source), True, ds)
+    ui_data._source.clear()
+    assert isinstance(in_memory, MemorySource) and isinstance(by_sql, FakeSql)

@@ -59,3 +59,36 @@ def test_figures_built_without_the_schema_check_are_the_same_figures(monkeypatch
     checked = figures()
     monkeypatch.setattr(base, "VALIDATE", False)
     assert figures() == checked
+
+
+def test_follow_through_charts_built_without_the_check_are_the_same_figures(monkeypatch):
+    """The "You said, we did" charts, built from dicts: the same figures as plotly's check makes of them."""
+    import json
+
+    import numpy as np
+    import plotly.io as pio
+
+    from cpdash.charts import base
+    from cpdash.charts import follow_through as charts
+
+    def figures() -> list[dict]:
+        counts = np.arange(20 * 4).reshape(20, 4) % 7
+        table = pd.DataFrame(counts, columns=["resolved", "declined", "in_progress", "open"])
+        table.insert(0, "label", [f"Area <{i}>" for i in range(20)])
+        ages = pd.DataFrame(
+            {"age": list("abcde"), "concerns": np.array([1, 5, 0, 30, 2]), "oldest_days": 1.0}
+        )
+        built = [
+            charts.status_chart(table, "Topic"),  # more groups than shown: the note above the bars
+            charts.status_chart(table.head(2).assign(resolved=1, declined=0, in_progress=0, open=1)),
+            charts.backlog_age_chart(ages),
+            charts.backlog_age_chart(ages.assign(concerns=np.array([1, 2, 0, 0, 1]))),
+        ]
+        return [_set(json.loads(pio.to_json(f, validate=False))) for f in built]
+
+    monkeypatch.setattr(base, "VALIDATE", True)
+    checked = figures()
+    monkeypatch.setattr(base, "VALIDATE", False)
+    assert figures() == checked
+    assert checked[0]["layout"]["annotations"][0]["text"] == "The 15 with most concerns of 20"
+    assert checked[3]["layout"]["yaxis"]["dtick"] == 1

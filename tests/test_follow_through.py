@@ -190,6 +190,35 @@ def test_backlog_view_redacts_what_residents_said(concerns: pd.DataFrame):
     assert view["What residents said"].tolist()[1] == "Music at night, write to me at [email]"
 
 
+def test_summaries_are_redacted_once_per_data_set(concerns: pd.DataFrame, monkeypatch: pytest.MonkeyPatch):
+    """The concerns made ready once carry their redacted summaries: a new period redacts nothing again."""
+    frame = concerns.copy()
+    frame.loc[frame["concern_id"] == "C2", "summary"] = "Music at night, write to me at jo@example.com"
+    calls: list[int] = []
+    real = lists.redact_series
+
+    def counted(values: pd.Series, *args) -> pd.Series:
+        calls.append(len(values))
+        return real(values, *args)
+
+    monkeypatch.setattr(lists, "redact_series", counted)
+    table = lists.ready(frame)
+    assert calls == [len(frame)]
+    public = frozenset({"A"})
+    for f in (
+        PERIOD,
+        Filters(date(2026, 2, 1), date(2026, 3, 31)),
+        Filters(PERIOD.start, PERIOD.end, ("B",)),
+    ):
+        for texts in (None, public):
+            kept = lists.backlog(table, f, NAMES, texts)
+            assert len(calls) == 1
+            pd.testing.assert_frame_equal(kept, lists.backlog(frame, f, NAMES, texts))  # redacts here
+            del calls[1:]
+    said = lists.backlog(table, PERIOD, NAMES)["summary"].tolist()
+    assert "Music at night, write to me at [email]" in said
+
+
 def test_area_filter_applies(src: MemorySource, concerns: pd.DataFrame):
     only_b = Filters(PERIOD.start, PERIOD.end, ("B",))
     assert lists.backlog(concerns, only_b, {})["concern_id"].tolist() == ["C5"]
@@ -260,3 +289,34 @@ def test_empty_and_absent_concerns(concerns: pd.DataFrame):
         assert not ys.summary(src, PERIOD, STAFF).available
     assert lists.backlog_ages(lists.backlog(None, PERIOD, {}))["concerns"].sum() == 0
     assert ys.topics(source(concerns)) == ["lighting", "noise", "traffic"]
+
+
+def test_resolved_cards_most_recently_resolved_first_then_raised(concerns: pd.DataFrame):
+    extra = pd.DataFrame(
+        [
+            ("C10", "A", "noise", "2026-02-01", "resolved", "2026-03-01", "Early", "Done"),
+            ("C11", "A", "noise", "2026-02-15", "resolved", "2026-03-01", "Late", "Done"),
+        ],
+        columns=concerns.columns,
+    ).astype({"raised": "datetime64[ns]", "resolved": "datetime64[ns]"})
+    frame = pd.concat([concerns, extra.astype(concerns.dtypes.to_dict())], ignore_index=True)
+    every, total = lists.resolved_cards(lists.ready(frame), PERIOD, NAMES, limit=None)
+    assert [c.concern_id for c in every] == ["C11", "C10", "C1", "C9"] and total == 4
+    first, total = lists.resolved_cards(lists.ready(frame), PERIOD, NAMES, limit=2)
+    assert [c.concern_id for c in first] == ["C11", "C10"] and total == 4
+
+
+def test_medians_per_group_are_the_medians_of_the_repeated_values():
+    """Every group's weighted median at once: the median of its values repeated by their counts."""
+    import numpy as np
+
+    rng = np.random.default_rng(7)
+    for trial in range(400):
+        size, n = int(rng.integers(1, 8)), int(rng.integers(0, 25))
+        group, values = rng.integers(0, size, n), rng.integers(0, 6, n).astype("float64")
+        weights = rng.integers(1, 4, n).astype("float64") if trial % 2 else np.ones(n)
+        got = follow_through.medians(group, values, weights, size)
+        for code in range(size):
+            mine = group == code
+            want = np.median(np.repeat(values[mine], weights[mine].astype(int))) if mine.any() else np.nan
+            assert (np.isnan(want) and np.isnan(got[code])) or got[code] == want, (trial, code)

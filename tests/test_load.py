@@ -16,6 +16,7 @@ from conftest import (
     EVENTS_ROWS,
     LAT_NORTH,
     LAT_SOUTH,
+    RESPONSES_ROWS,
     SIDE,
     area_features,
     feature,
@@ -657,24 +658,100 @@ def test_a_restart_with_unchanged_files_reads_the_validated_snapshot(
     first = load_dataset(folder_source, cache_dir=tmp_path / "cache")
     assert "snapshot" not in first.report.seconds
     again = load_dataset(folder_source, cache_dir=tmp_path / "cache")
-    assert set(again.report.seconds) == {"snapshot"}
-    assert any("validated snapshot" in note for note in again.report.notes)
+    assert "snapshot" in again.report.seconds
+    assert not {"areas", "events", "responses", "concerns", "sentiment"} & set(again.report.seconds)
+    assert again.report.notes[-1] == (
+        "read from the validated snapshot, their files unchanged since last checked: "
+        "areas, events, responses, concerns"
+    )
     pd.testing.assert_frame_equal(again.events, first.events)
+    pd.testing.assert_frame_equal(again.responses, first.responses)
     assert again.report.rows_rejected == first.report.rows_rejected
-    # a changed file makes a full load again
+    # a changed events file loads events again, and every table checked against its event ids
     path = folder_source / "events.csv"
     path.write_text(path.read_text() + "E99,2025-05-02,Town hall,001,,,,,,\n")
     os.utime(path, (time.time() + 5, time.time() + 5))
     changed = load_dataset(folder_source, cache_dir=tmp_path / "cache")
-    assert "snapshot" not in changed.report.seconds
+    assert {"events", "responses", "concerns"} <= set(changed.report.seconds)
+    assert "areas" not in changed.report.seconds  # the areas do not depend on events
     assert "E99" in set(changed.events["event_id"])
 
 
+def counted_validation(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The tables validated from now on, in order (validation watched through the loader's call to it)."""
+    from cpdash.data import load as load_module
+
+    seen: list[str] = []
+    real = load_module.validate_table
+
+    def counting(table, *args, **kwargs):
+        seen.append(table.name)
+        return real(table, *args, **kwargs)
+
+    monkeypatch.setattr(load_module, "validate_table", counting)
+    return seen
+
+
+def test_a_changed_concerns_file_revalidates_concerns_only(
+    folder_source: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen = counted_validation(monkeypatch)
+    load_dataset(folder_source, cache_dir=tmp_path / "cache")
+    assert set(seen) == {"areas", "events", "responses", "concerns"}
+    rows = [*CONCERNS_ROWS, {**CONCERNS_ROWS[0], "topic": "noise"}]
+    write_csv(folder_source / "concerns.csv", rows)  # one row more, a duplicate id
+    os.utime(folder_source / "concerns.csv", (time.time() + 5, time.time() + 5))
+    seen.clear()
+    changed = load_dataset(folder_source, cache_dir=tmp_path / "cache")
+    assert seen == ["concerns"]  # 1,000,000 responses are not validated again for a concerns file
+    assert "read from the validated snapshot" in changed.report.notes[-1]
+    full = load_dataset(folder_source)  # no cache: every table read and validated
+    for table in ("events", "areas", "responses", "concerns"):
+        pd.testing.assert_frame_equal(getattr(changed, table), getattr(full, table))
+    assert changed.areas_geojson == full.areas_geojson
+    assert changed.report.tables["concerns"].rows_rejected == 1
+    for name, table in full.report.tables.items():
+        mine = changed.report.tables[name]
+        assert (mine.status, mine.rows_read, mine.rows_accepted) == (
+            table.status,
+            table.rows_read,
+            table.rows_accepted,
+        )
+        assert (mine.errors, mine.warnings) == (table.errors, table.warnings)
+        pd.testing.assert_frame_equal(mine.rejected, table.rejected)
+    # the same notes, but for how many comments were scored now (none: their scores were saved)
+    said = [n.split(":")[0] for n in changed.report.notes if "snapshot" not in n]
+    assert said == [n.split(":")[0] for n in full.report.notes]
+
+
+def test_responses_are_checked_against_the_events_of_now(
+    folder_source: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cross-table checks see the current events when only events changed."""
+    load_dataset(folder_source, cache_dir=tmp_path / "cache")
+    seen = counted_validation(monkeypatch)
+    linked = RESPONSES_ROWS[0]["event_id"]
+    kept = [row for row in EVENTS_ROWS if row["event_id"] != linked]
+    write_csv(folder_source / "events.csv", kept)
+    os.utime(folder_source / "events.csv", (time.time() + 5, time.time() + 5))
+    changed = load_dataset(folder_source, cache_dir=tmp_path / "cache")
+    assert "areas" not in seen and "events" in seen and "responses" in seen
+    full = load_dataset(folder_source)
+    pd.testing.assert_frame_equal(changed.responses, full.responses)
+    assert changed.report.rows_rejected == full.report.rows_rejected
+    assert linked not in set(changed.responses["event_id"].dropna())
+
+
 def test_a_damaged_snapshot_is_ignored(folder_source: Path, tmp_path: Path) -> None:
-    from cpdash.data.snapshot import snapshot_path
+    from cpdash.data.readers import find_table_files
+    from cpdash.data.snapshot import TableSnapshots
 
     load_dataset(folder_source, cache_dir=tmp_path / "cache")
-    snapshot_path(tmp_path / "cache", source_signature(folder_source)).write_bytes(b"not a pickle")
+    files, _ = find_table_files(folder_source)
+    snapshots = TableSnapshots(tmp_path / "cache", files)
+    for table in files:
+        for path in snapshots.path(table).parent.glob(f"{table}-*.pickle"):
+            path.write_bytes(b"not a pickle")
     again = load_dataset(folder_source, cache_dir=tmp_path / "cache")
     assert "snapshot" not in again.report.seconds
     assert len(again.events) > 0

@@ -94,6 +94,23 @@ def test_kpis_compare_with_the_previous_period(env, source: Path):
     assert cards["Median days to resolve"].delta == "+14 days"  # 30 against C5's 16
 
 
+def test_the_topics_are_found_once_per_data_set(env, source: Path, monkeypatch: pytest.MonkeyPatch):
+    """Every topic the concerns carry does not depend on the filters: a new period does not look again."""
+    from datetime import date
+
+    from cpdash.views import you_said
+
+    looks: list[int] = []
+    real = you_said.topics
+    monkeypatch.setattr(you_said, "topics", lambda src: looks.append(1) or real(src))
+    env(source)
+    at = open_page(PERIOD)
+    at.date_input(key="filter_period").set_value((date(2026, 2, 1), date(2026, 3, 31))).run()
+    assert not at.exception
+    assert at.selectbox(key="you_said_card_topic").options == ["All topics", "lighting", "noise", "traffic"]
+    assert len(looks) == 1
+
+
 def test_status_by_area_then_by_topic(env, source: Path):
     env(source)
     at = open_page(PERIOD)

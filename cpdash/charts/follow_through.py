@@ -9,7 +9,7 @@ from collections.abc import Iterable
 import pandas as pd
 import plotly.graph_objects as go
 
-from cpdash.charts.base import empty_figure, layout
+from cpdash.charts.base import FONT, SMALL_HEIGHT, empty_figure, figure, layout
 
 # Resolved reads as done (green), declined as set aside (grey), in progress as under way (orange),
 # open as waiting (vermilion): Okabe-Ito colours, distinguishable with colour blindness.
@@ -51,46 +51,69 @@ def _height(rows: int) -> int:
     return max(MIN_HEIGHT, 90 + BAR_ROW_HEIGHT * rows)
 
 
+def _count_axis(maximum: float, title: str | None) -> dict:
+    """count_axis's settings as a layout axis, with its title."""
+    axis = {"title": {"text": title}, "rangemode": "tozero", "tickformat": ",d"}
+    return axis | {"dtick": 1} if maximum <= SMALL_COUNT else axis
+
+
+def _layout(title: str, height: int, **more: object) -> dict:
+    """charts.base.layout's look as a layout dict (no axis title at the side), with `more` on top."""
+    heading = {"text": title, "x": 0, "xanchor": "left", "font": {"size": 16}}
+    look = {"title": heading, "height": height, "margin": {"l": 10, "r": 10, "t": 48, "b": 10}, "font": FONT}
+    return look | {"showlegend": False, "hovermode": "x unified"} | more
+
+
 def status_chart(table: pd.DataFrame, by_label: str = "Area", top: int = TOP_GROUPS) -> go.Figure:
     """Stacked horizontal bars per area or topic: resolved, declined, in progress and open concerns."""
     title = f"Concerns by {by_label.lower()}: what became of them"
     if table.empty or table[list(STATUS_FIELDS.values())].to_numpy().sum() == 0:
         return empty_figure(title, "No concern was raised, closed or open in this period")
     rows = table.head(top).iloc[::-1]  # largest at the top
-    fig = go.Figure()
-    for status, field in STATUS_FIELDS.items():
-        fig.add_trace(
-            go.Bar(
-                y=escaped(rows["label"]),
-                x=rows[field],
-                orientation="h",
-                name=STATUS_NAMES[status],
-                marker_color=STATUS_COLOURS[status],
-                hovertemplate="%{y}: %{x:,} " + status + "<extra></extra>",
-            )
-        )
-    fig.update_layout(barmode="stack")
-    layout(fig, title, "", height=_height(len(rows)))
-    fig.update_layout(
-        showlegend=True,
-        legend={"orientation": "h", "y": -0.08, "x": 0, "yanchor": "top", "traceorder": "normal"},
-        hovermode="y unified",
-        margin={"l": 10, "r": 10, "t": 48, "b": 40},
-    )
-    count_axis(fig, float(rows[list(STATUS_FIELDS.values())].sum(axis=1).max()))
+    labels = escaped(rows["label"])
+    traces = [
+        {
+            "type": "bar",
+            "y": labels,
+            "x": rows[field].to_numpy(),
+            "orientation": "h",
+            "name": STATUS_NAMES[status],
+            "marker": {"color": STATUS_COLOURS[status]},
+            "hovertemplate": "%{y}: %{x:,} " + status + "<extra></extra>",
+        }
+        for status, field in STATUS_FIELDS.items()
+    ]
+    notes = []
     if len(table) > top:
-        fig.add_annotation(
-            text=f"The {top} with most concerns of {len(table)}",
-            showarrow=False,
-            xref="paper",
-            yref="paper",
-            x=1,
-            y=1.02,
-            xanchor="right",
-            yanchor="bottom",
-            font={"size": 12},
+        notes.append(
+            {
+                "text": f"The {top} with most concerns of {len(table)}",
+                "showarrow": False,
+                "xref": "paper",
+                "yref": "paper",
+                "x": 1,
+                "y": 1.02,
+                "xanchor": "right",
+                "yanchor": "bottom",
+                "font": {"size": 12},
+            }
         )
-    return fig
+    widest = float(rows[list(STATUS_FIELDS.values())].sum(axis=1).max())
+    return figure(
+        traces,
+        _layout(
+            title,
+            _height(len(rows)),
+            barmode="stack",
+            showlegend=True,
+            legend={"orientation": "h", "y": -0.08, "x": 0, "yanchor": "top", "traceorder": "normal"},
+            hovermode="y unified",
+            margin={"l": 10, "r": 10, "t": 48, "b": 40},
+            xaxis=_count_axis(widest, None),
+            yaxis={"title": {"text": ""}},
+            **({"annotations": notes} if notes else {}),
+        ),
+    )
 
 
 def backlog_age_chart(ages: pd.DataFrame) -> go.Figure:
@@ -98,21 +121,21 @@ def backlog_age_chart(ages: pd.DataFrame) -> go.Figure:
     title = "Open concerns by how long they have waited"
     if ages.empty or ages["concerns"].sum() == 0:
         return empty_figure(title, "No concern is open at the end of the period")
-    fig = go.Figure(
-        go.Bar(
-            x=ages["age"],
-            y=ages["concerns"],
-            marker_color=list(AGE_COLOURS[: len(ages)]),
-            text=ages["concerns"],
-            textposition="outside",
-            cliponaxis=False,
-            hovertemplate="%{x}: %{y:,} open<extra></extra>",
-        )
+    bars = {
+        "type": "bar",
+        "x": ages["age"].to_numpy(),
+        "y": ages["concerns"].to_numpy(),
+        "marker": {"color": list(AGE_COLOURS[: len(ages)])},
+        "text": ages["concerns"].to_numpy(dtype="float64"),  # as plotly's check makes it
+        "textposition": "outside",
+        "cliponaxis": False,
+        "hovertemplate": "%{x}: %{y:,} open<extra></extra>",
+    }
+    axis = _count_axis(float(ages["concerns"].max()), "Open concerns")
+    return figure(
+        [bars],
+        _layout(title, SMALL_HEIGHT, hovermode="closest", xaxis={"title": {"text": None}}, yaxis=axis),
     )
-    layout(fig, title, "Open concerns")
-    fig.update_layout(hovermode="closest")
-    count_axis(fig, float(ages["concerns"].max()), axis="y")
-    return fig
 
 
 def open_by_topic_chart(table: pd.DataFrame, top: int = 8) -> go.Figure:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 _NUMBER_JUNK = re.compile(r"[,\s$€£]|(?<=\d)'(?=\d)")
 _KEY_JUNK = re.compile(r"[^0-9a-z]+")
@@ -72,3 +75,13 @@ def number_text(values: pd.Series) -> pd.Series:
     whole = values.notna() & (values == values.round()) & (values.abs() < 2**53)
     text = values.astype("str")
     return text.where(~whole, values.where(whole, 0).astype("int64").astype("str"))
+
+
+def is_in(values: pd.Series, known: Collection[str]) -> pd.Series:
+    """True where a text value is one of `known` (False where missing), by one hash lookup: pandas' isin on
+    Arrow text makes an Arrow scalar of each known value in Python, about 0.6 s for 100,000 event ids."""
+    found = pc.is_in(
+        pa.array(values.astype("str"), type=pa.large_string(), from_pandas=True),
+        value_set=pa.array([str(v) for v in known], type=pa.large_string()),
+    )
+    return pd.Series(found.fill_null(False).to_numpy(zero_copy_only=False), index=values.index)

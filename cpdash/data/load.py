@@ -21,13 +21,13 @@ from cpdash.data.dataset import (
     LoadReport,
     TableReport,
 )
-from cpdash.data.geo import AreaIndex, Boundaries, geojson_of, label_points, level_rank, parse_area_features
-from cpdash.data.placing import place_events
+from cpdash.data.geo import AreaIndex, Boundaries, geojson_of, label_points, parse_area_features
+from cpdash.data.placing import area_index, areas_from_ids, base_boundaries, place_events
 from cpdash.data.programs import load_taxonomy
 from cpdash.data.readers import DataError, RawFile, find_table_files, read_raw
 from cpdash.data.roles import ROLES_FILE
 from cpdash.data.schema import AREAS, TABLES, Table, with_programs
-from cpdash.data.snapshot import read_snapshot, write_snapshot
+from cpdash.data.snapshot import Saved, TableSnapshots
 from cpdash.data.validate import empty_frame, normalise_column_name, validate_table
 
 Progress = Callable[[float, str], None]
@@ -170,42 +170,31 @@ def _load_areas(
     return frame, geojson, Boundaries(tuple(ids), tuple(kept))
 
 
-def base_boundaries(areas: pd.DataFrame | None, boundaries: Boundaries | None) -> Boundaries | None:
-    """The boundaries of the coarsest level below the city (where events are checked against an area), so
-    that a district's event is not said to lie in another area because a beat of it was found first."""
-    if boundaries is None or areas is None or "level" not in areas:
-        return boundaries
-    levels = areas["level"].dropna().astype("str")
-    below_city = sorted({lv for lv in levels if lv != "city"}, key=level_rank)
-    if len(below_city) < 2:
-        return boundaries
-    keep = (areas["level"] == below_city[0]).fillna(False).to_numpy(dtype=bool)
-    pairs = [(i, g) for i, g, k in zip(boundaries.area_ids, boundaries.geometries, keep, strict=True) if k]
-    return Boundaries(tuple(i for i, _ in pairs), tuple(g for _, g in pairs))
-
-
-def area_index(areas: pd.DataFrame) -> AreaIndex:
-    """The index of known area ids, with their levels."""
-    levels = tuple(areas["level"].astype("str")) if "level" in areas else ()
-    return AreaIndex(tuple(areas["area_id"]), levels)
-
-
-def _areas_from_ids(*frames: pd.DataFrame | None) -> pd.DataFrame:
-    """Areas known only by the ids the other tables use (no names, boundaries or populations)."""
-    ids = sorted(
-        {
-            str(v)
-            for f in frames
-            if f is not None and "area_id" in f
-            for v in f["area_id"].dropna().unique()
-            if str(v) != "city"
-        }
-    )
-    frame = empty_frame(AREAS).reindex(range(len(ids)))
-    frame["area_id"], frame["name"], frame["level"] = ids, ids, "area"
-    frame[CENTROID_LAT] = np.nan
-    frame[CENTROID_LON] = np.nan
-    return frame
+def _load_events(
+    reader: TableReader,
+    report: LoadReport,
+    areas: pd.DataFrame | None,
+    boundaries: Boundaries | None,
+    index: AreaIndex | None,
+    where: str,
+    programs: tuple[str, ...] | None,
+) -> pd.DataFrame:
+    """The validated events (empty when the source has none or they failed)."""
+    events = None
+    raw = _read("events", reader, report)
+    if raw is not None:
+        spec = with_programs(TABLES["events"], programs) if programs else None
+        events = _validated(
+            "events", raw, report, spec, areas=index, boundaries=base_boundaries(areas, boundaries)
+        )
+    if reader.label("events") is None:
+        report.tables["events"].status = "failed"
+        report.tables["events"].errors.append(
+            f"{where}: no events table"
+            if where == "the database"
+            else f"{where}: no events file (events.csv, .parquet, .xlsx or .json)"
+        )
+    return empty_frame(TABLES["events"]) if events is None else events
 
 
 def _score_sentiment(
@@ -278,7 +267,7 @@ def load_dataset(
             reader: TableReader = DatabaseReader.connect(str(source))
         except DataError as exc:
             report.tables["events"] = TableReport(table="events", status="failed", errors=[str(exc)])
-            return Dataset(events=empty_frame(TABLES["events"]), areas=_areas_from_ids(), report=report)
+            return Dataset(events=empty_frame(TABLES["events"]), areas=areas_from_ids(), report=report)
         taxonomy = load_taxonomy(source)
         if taxonomy.problem:
             report.notes.append(taxonomy.problem)
@@ -291,30 +280,18 @@ def load_dataset(
             status="failed",
             errors=[f"data source {folder.name or source}: no such folder"],
         )
-        return Dataset(events=empty_frame(TABLES["events"]), areas=_areas_from_ids(), report=report)
+        return Dataset(events=empty_frame(TABLES["events"]), areas=areas_from_ids(), report=report)
     taxonomy = load_taxonomy(folder)
     if taxonomy.problem:
         report.notes.append(taxonomy.problem)
-    signature = source_signature(folder) if cache_dir is not None and tables is None else None
-    if signature:
-        progress(0.02, "Reading the data as last checked")
-        clock = time.perf_counter()
-        saved = read_snapshot(cache_dir, signature)
-        if saved is not None:
-            saved.report.seconds = {"snapshot": time.perf_counter() - clock}
-            saved.report.notes.append(
-                "read from the validated snapshot: no file has changed since the data was last checked"
-            )
-            return saved
     files, notes = find_table_files(folder)
     report.notes.extend(notes)
     is_sample = _manifest(folder).get("synthetic") is True
-    dataset = _load(
-        FolderReader(files), report, is_sample, cache_dir, progress, tables, folder.name, taxonomy.names
+    snapshots = TableSnapshots(cache_dir, files, taxonomy.names) if cache_dir and tables is None else None
+    where, programs = folder.name, taxonomy.names
+    return _load(
+        FolderReader(files), report, is_sample, cache_dir, progress, tables, where, programs, snapshots
     )
-    if signature:
-        write_snapshot(cache_dir, signature, dataset)
-    return dataset
 
 
 def _load(
@@ -326,8 +303,9 @@ def _load(
     tables: Collection[str] | None,
     where: str = "the database",
     programs: tuple[str, ...] | None = None,
+    snapshots: TableSnapshots | None = None,
 ) -> Dataset:
-    """Read, validate and enrich the tables `reader` gives."""
+    """Read, validate and enrich the tables `reader` gives; a table whose snapshot holds is read from it."""
     clock = time.perf_counter()
     wanted = set(TABLES) if tables is None else set(tables) | {"events"}
 
@@ -337,44 +315,58 @@ def _load(
         report.seconds[name] = report.seconds.get(name, 0.0) + now - clock
         clock = now
 
+    kept: list[str] = []  # the tables read from their snapshot
+
+    def saved(name: str) -> Saved | None:
+        found = snapshots.get(name) if snapshots is not None and name in wanted else None
+        if found is not None:
+            report.tables[name] = found.report
+            report.notes.extend(found.notes)
+            kept.append(name)
+            step("snapshot")
+        return found
+
+    def keep(name: str, value: object, notes: list[str] | None = None) -> None:
+        if snapshots is not None:
+            snapshots.put(name, Saved(value, report.tables.get(name), tuple(notes or ())))
+
     progress(0.05, "Reading areas")
-    areas, geojson, boundaries = _load_areas(reader, report) if "areas" in wanted else (None, None, None)
+    if found := saved("areas"):
+        areas, geojson, boundaries = found.value
+    else:
+        areas, geojson, boundaries = _load_areas(reader, report) if "areas" in wanted else (None, None, None)
+        keep("areas", (areas, geojson, boundaries))
+        step("areas")
     index = area_index(areas) if areas is not None else None
-    step("areas")
 
     progress(0.15, "Reading and validating events")
-    events = None
-    raw = _read("events", reader, report)
-    if raw is not None:
-        spec = with_programs(TABLES["events"], programs) if programs else None
-        events = _validated(
-            "events", raw, report, spec, areas=index, boundaries=base_boundaries(areas, boundaries)
-        )
-    if reader.label("events") is None:
-        report.tables["events"].status = "failed"
-        report.tables["events"].errors.append(
-            f"{where}: no events table"
-            if where == "the database"
-            else f"{where}: no events file (events.csv, .parquet, .xlsx or .json)"
-        )
-    if events is None:
-        events = empty_frame(TABLES["events"])
-    step("events")
+    if found := saved("events"):
+        events = found.value
+    else:
+        events = _load_events(reader, report, areas, boundaries, index, where, programs)
+        keep("events", events)
+        step("events")
 
-    event_ids = set(events["event_id"])
+    event_ids: set[str] | None = None
     others: dict[str, pd.DataFrame | None] = {}
     for i, name in enumerate(OTHER_TABLES):
         others[name] = None
         if name not in wanted:
             continue
+        if found := saved(name):
+            others[name] = found.value
+            continue
         progress(0.3 + 0.1 * i, f"Reading and validating {name.replace('_', ' ')}")
         raw = _read(name, reader, report)
         if raw is not None:
+            event_ids = set(events["event_id"]) if event_ids is None else event_ids
             others[name] = _validated(name, raw, report, areas=index, event_ids=event_ids)
+        if name != "responses":  # responses are kept once their comments are scored
+            keep(name, others[name])
         step(name)
 
     if areas is None:
-        areas = _areas_from_ids(events, others["responses"], others["concerns"])
+        areas = areas_from_ids(events, others["responses"], others["concerns"])
         report.notes.append(
             "no areas table: areas are known only by the ids in the data (no names, maps or populations)"
         )
@@ -384,16 +376,22 @@ def _load(
     step("placing")
 
     responses = others["responses"]
-    if responses is not None:
+    if responses is not None and "responses" not in kept:
         progress(0.75, "Scoring comment sentiment")
-        responses = _score_sentiment(responses, report, cache_dir, progress)
+        before = len(report.notes)
+        responses = _sorted(_score_sentiment(responses, report, cache_dir, progress), "submitted")
+        keep("responses", responses, report.notes[before:])
         step("sentiment")
+    if kept:
+        report.notes.append(
+            f"read from the validated snapshot, their files unchanged since last checked: {', '.join(kept)}"
+        )
     progress(1.0, "Ready")
     return Dataset(
         events=_sorted(events, "start"),
         areas=areas,
         report=report,
-        responses=_sorted(responses, "submitted"),
+        responses=responses,
         area_scores=others["area_scores"],
         concerns=_sorted(others["concerns"], "raised"),
         attendees=others["attendees"],

@@ -9,7 +9,9 @@ import numpy as np
 import pandas as pd
 
 from cpdash.data.dataset import APPROXIMATE, CENTROID_LAT, CENTROID_LON
-from cpdash.data.geo import ancestors, area_key
+from cpdash.data.geo import AreaIndex, Boundaries, ancestors, area_key, level_rank
+from cpdash.data.schema import AREAS
+from cpdash.data.validate import empty_frame
 
 BEAT = "beat"
 # A beat named in a title: "2514 Beat Meeting", "Beat 2223 Meeting", "Beat #0614".
@@ -153,3 +155,41 @@ def _note(n_missing: int, n_placed: int, by_shape: int, by_beat: int) -> str:
     if n_missing > n_placed:
         words += f"; {n_missing - n_placed:,} cannot be mapped (their area has no boundary)"
     return words
+
+
+def base_boundaries(areas: pd.DataFrame | None, boundaries: Boundaries | None) -> Boundaries | None:
+    """The boundaries of the coarsest level below the city (where events are checked against an area), so
+    that a district's event is not said to lie in another area because a beat of it was found first."""
+    if boundaries is None or areas is None or "level" not in areas:
+        return boundaries
+    levels = areas["level"].dropna().astype("str")
+    below_city = sorted({lv for lv in levels if lv != "city"}, key=level_rank)
+    if len(below_city) < 2:
+        return boundaries
+    keep = (areas["level"] == below_city[0]).fillna(False).to_numpy(dtype=bool)
+    pairs = [(i, g) for i, g, k in zip(boundaries.area_ids, boundaries.geometries, keep, strict=True) if k]
+    return Boundaries(tuple(i for i, _ in pairs), tuple(g for _, g in pairs))
+
+
+def area_index(areas: pd.DataFrame) -> AreaIndex:
+    """The index of known area ids, with their levels."""
+    levels = tuple(areas["level"].astype("str")) if "level" in areas else ()
+    return AreaIndex(tuple(areas["area_id"]), levels)
+
+
+def areas_from_ids(*frames: pd.DataFrame | None) -> pd.DataFrame:
+    """Areas known only by the ids the other tables use (no names, boundaries or populations)."""
+    ids = sorted(
+        {
+            str(v)
+            for f in frames
+            if f is not None and "area_id" in f
+            for v in f["area_id"].dropna().unique()
+            if str(v) != "city"
+        }
+    )
+    frame = empty_frame(AREAS).reindex(range(len(ids)))
+    frame["area_id"], frame["name"], frame["level"] = ids, ids, "area"
+    frame[CENTROID_LAT] = np.nan
+    frame[CENTROID_LON] = np.nan
+    return frame

@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 
 from cpdash.config import DateWindow, date_window
+from cpdash.data.cells import is_in, normalise_column_name, number_text, parse_numbers, to_text
 from cpdash.data.cells import key as _key
-from cpdash.data.cells import normalise_column_name, number_text, parse_numbers, to_text
 from cpdash.data.dataset import TableReport
 from cpdash.data.dates import (
     DATE_FORMATS,
@@ -324,7 +324,7 @@ def _check_table_rules(
         reasons.add(ends_first.fillna(False), "period_end before period_start")
     if event_ids is not None and "event_id" in frame and table.name != "events":
         linked = frame["event_id"].notna()
-        unknown = linked & ~frame["event_id"].isin(event_ids)
+        unknown = linked & ~is_in(frame["event_id"], event_ids)
         if table.column("event_id").required:
             reasons.add(unknown, lambda m: "unknown event_id " + _quoted(frame["event_id"][m]))
         elif unknown.any():

@@ -42,18 +42,23 @@ __all__ = [
 
 
 def medians(group: np.ndarray, values: np.ndarray, weights: np.ndarray, size: int) -> np.ndarray:
-    """The weighted median of `values` per group 0..size-1 (the mean of the two middle ones when even)."""
+    """The weighted median of `values` per group 0..size-1 (the mean of the two middle ones when even), every
+    group at once: the weights are counts, so their running sums are exact."""
     out = np.full(size, np.nan)
+    if len(group) == 0:
+        return out
     order = np.lexsort((values, group))
     g, v, w = group[order], np.asarray(values, "float64")[order], np.asarray(weights, "float64")[order]
+    running = np.cumsum(w)
     bounds = np.searchsorted(g, np.arange(size + 1))
-    for code in np.flatnonzero(np.diff(bounds)):
-        lo, hi = bounds[code], bounds[code + 1]
-        running = np.cumsum(w[lo:hi])
-        half = running[-1] / 2
-        i = int(np.searchsorted(running, half, "left"))
-        even = running[i] == half and i + 1 < hi - lo
-        out[code] = (v[lo + i] + v[lo + i + 1]) / 2 if even else v[lo + i]
+    codes = np.flatnonzero(np.diff(bounds))
+    lo, hi = bounds[codes], bounds[codes + 1]
+    before = np.where(lo > 0, running[np.maximum(lo - 1, 0)], 0.0)
+    half = (running[hi - 1] - before) / 2
+    i = np.maximum(np.searchsorted(running, before + half, "left"), lo)  # the first to reach half
+    even = (running[i] - before == half) & (i + 1 < hi)
+    after = v[np.minimum(i + 1, len(v) - 1)]
+    out[codes] = np.where(even, (v[i] + after) / 2, v[i])
     return out
 
 

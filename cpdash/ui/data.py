@@ -10,6 +10,7 @@ from typing import TypeVar
 
 import numpy as np
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from cpdash.charts.maps import EventBasis, Shapes, compact_shapes, event_basis
 from cpdash.config import Settings, settings_from_env
@@ -19,7 +20,7 @@ from cpdash.data.load import is_database, load_dataset, source_signature
 from cpdash.data.schema import TABLES
 from cpdash.metrics import areas as area_scope
 from cpdash.metrics import sql
-from cpdash.metrics.follow_through import ConcernTable, concern_table
+from cpdash.metrics.follow_through import ConcernTable
 from cpdash.metrics.gather import Source
 from cpdash.metrics.memory import MemorySource
 from cpdash.metrics.periods import Filters
@@ -27,8 +28,8 @@ from cpdash.metrics.selection import refusal
 from cpdash.metrics.suppression import Policy
 from cpdash.text.topics import load_taxonomy
 from cpdash.ui.context import PageContext
+from cpdash.views import concerns as concern_lists
 from cpdash.views import town_hall, you_said
-from cpdash.views.concerns import text_areas as concern_texts
 from cpdash.views.figures import Compared
 from cpdash.views.map_areas import AreaFigures, area_figures
 from cpdash.views.map_details import AreaDetails, area_details
@@ -39,6 +40,7 @@ from cpdash.views.town_hall import Scope, Section, TownHall
 from cpdash.views.voice_explorer import comment_table, search_texts
 
 T = TypeVar("T")
+_RUN_SIGNATURE = "_data_signature"  # session state: (source, signature) as this rerun found them
 SMALL_TABLES = tuple(t for t in TABLES if t not in sql.IN_DATABASE)  # loaded beside a SQL source
 
 
@@ -54,9 +56,16 @@ def get_signature(settings: Settings) -> str:
 
 
 def _signature(settings: Settings) -> str:
-    """The source's current version (a database's on the process's pool of connections)."""
-    data = settings.data
-    return source_signature(data, _engine(data) if is_database(data) else None)
+    """The source's current version (a database's on the process's pool of connections), looked at once per
+    rerun: every cache of one rerun is keyed by the same version, and a folder's files are listed once."""
+    data = str(settings.data)
+    if get_script_run_ctx() is None:  # outside a session (a script, a test): no rerun to remember it for
+        return source_signature(data, _engine(data) if is_database(data) else None)
+    seen = st.session_state.get(_RUN_SIGNATURE)
+    if seen is None or seen[0] != data:
+        seen = (data, source_signature(data, _engine(data) if is_database(data) else None))
+        st.session_state[_RUN_SIGNATURE] = seen
+    return seen[1]
 
 
 @dataclass
@@ -74,7 +83,10 @@ def _slot(signature: str) -> _Slot:
 
 
 def get_settings() -> Settings:
-    """Deployment settings from the environment; stops the app with a clear message when invalid."""
+    """Deployment settings from the environment, read first on every rerun (so the rerun also looks at the
+    source afresh); stops the app with a clear message when invalid."""
+    if get_script_run_ctx() is not None:
+        st.session_state.pop(_RUN_SIGNATURE, None)
     try:
         return settings_from_env()
     except ValueError as exc:
@@ -155,7 +167,7 @@ def _participation(
 def get_participation(ctx: PageContext, split: str, measure: str) -> Participation:
     """The Participation page's figures for the context's filters, shared by every session asking for the
     same view."""
-    signature = source_signature(ctx.settings.data)
+    signature = _signature(ctx.settings)
     found = _participation_notables(signature, ctx.ds)
     return _participation(
         signature, ctx.filters, ctx.policy, ctx.compare, split, measure, ctx.src, found, ctx.names
@@ -211,16 +223,16 @@ def _in_sql(settings: Settings) -> bool:
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)
-def _source(signature: str, folder: str, _ds: Dataset, _in_sql: bool) -> Source:
+def _source(signature: str, folder: str, in_sql: bool, _ds: Dataset) -> Source:
     """The statistics source of a data set (in memory, or the database's SQL), with its topics; shared."""
-    if _in_sql:
+    if in_sql:
         return sql.SqlSource(_engine(folder), _ds, load_taxonomy(folder))
     return MemorySource(_ds, load_taxonomy(folder))
 
 
 def get_source(settings: Settings, ds: Dataset) -> Source:
     """The data set's statistics source, shared read-only by every session (cpdash.metrics.gather)."""
-    return _source(_signature(settings), str(settings.data), ds, _in_sql(settings))
+    return _source(_signature(settings), str(settings.data), _in_sql(settings), ds)
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
@@ -252,12 +264,18 @@ def get_overview(settings: Settings, src: MemorySource, f: Filters, policy: Poli
 @st.cache_resource(show_spinner=False, max_entries=2)
 def _concern_table(signature: str, _ds: Dataset) -> ConcernTable:
     """The concerns made ready for lists (the backlog, resolved cards), once per source and shared."""
-    return concern_table(_ds.concerns)
+    return concern_lists.ready(_ds.concerns)
 
 
 def get_concern_table(settings: Settings, ds: Dataset) -> ConcernTable:
     """The data set's concerns sorted and keyed for lists (read-only, shared by every session)."""
     return _concern_table(_signature(settings), ds)
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _concern_topics(signature: str, _src: MemorySource) -> list[str]:
+    """Every topic the concerns carry, whenever raised (the cards' choice): once per source, shared."""
+    return you_said.topics(_src)
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
@@ -267,8 +285,9 @@ def _you_said(
     """The "You said, we did" cards and open backlog for one filter state (shared by sessions)."""
     names = area_scope.names(_src)
     concerns = _concern_table(signature, _ds)
-    texts = concern_texts(_src, f, policy)
-    return you_said.summary(_src, f, policy, compare), you_said.still_open(concerns, f, names, texts)
+    texts = concern_lists.text_areas(_src, f, policy)
+    top = you_said.summary(_src, f, policy, compare, _concern_topics(signature, _src))
+    return top, you_said.still_open(concerns, f, names, texts)
 
 
 def get_you_said(
@@ -298,7 +317,7 @@ def _you_said_resolved(
     signature: str, f: Filters, topic: str, policy: Policy | None, _src: MemorySource, _ds: Dataset
 ) -> you_said.Resolved:
     """The resolved cards of one topic for one filter state (shared by sessions)."""
-    texts = concern_texts(_src, f, policy) if policy is not None else None
+    texts = concern_lists.text_areas(_src, f, policy) if policy is not None else None
     concerns = _concern_table(signature, _ds)
     return you_said.resolved(concerns, f, area_scope.names(_src), topic, texts, policy)
 

@@ -16,7 +16,6 @@ import streamlit as st
 from cpdash.config import Settings
 from cpdash.data.database import filtered_rows
 from cpdash.data.dataset import Dataset
-from cpdash.data.load import source_signature
 from cpdash.data.programs import Taxonomy, TaxonomyError, built_in, programs_path, read_taxonomy
 from cpdash.data.readers import DataError
 from cpdash.data.roles import Access
@@ -28,6 +27,7 @@ from cpdash.ui import import_mapping, import_report
 from cpdash.ui.access import record_import
 from cpdash.ui.components import csv_download, row_record
 from cpdash.ui.context import CONTEXT_KEY, PageContext
+from cpdash.ui.data import get_signature
 from cpdash.ui.filters import PERIOD_KEY
 from cpdash.views.format import markdown_text as md
 
@@ -108,7 +108,7 @@ def _mapped(upload: importer.Upload, file_id: str, ds: Dataset, settings: Settin
             icon="⚠️",
         )
     taxonomy = _taxonomy(settings.data)
-    signature = (source_signature(settings.data), _stamp(programs_path(settings.data)))
+    signature = (get_signature(settings), _stamp(programs_path(settings.data)))
     file_key = (file_id, upload.sheet)
     context = _memo(file_key, ("context", signature), lambda: importer.context_from_dataset(ds, taxonomy))
     profiles_folder = profiles.profiles_folder(settings.data)

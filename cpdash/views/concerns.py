@@ -4,7 +4,7 @@ Shared by "You said, we did" and the town hall. Which concern is open, in progre
 is decided by cpdash.metrics.follow_through.concern_rows (the row-level twin of the follow-through
 figures); this module only arranges the rows for people. What residents said and what was done have their
 personal details removed here (cpdash.text.redact), so no list ever carries them. `concerns` is the data
-set's concerns table, or the same made ready once (cpdash.metrics.follow_through.concern_table).
+set's concerns table, or the same made ready once (`ready`: sorted, keyed and every summary redacted).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from cpdash.metrics.follow_through import DAYS, FLAGS, ConcernTable, concern_rows
+from cpdash.metrics.follow_through import DAYS, FLAGS, ConcernTable, concern_rows, concern_table
 from cpdash.metrics.gather import AREA, TOPIC, Source
 from cpdash.metrics.periods import Filters
 from cpdash.metrics.suppression import Policy
@@ -43,6 +43,7 @@ BACKLOG_COLUMNS = (
     "source",
     "summary",
 )
+SAID = "said_redacted"  # column of `ready`'s rows: each summary with its personal details removed
 BACKLOG_SHOWN = 200  # rows of the backlog shown on a page (the download has them all)
 CARDS_SHOWN = 12
 
@@ -89,13 +90,22 @@ def text_note(policy: Policy) -> str:
     )
 
 
+def ready(concerns: pd.DataFrame | None) -> ConcernTable:
+    """The concerns made ready once for lists: sorted and keyed (concern_table), every summary redacted."""
+    table = concern_table(concerns)
+    if "summary" not in table.rows.columns:
+        return table
+    return ConcernTable(table.rows.assign(**{SAID: redact_series(_text(table.rows, "summary"))}), table.cols)
+
+
 def _said(rows: pd.DataFrame, texts: frozenset[str] | None) -> pd.Series:
-    """The rows' summaries, redacted; blank where the area's words may not be shown (`texts`)."""
-    said = _text(rows, "summary")
+    """The rows' summaries, redacted (by `ready` when it made them); blank where the area's words may not be
+    shown (`texts`)."""
+    said = rows[SAID] if SAID in rows.columns else redact_series(_text(rows, "summary"))
     if texts is not None:
         allowed = _text(rows, AREA).isin(list(texts)).fillna(False).to_numpy(dtype=bool)
         said = said.where(allowed, pd.NA)
-    return redact_series(said)
+    return said
 
 
 def backlog(
@@ -121,7 +131,7 @@ def backlog(
             "raised": raised.dt.date,
             "days_open": (pd.Timestamp(f.end) - raised).dt.days.astype("int64"),
             "area_id": area,
-            "area": [names.get(a, a) for a in area],
+            "area": [names.get(a, a) for a in area.to_numpy(dtype=object)],  # not Arrow, value by value
             "topic": _text(rows, TOPIC).fillna(""),
             "status": np.where(rows[FLAGS["in_progress_at_end"]].to_numpy(dtype=bool), IN_PROGRESS, OPEN),
             "source": _text(rows, "source"),
@@ -176,13 +186,15 @@ def resolved_cards(
     mask = rows[FLAGS["resolved"]].to_numpy(dtype=bool)
     if topic is not None:
         mask = mask & (_text(rows, TOPIC).str.strip() == topic).fillna(False).to_numpy(dtype=bool)
-    rows = rows[mask]
-    total = len(rows)
+    picked = np.flatnonzero(mask)
+    total = len(picked)
     if total == 0:  # also when there is no resolved date to sort by
         return [], 0
-    rows = rows.sort_values(["resolved", "raised"], ascending=[False, False], kind="stable")
-    if limit is not None:
-        rows = rows.head(limit)
+    # most recently resolved first (then raised), ties as given; only the rows shown are taken out
+    resolved = rows["resolved"].to_numpy(dtype="datetime64[ns]")[picked].astype("int64")
+    raised = rows["raised"].to_numpy(dtype="datetime64[ns]")[picked].astype("int64")
+    order = np.lexsort((-raised, -resolved))
+    rows = rows.iloc[picked[order if limit is None else order[:limit]]]
     cards = []
     for row in rows.to_dict("records"):
         area = str(row.get(AREA, ""))

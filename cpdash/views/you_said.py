@@ -173,8 +173,11 @@ def topics(src: Source) -> list[str]:
     return sorted(str(t) for t in table[TOPIC]) if TOPIC in table.columns else []
 
 
-def summary(src: Source, f: Filters, policy: Policy, compare: str = PREVIOUS) -> Summary:
-    """The cards, what limits them and the topics, for the filters."""
+def summary(
+    src: Source, f: Filters, policy: Policy, compare: str = PREVIOUS, every_topic: list[str] | None = None
+) -> Summary:
+    """The cards, what limits them and the topics (`every_topic` when the caller kept `topics(src)`), for
+    the filters."""
     before = compared(src, f, compare)
     intro = "Concerns residents raised, what was done about them and what is still open. " + before.text
     if not src.has("concerns"):
@@ -184,7 +187,8 @@ def summary(src: Source, f: Filters, policy: Policy, compare: str = PREVIOUS) ->
     cards = kpis(now, then, f, before)
     notes = [card.note for card in cards if card.note]
     notes += [n for n in (missing_dates_note(now), missing_columns_note(src), before.note) if n]
-    return Summary(True, intro, cards, notes, [ALL_TOPICS, *topics(src)], not policy.public)
+    every_topic = topics(src) if every_topic is None else every_topic
+    return Summary(True, intro, cards, notes, [ALL_TOPICS, *every_topic], not policy.public)
 
 
 def status_table(
@@ -210,7 +214,7 @@ def status_table(
     ).merge(then, on=by, how="left")
     out["open_at_end_prev"] = out["open_at_end_prev"].fillna(0).astype("int64")
     out[by] = out[by].astype("str")
-    out["label"] = [names.get(v, v) for v in out[by]] if by == AREA else out[by]
+    out["label"] = [names.get(v, v) for v in out[by].to_numpy(dtype=object)] if by == AREA else out[by]
     out["_size"] = out["raised"] + out["open_at_end"]
     out = out.sort_values(["_size", "label"], ascending=[False, True], kind="stable")
     return out[columns].reset_index(drop=True)
