@@ -422,6 +422,23 @@ def test_legend_svg_is_valid_and_escapes_its_text():
     assert "<script>" not in svg and maps.legend_svg([], "x") == ""
 
 
+def test_legend_html_is_an_image_named_in_words_with_its_note_on_lines_of_its_own():
+    import base64
+    import re
+
+    items = [maps.LegendItem((230, 97, 1), "below the city"), maps.LegendItem((94, 60, 153), "above <b>")]
+    tag = maps.legend_html(items, "Trust score", note="What the classes mean.\nAreas numbered: 1 A & B.")
+    assert tag.startswith("<img ") and "<svg" not in tag  # st.html's sanitiser drops inline SVG
+    alt = re.search(r'alt="([^"]*)"', tag).group(1)
+    assert alt == (
+        "Legend. Trust score: below the city; above &lt;b&gt;. What the classes mean. Areas numbered: 1 A &amp; B."
+    )
+    svg = base64.b64decode(re.search(r"base64,([A-Za-z0-9+/=]+)", tag).group(1)).decode("utf-8")
+    texts = [t.text for t in ET.fromstring(svg).iter("{http://www.w3.org/2000/svg}text")]
+    assert texts[-2:] == ["What the classes mean.", "Areas numbered: 1 A & B."]
+    assert maps.legend_html([], "x") == ""
+
+
 def test_every_area_of_the_sample_city_is_labelled_over_everything_else(sample_ds: Dataset):
     src = MemorySource(sample_ds)
     shapes = maps.compact_shapes(sample_ds.areas_geojson)

@@ -128,6 +128,6 @@ def choropleth_map(
         deck=make_deck(layers, view, offline),
         legend=tuple(legend),
         legend_title=figures.title,
-        legend_note=" ".join(note for note in (figures.legend_note, key) if note),
+        legend_note="\n".join(note for note in (figures.legend_note, key) if note),
         alt=f"Map of {len(props):,} areas coloured by {figures.title.lower()}; {coloured:,} have a figure.",
     )

@@ -167,9 +167,12 @@ def legend_svg(items: Sequence[LegendItem], title: str, width: int = LEGEND_WIDT
     heights = [max(LEGEND_ROW_PX, max(i.size for i, _ in row) + 6) for row in rows]
     lines = textwrap.wrap(title, max(int(width / (LEGEND_CHAR_PX * LEGEND_BOLD)), 10)) or [""]
     title_height = LEGEND_TITLE_PX + LEGEND_TITLE_LINE_PX * (len(lines) - 1)
-    note_lines = textwrap.wrap(note, max(int(width / LEGEND_CHAR_PX), 10))
+    chars = max(int(width / LEGEND_CHAR_PX), 10)
+    note_lines = [line for part in note.split("\n") for line in textwrap.wrap(part, chars)]  # \n: a new line
     height = int(title_height + sum(heights) + LEGEND_TITLE_LINE_PX * len(note_lines) + 4)
-    words = html.escape(f"Legend. {title}: " + "; ".join(item.label for item in items) + ". " + note)
+    words = html.escape(
+        f"Legend. {title}: " + "; ".join(item.label for item in items) + ". " + " ".join(note.split())
+    )
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" font-family="{html.escape(LEGEND_FONT)}" '
@@ -204,7 +207,9 @@ def legend_html(items: Sequence[LegendItem], title: str, note: str = "") -> str:
     svg = legend_svg(items, title, note=note)
     if not svg:
         return ""
-    words = "Legend. " + title + ": " + "; ".join(item.label for item in items) + ". " + note
+    words = (
+        "Legend. " + title + ": " + "; ".join(item.label for item in items) + ". " + " ".join(note.split())
+    )
     data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
     return (
         f'<img src="data:image/svg+xml;base64,{data}" alt="{html.escape(words.strip())}" '
