@@ -3,7 +3,7 @@
 import streamlit as st
 
 from cpdash import ui
-from cpdash.charts.maps import legend_svg
+from cpdash.charts.maps import MAP_HEIGHT_PX, legend_html
 from cpdash.ui.data import get_event_basis, get_map_details, get_map_figures
 from cpdash.views import map as view
 from cpdash.views import map_details as details
@@ -113,14 +113,14 @@ if options.layers:
     with map_column:
         st.pydeck_chart(
             drawn.deck,
-            height=560,
+            height=MAP_HEIGHT_PX,
             key=DECK_KEY,
             on_select=_on_pick,
             selection_mode="single-object",
             alt=drawn.alt,
         )
         if drawn.legend:
-            st.html(legend_svg(drawn.legend, drawn.legend_title))
+            st.html(legend_html(drawn.legend, drawn.legend_title, note=drawn.legend_note))
         if layer == view.LAYER_AREAS and figures.note:
             st.caption(figures.note)
         st.caption(view.map_notes(drawn.notes, layer == view.LAYER_EVENTS and not len(rows), ctx.offline))

@@ -4,6 +4,7 @@ title with HTML shows as text in the tooltip, and no request leaves the server's
 from __future__ import annotations
 
 import io
+import math
 import os
 import sys
 from collections.abc import Iterator
@@ -232,3 +233,57 @@ def test_an_html_title_shows_as_text_in_the_tooltip_and_a_click_opens_the_event(
     assert session.page.locator("[data-testid=stMain] img[src=x]").count() == 0
     assert session.query()["map_area"] == ["Riverside"]
     session.check()
+
+
+VIEW_STATE = """() => {
+  const canvas = document.querySelector('[data-testid=stDeckGlJsonChart] canvas');
+  for (let el = canvas; el; el = el.parentElement) {
+    const key = Object.keys(el).find((k) => k.startsWith('__reactFiber$'));
+    for (let fiber = key ? el[key] : null; fiber; fiber = fiber.return) {
+      const v = fiber.memoizedProps && fiber.memoizedProps.viewState;
+      if (v && typeof v.zoom === 'number') return {latitude: v.latitude, longitude: v.longitude, zoom: v.zoom};
+    }
+  }
+  return null;
+}"""
+
+
+def on_canvas(view: dict, lat: float, lon: float) -> tuple[float, float]:
+    """Pixels from the canvas's centre of a point in deck.gl's view (Web Mercator, 512 px tiles)."""
+    scale = 512 * 2 ** view["zoom"]
+
+    def merc(value: float) -> float:
+        return math.log(math.tan(math.pi / 4 + math.radians(value) / 2))
+
+    return (lon - view["longitude"]) / 360 * scale, (merc(view["latitude"]) - merc(lat)) / (
+        2 * math.pi
+    ) * scale
+
+
+@pytest.mark.parametrize("layer", ["Events", "Areas"])
+def test_on_a_phone_the_first_view_holds_every_area_and_its_name(
+    browser: Browser, server: AppServer, layer: str
+):
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    try:
+        open_page(page, server.url, "map", f"map_layer={layer}", timeout=120_000)
+        page.wait_for_timeout(1_000)
+        box = page.locator(DECK).first.locator("canvas").first.bounding_box()
+        view = page.evaluate(VIEW_STATE)
+        assert box and view, "no map drawn"
+        assert box["width"] <= 390 - 2 * 16 + 1
+        half_w, half_h = box["width"] / 2, box["height"] / 2
+        for area_id, (_, west) in AREA_SQUARES.items():  # the three squares side by side: width is what binds
+            centre = on_canvas(view, (LAT_SOUTH + LAT_NORTH) / 2, west + SIDE / 2)
+            corners = [
+                on_canvas(view, lat, lon) for lat in (LAT_SOUTH, LAT_NORTH) for lon in (west, west + SIDE)
+            ]
+            for x, y in [centre, *corners]:
+                assert abs(x) <= half_w and abs(y) <= half_h, (
+                    f"{area_id} at ({x:.0f}, {y:.0f}) is off the map"
+                )
+        assert not page.locator(EXCEPTION_SELECTOR).count()
+        legend = page.locator("[data-testid=stMain] img[alt^='Legend.']")
+        assert legend.count() == 1 and legend.first.is_visible()
+    finally:
+        page.close()

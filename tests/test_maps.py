@@ -12,9 +12,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pydeck as pdk
 import pytest
 
-from cpdash.charts import maps, maps_density
+from cpdash.charts import maps, maps_density, maps_labels
 from cpdash.config import DEFAULT_DATA
 from cpdash.data.dataset import Dataset, LoadReport
 from cpdash.data.filters import select
@@ -27,7 +28,7 @@ from cpdash.metrics.periods import Filters
 from cpdash.metrics.suppression import Policy
 from cpdash.views import map as view
 from cpdash.views import map_details
-from cpdash.views.figures import score_figure, score_figures_by_area, score_words
+from cpdash.views.figures import ScoreFigure, score_figure, score_figures_by_area, score_words
 from tests.conftest import AREA_SQUARES, EVENTS_ROWS, area_features, write_csv, write_geojson
 
 EVIL = "<img src=x onerror=alert(1)>"
@@ -179,6 +180,20 @@ def test_compact_shapes_simplifies_heavy_outlines_to_the_budget():
     ]}  # fmt: skip
     shapes = maps.compact_shapes(heavy, max_vertices=500)
     assert len(shapes.geometry["round"]["coordinates"][0]) <= 500
+
+
+def test_fit_view_fits_the_box_into_the_narrowest_map():
+    west, south, east, north = -87.95, 41.64, -87.52, 42.02
+    v = maps.fit_view(west, south, east, north)
+    scale = 512 * 2**v.zoom
+
+    def merc(lat: float) -> float:
+        return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
+
+    half_width = (east - west) / 360 * scale / 2
+    half_height = (merc(north) - merc(south)) / (2 * math.pi) * scale / 2
+    assert half_width <= maps.MAP_MIN_WIDTH_PX / 2 and half_height <= maps.MAP_HEIGHT_PX / 2
+    assert maps.MAP_MIN_WIDTH_PX <= 390 - 2 * 16  # a 390 px phone's map, less the page's margins
 
 
 def test_fit_view_centres_on_the_box_and_zooms_in_on_smaller_boxes():
@@ -407,19 +422,71 @@ def test_legend_svg_is_valid_and_escapes_its_text():
     assert "<script>" not in svg and maps.legend_svg([], "x") == ""
 
 
-def test_declutter_keeps_labels_apart():
+def test_legend_html_is_an_image_named_in_words_with_its_note_on_lines_of_its_own():
+    import base64
+    import re
+
+    items = [maps.LegendItem((230, 97, 1), "below the city"), maps.LegendItem((94, 60, 153), "above <b>")]
+    tag = maps.legend_html(items, "Trust score", note="What the classes mean.\nAreas numbered: 1 A & B.")
+    assert tag.startswith("<img ") and "<svg" not in tag  # st.html's sanitiser drops inline SVG
+    alt = re.search(r'alt="([^"]*)"', tag).group(1)
+    assert alt == (
+        "Legend. Trust score: below the city; above &lt;b&gt;. What the classes mean. Areas numbered: 1 A &amp; B."
+    )
+    svg = base64.b64decode(re.search(r"base64,([A-Za-z0-9+/=]+)", tag).group(1)).decode("utf-8")
+    texts = [t.text for t in ET.fromstring(svg).iter("{http://www.w3.org/2000/svg}text")]
+    assert texts[-2:] == ["What the classes mean.", "Areas numbered: 1 A & B."]
+    assert maps.legend_html([], "x") == ""
+
+
+def test_every_area_of_the_sample_city_is_labelled_over_everything_else(sample_ds: Dataset):
+    src = MemorySource(sample_ds)
+    shapes = maps.compact_shapes(sample_ds.areas_geojson)
+    figures = view.area_figures(src, YEAR_2025, Policy(10), "trust")
+    around = view.surroundings(src, figures.names, YEAR_2025)
+    basis = maps.event_basis(sample_ds.events)
+    rows = view.event_rows(sample_ds, YEAR_2025)
+    assert len(figures.names) >= 30
+    for name in ("events", "density", "areas"):
+        drawn = view.draw(name, figures, around, shapes, Policy(10), True, None, basis, rows)
+        spec = deck_spec(drawn)
+        top = spec["layers"][-1]
+        assert top["id"] == maps.LABEL_LAYER, f"{name}: {top['id']} is drawn over the names"
+        assert len(top["data"]) == len(figures.names), name  # one label per area
+        # a name, or a number the legend's key gives the name of
+        key = dict(
+            part.split(" ", 1)
+            for part in drawn.legend_note.split("overlap: ", 1)[-1].rstrip(".").split("; ")
+            if part[:1].isdigit()
+        )
+        texts = [key.get(item["n"], item["n"].replace("\n", " ")) for item in top["data"]]
+        assert sorted(texts) == sorted(figures.names.values()), name
+        assert len(key) < len(texts) / 2, f"{name}: {len(key)} of {len(texts)} areas numbered"
+        # no two labels overlap in the first view
+        v = spec["initialViewState"]
+        lat = np.array([item["y"] for item in top["data"]])
+        lon = np.array([item["x"] for item in top["data"]])
+        x, y = maps_labels._pixels(lat, lon, pdk.ViewState(**v))
+        boxes = [maps_labels._box(item["n"], px, py) for item, px, py in zip(top["data"], x, y, strict=True)]
+        for i, box in enumerate(boxes):
+            assert not maps_labels._overlaps(box, boxes[:i]), (name, top["data"][i]["n"])
+
+
+def test_label_records_wrap_long_names_and_number_those_that_would_overlap():
     shapes = maps.compact_shapes(grid_geojson(3, 1))
-    view = maps.fit_view(-87.8, 41.8, -87.77, 41.81)
+    v = maps.fit_view(-87.8, 41.8, -87.77, 41.81)
     labels = pd.DataFrame(
         {
             "area_id": ["A000", "A001", "A002"],
-            "name": ["Near", "Also near", "Far away"],
-            "lat": [41.805, 41.8051, 41.805],
-            "lon": [-87.795, -87.7949, -87.775],
+            "name": ["Greenfield Commons", "Zed Lane", "Fenwick"],
+            "lat": [41.805, 41.8051, np.nan],
+            "lon": [-87.795, -87.7949, np.nan],
         }
     )
-    kept = maps.declutter(labels, view, shapes)
-    assert list(kept["name"]) in (["Near", "Far away"], ["Also near", "Far away"])
+    records, numbered = maps.label_records(labels, v, shapes)
+    assert [r["n"] for r in records] == ["Greenfield\nCommons", "1", "Fenwick"]
+    assert numbered == ["1 Zed Lane"] and maps.label_key(numbered).endswith("overlap: 1 Zed Lane.")
+    assert (records[2]["x"], records[2]["y"]) == (-87.775, 41.805)  # no point: the centre of its outline
 
 
 # --- per-area figures --------------------------------------------------------------------------------------
@@ -590,6 +657,46 @@ def test_choropleth_colours_by_measure_with_units_and_population_gaps(folder_ds:
     assert (
         len(colours) == 3 and drawn.legend[0].label.startswith("under ") and "−5" not in drawn.legend[0].label
     )
+
+
+@pytest.mark.parametrize("public", [False, True])
+def test_score_classes_never_split_areas_whose_intervals_overlap_the_citys(sample_ds: Dataset, public: bool):
+    src, policy = MemorySource(sample_ds), Policy(10, public)
+    figures = view.area_figures(src, YEAR_2025, policy, "trust")
+    city = score_figure(src, "trust", YEAR_2025, policy)
+    assert figures.city == city  # one truth: the city's figure and interval as the Overview shows them
+    by_metrics = score_figures_by_area(src, "trust", list(figures.table.index), YEAR_2025, policy)
+    assert figures.table["low"].tolist() == [by_metrics[a].low for a in figures.table.index]
+    chosen = view.choropleth(figures, policy)
+    classes = chosen.values["value"]
+    low, high = figures.table["low"], figures.table["high"]
+    shown = classes.notna()
+    assert shown.sum() >= 25
+    above, below = classes == view.ABOVE, classes == view.BELOW
+    assert (low[above] > city.high).all() and (high[below] < city.low).all()
+    like = classes == view.LIKE
+    assert ((low[like] <= city.high) & (high[like] >= city.low)).all()
+    assert above.any() and below.any() and like.any()  # the sample city has all three
+    shapes = maps.compact_shapes(sample_ds.areas_geojson)
+    drawn = maps.choropleth_map(chosen, shapes, [], NO_LABELS, True)
+    assert [item.label for item in drawn.legend][:3] == ["below the city", "like the city", "above the city"]
+    assert "95 % interval" in drawn.legend_note and "do not overlap" in drawn.legend_note
+    assert "against the city" in drawn.legend_title
+    colours = {
+        f["properties"]["area_id"]: tuple(f["properties"]["c"])
+        for f in layer(deck_spec(drawn), maps.AREAS_LAYER)["data"]["features"]
+    }
+    for group in (above, below, like):  # one colour per class, three in all
+        assert len({colours[a] for a in classes.index[group]}) == 1
+    assert len(set(colours.values())) == 3
+    assert "Like the city" in chosen.values.loc[classes.index[like][0], "tooltip"]
+
+
+def test_versus_city_by_interval_and_like_when_an_interval_is_unknown():
+    city = ScoreFigure("trust", 60.0, 1000, 59.0, 61.0, "responses", "shown")
+    low = pd.Series([62.0, 50.0, 58.0, np.nan, 60.5])
+    high = pd.Series([70.0, 58.9, 59.5, np.nan, 66.0])
+    assert view.versus_city(low, high, city).tolist() == [2, 0, 1, 1, 1]
 
 
 def test_twin_table_hides_small_numbers_in_public_and_flags_them_for_staff(folder_ds: Dataset):

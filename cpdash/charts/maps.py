@@ -1,6 +1,7 @@
 """Map building, one module per concern; this module gathers their public names for callers.
 
-- cpdash.charts.maps_deck: the deck (compact JSON, view, basemap), area outlines, labels, the chosen area;
+- cpdash.charts.maps_deck: the deck (compact JSON, view, basemap), area outlines, the chosen area;
+- cpdash.charts.maps_labels: area names, numbered with a key where they would overlap;
 - cpdash.charts.maps_events: events as circles coloured by program and sized by attendance;
 - cpdash.charts.maps_density: events per h3 hexagon;
 - cpdash.charts.maps_choropleth: areas coloured by a figure;
@@ -17,13 +18,14 @@ from cpdash.charts.maps_deck import (
     EVENTS_DECK_BYTES,
     EVENTS_LAYER,
     LABEL_LAYER,
+    MAP_HEIGHT_PX,
+    MAP_MIN_WIDTH_PX,
     MAX_DECK_BYTES,
     OUTLINE_LAYER,
     SELECTED_LAYER,
     MapView,
     Shapes,
     compact_shapes,
-    declutter,
     fit_view,
 )
 from cpdash.charts.maps_density import (
@@ -51,6 +53,7 @@ from cpdash.charts.maps_events import (
     events_map,
     program_colour,
 )
+from cpdash.charts.maps_labels import label_key, label_records
 from cpdash.charts.maps_legend import (
     DIVERGING,
     NO_FIGURE_COLOUR,
@@ -60,6 +63,7 @@ from cpdash.charts.maps_legend import (
     bin_legend,
     class_breaks,
     class_colours,
+    legend_html,
     legend_svg,
     spread,
 )
@@ -79,6 +83,8 @@ __all__ = [
     "HEX_RES_MAX",
     "HEX_RES_MIN",
     "LABEL_LAYER",
+    "MAP_HEIGHT_PX",
+    "MAP_MIN_WIDTH_PX",
     "MAX_DECK_BYTES",
     "MAX_EVENT_POINTS",
     "NOT_ENOUGH_COLOUR",
@@ -99,7 +105,6 @@ __all__ = [
     "class_breaks",
     "class_colours",
     "compact_shapes",
-    "declutter",
     "density_map",
     "event_basis",
     "event_notes",
@@ -109,8 +114,11 @@ __all__ = [
     "events_map",
     "fine_cells",
     "fit_view",
+    "label_key",
+    "label_records",
     "hex_resolution",
     "hexagons",
+    "legend_html",
     "legend_svg",
     "parent_cells",
     "program_colour",

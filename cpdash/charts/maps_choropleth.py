@@ -18,11 +18,11 @@ from cpdash.charts.maps_deck import (
     area_box,
     features,
     fit_view,
-    label_layer,
     make_deck,
     outline_layers,
     selected_layer,
 )
+from cpdash.charts.maps_labels import label_layer
 from cpdash.charts.maps_legend import (
     CLASSES,
     DIVERGING,
@@ -30,10 +30,12 @@ from cpdash.charts.maps_legend import (
     NO_FIGURE_COLOUR,
     NOT_ENOUGH_COLOUR,
     SEQUENTIAL,
+    VERSUS,
     LegendItem,
     bin_legend,
     class_breaks,
     class_colours,
+    spread,
 )
 
 SENTIMENT_BREAKS = (-20.0, -5.0, 5.0, 20.0)  # net sentiment classes (points), fixed so periods compare
@@ -51,6 +53,8 @@ class Choropleth:
     whole: bool = False
     not_enough_label: str = "not enough responses"
     no_figure_label: str = "no figure"
+    classes: tuple[str, ...] = ()  # when given, values are class numbers 0, 1, ... and these their words
+    legend_note: str = ""  # what the classes mean
 
 
 def choropleth_map(
@@ -66,7 +70,10 @@ def choropleth_map(
     v = values["value"].to_numpy(dtype="float64", na_value=np.nan)
     known = v[np.isfinite(v)]
     both_sides = len(known) > 0 and known.min() < SENTIMENT_BREAKS[1] and known.max() > SENTIMENT_BREAKS[2]
-    if figures.diverging and both_sides:  # fixed classes around neutral, comparable between periods
+    if figures.classes:  # classes given by the caller: one colour each, below to above
+        breaks = [i + 0.5 for i in range(len(figures.classes) - 1)]
+        palette = VERSUS
+    elif figures.diverging and both_sides:  # fixed classes around neutral, comparable between periods
         breaks = list(SENTIMENT_BREAKS)
         palette = DIVERGING
     else:  # all on one side of neutral: classes at quantiles show the differences
@@ -104,8 +111,14 @@ def choropleth_map(
     )
     box = area_box(shapes, props)
     view = fit_view(*box) if box else pdk.ViewState(**DEFAULT_VIEW)
-    layers += selected_layer(shapes, selected) + label_layer(labels, view, shapes)
-    legend = bin_legend(breaks, palette, figures.decimals, figures.unit, values=v)
+    names, key = label_layer(labels, view, shapes)
+    layers += selected_layer(shapes, selected) + names
+    if figures.classes:  # every class, so that the legend says what each means, once any area has one
+        shades = spread(palette, len(figures.classes))
+        legend = [LegendItem(tuple(c), label) for c, label in zip(shades, figures.classes, strict=True)]
+        legend = legend if len(known) else []
+    else:
+        legend = bin_legend(breaks, palette, figures.decimals, figures.unit, values=v)
     if not_enough.any():
         legend.append(LegendItem(tuple(NOT_ENOUGH_COLOUR), figures.not_enough_label))
     if (~np.isfinite(v) & ~not_enough).any():
@@ -115,5 +128,6 @@ def choropleth_map(
         deck=make_deck(layers, view, offline),
         legend=tuple(legend),
         legend_title=figures.title,
+        legend_note="\n".join(note for note in (figures.legend_note, key) if note),
         alt=f"Map of {len(props):,} areas coloured by {figures.title.lower()}; {coloured:,} have a figure.",
     )

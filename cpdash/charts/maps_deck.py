@@ -1,5 +1,5 @@
-"""Map decks: compact JSON under a byte budget, the view fitted to the areas, no basemap offline, and the
-area outlines, the chosen area's outline and the area names drawn under and over the data.
+"""Map decks: compact JSON under a byte budget, the view fitted to the areas in the narrowest map, no basemap
+offline, and the area outlines and the chosen area's outline drawn under and over the data (names: maps_labels).
 
 Every deck is sent to the browser as compact JSON and stays under MAX_DECK_BYTES whatever the data size
 (cpdash.charts.maps_events caps events, cpdash.charts.maps_density aggregates to hexagons, and area
@@ -16,13 +16,12 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
 import pydeck as pdk
 import shapely
 from pydeck.bindings.json_tools import default_serialize
 from shapely.geometry import mapping, shape
 
-from cpdash.charts.maps_legend import LEGEND_FONT, LegendItem
+from cpdash.charts.maps_legend import LegendItem
 
 # Layer ids inside the decks (a selection names the layer its object came from).
 EVENTS_LAYER = "events"  # events with their own coordinates: filled circles
@@ -40,12 +39,6 @@ CONTEXT_LINE = [150, 150, 150, 140]
 DENSITY_AREA_LINE = [60, 60, 60, 110]  # area borders over the hexagons
 SELECTED_LINE = [20, 20, 20, 255]
 SELECTED_WIDTH = 3  # pixels
-LABEL_COLOUR = [30, 30, 30, 255]
-LABEL_HALO = [255, 255, 255, 230]
-LABEL_SIZE = 12  # pixels
-LABEL_CHAR_PX = 7.0  # estimated width of a label character, to keep labels from overlapping
-LABEL_LINE_PX = 16  # height of a label line
-LABEL_CELL_PX = 8  # labels are kept apart on a grid of cells this wide and a line high
 
 COORD_DECIMALS = 5  # ~1 m
 SIMPLIFY_DEGREES = 0.00002  # first simplification tolerance (~2 m), doubled until within budget
@@ -57,7 +50,9 @@ DECK_MARGIN_BYTES = 20_000  # layer settings, view, and rounding in the estimate
 
 MAX_DECK_BYTES = 1_000_000  # the most a deck may send the browser (README, Performance) ...
 EVENTS_DECK_BYTES = 600_000  # ... and what the events deck aims at: room for the rest of the page, and speed
-MAP_WIDTH_PX, MAP_HEIGHT_PX = 540, 560  # the map's size on a 1280 px screen: areas and labels fit in view
+# The first view fits the areas into the narrowest map the page draws (a 360 px phone less its margins) and
+# the map's height: the zoom does not depend on the screen, so the whole city is in view at any width.
+MAP_MIN_WIDTH_PX, MAP_HEIGHT_PX = 328, 480
 TILE_PX = 512
 DEFAULT_VIEW = {"latitude": 41.86, "longitude": -87.69, "zoom": 10.5}
 ONLINE_PROVIDER, ONLINE_STYLE = "carto", "light"
@@ -133,6 +128,7 @@ class MapView:
     deck: pdk.Deck
     legend: tuple[LegendItem, ...] = ()
     legend_title: str = ""
+    legend_note: str = ""  # the words under the legend's entries (what the classes mean, the numbered areas)
     notes: tuple[str, ...] = ()
     alt: str = ""
 
@@ -204,7 +200,8 @@ def compact_shapes(geojson: dict | None, max_vertices: int = MAX_SHAPE_VERTICES)
 
 
 def fit_view(west: float, south: float, east: float, north: float) -> pdk.ViewState:
-    """A view that shows the box from `west`,`south` to `east`,`north` in a map of the usual size."""
+    """A view that shows the box from `west`,`south` to `east`,`north` in the narrowest map the page draws
+    (and so in any wider one)."""
     if not all(np.isfinite([west, south, east, north])):
         return pdk.ViewState(**DEFAULT_VIEW)
 
@@ -214,7 +211,7 @@ def fit_view(west: float, south: float, east: float, north: float) -> pdk.ViewSt
 
     lon_span = max(east - west, 1e-4)
     y_span = max(merc_y(north) - merc_y(south), 1e-6)
-    zoom_x = math.log2(MAP_WIDTH_PX * 360 / (TILE_PX * lon_span))
+    zoom_x = math.log2(MAP_MIN_WIDTH_PX * 360 / (TILE_PX * lon_span))
     zoom_y = math.log2(MAP_HEIGHT_PX * 2 * math.pi / (TILE_PX * y_span))
     zoom = float(np.clip(min(zoom_x, zoom_y) - 0.15, 3, 16))
     centre_y = (merc_y(north) + merc_y(south)) / 2
@@ -257,7 +254,7 @@ def make_deck(layers: list[pdk.Layer], view: pdk.ViewState, offline: bool) -> Co
     return CompactDeck(layers=layers, initial_view_state=view, tooltip=TOOLTIP, **_basemap(offline))
 
 
-# --- area outlines and labels -------------------------------------------------------------------------
+# --- area outlines -------------------------------------------------------------------------------
 
 
 def features(shapes: Shapes, properties: Mapping[str, dict]) -> list[dict]:
@@ -320,83 +317,6 @@ def selected_layer(shapes: Shapes, area_id: str | None) -> list[pdk.Layer]:
             filled=False,
             get_line_color=SELECTED_LINE,
             line_width_min_pixels=SELECTED_WIDTH,
-            pickable=False,
-        )
-    ]
-
-
-def _pixels(lat: np.ndarray, lon: np.ndarray, view: pdk.ViewState) -> tuple[np.ndarray, np.ndarray]:
-    """Screen position (pixels from the map's centre) of points in the initial view (Web Mercator)."""
-    scale = TILE_PX * 2 ** float(view.zoom)
-
-    def merc_y(values: np.ndarray) -> np.ndarray:
-        rad = np.radians(np.clip(values, -85, 85))
-        return np.log(np.tan(np.pi / 4 + rad / 2))
-
-    x = (np.asarray(lon, dtype=float) - float(view.longitude)) / 360 * scale
-    y = (
-        (merc_y(np.array([float(view.latitude)]))[0] - merc_y(np.asarray(lat, dtype=float)))
-        / (2 * np.pi)
-        * scale
-    )
-    return x, y
-
-
-def declutter(labels: pd.DataFrame, view: pdk.ViewState, shapes: Shapes) -> pd.DataFrame:
-    """The labels that fit in the initial view without overlapping, largest areas first."""
-    lat = pd.to_numeric(labels["lat"], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
-    lon = pd.to_numeric(labels["lon"], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
-    placed = np.isfinite(lat) & np.isfinite(lon)
-    labels, lat, lon = labels[placed], lat[placed], lon[placed]
-    if labels.empty:
-        return labels
-    x, y = _pixels(lat, lon, view)
-    width = labels["name"].astype("str").str.len().to_numpy() * LABEL_CHAR_PX + 8
-    size = np.array([shapes.extent.get(a, 0.0) for a in labels["area_id"].tolist()])
-    inside = ((np.abs(x) < MAP_WIDTH_PX / 2) & (np.abs(y) < MAP_HEIGHT_PX / 2)).tolist()
-    line = (y // LABEL_LINE_PX).astype("int64").tolist()
-    left = ((x - width / 2) // LABEL_CELL_PX).astype("int64").tolist()
-    right = ((x + width / 2) // LABEL_CELL_PX).astype("int64").tolist()
-    taken: set[tuple[int, int]] = set()  # grid cells of LABEL_CELL_PX x LABEL_LINE_PX already covered
-    keep = []
-    for i in np.argsort(-size, kind="stable").tolist():
-        if not inside[i]:
-            continue
-        row, span = line[i], range(left[i], right[i] + 1)
-        if any((r, c) in taken for r in (row - 1, row, row + 1) for c in span):
-            continue
-        taken.update((row, c) for c in span)
-        keep.append(i)
-    return labels.iloc[sorted(keep)]
-
-
-def label_layer(labels: pd.DataFrame, view: pdk.ViewState, shapes: Shapes) -> list[pdk.Layer]:
-    """Area names (area_id, name, lat, lon) that fit the initial view without overlapping."""
-    labels = declutter(labels, view, shapes)
-    if labels.empty:
-        return []
-    records = [
-        {"x": round(float(x), COORD_DECIMALS), "y": round(float(y), COORD_DECIMALS), "n": str(n)}
-        for n, y, x in zip(
-            labels["name"].tolist(), labels["lat"].tolist(), labels["lon"].tolist(), strict=True
-        )
-    ]
-    return [
-        pdk.Layer(
-            "TextLayer",
-            records,
-            id=LABEL_LAYER,
-            get_position="[x, y]",
-            get_text="n",
-            get_size=LABEL_SIZE,
-            size_units=PIXELS,
-            get_color=LABEL_COLOUR,
-            font_family=pdk.types.String(LEGEND_FONT),
-            font_weight=600,
-            font_settings={"sdf": True},
-            outline_width=3,
-            outline_color=LABEL_HALO,
-            character_set=pdk.types.String("auto"),
             pickable=False,
         )
     ]

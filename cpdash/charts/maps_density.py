@@ -20,12 +20,12 @@ from cpdash.charts.maps_deck import (
     Shapes,
     area_box,
     fit_view,
-    label_layer,
     make_deck,
     outline_layers,
     points_box,
     selected_layer,
 )
+from cpdash.charts.maps_labels import label_layer
 from cpdash.charts.maps_legend import (
     CLASSES,
     FILL_ALPHA,
@@ -192,7 +192,8 @@ def density_map(
     outline.get_line_color = DENSITY_AREA_LINE
     box = area_box(shapes, in_scope) or points_box(basis.y[rows], basis.x[rows])
     view = fit_view(*box) if box else pdk.ViewState(**DEFAULT_VIEW)
-    layers += selected_layer(shapes, selected) + label_layer(labels, view, shapes)
+    names, key = label_layer(labels, view, shapes)
+    layers += selected_layer(shapes, selected) + names
     edge_m = h3.average_hexagon_edge_length(res, unit="m")
     notes = []
     if weight == "attendance":
@@ -207,6 +208,7 @@ def density_map(
     return MapView(
         deck=make_deck(layers, view, offline),
         legend=tuple(legend),
+        legend_note=key,
         legend_title=f"{noun.capitalize()} per hexagon (about {edge_m * math.sqrt(3) / 1000:.1f} km across)",
         notes=tuple(notes),
         alt=f"Map of {len(records):,} hexagons coloured by {noun}.",

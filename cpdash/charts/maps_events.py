@@ -29,13 +29,13 @@ from cpdash.charts.maps_deck import (
     Shapes,
     area_box,
     fit_view,
-    label_layer,
     make_deck,
     outline_layers,
     points_box,
     selected_layer,
 )
 from cpdash.charts.maps_density import fine_cells
+from cpdash.charts.maps_labels import label_layer
 from cpdash.charts.maps_legend import LegendItem
 from cpdash.data.schema import PROGRAMS
 
@@ -333,12 +333,14 @@ def events_map(
     rows = np.asarray(rows, dtype="int64")
     box = area_box(shapes, in_scope) or points_box(basis.y[rows], basis.x[rows])
     view = fit_view(*box) if box else pdk.ViewState(**DEFAULT_VIEW)
-    layers += selected_layer(shapes, selected) + label_layer(labels, view, shapes)
+    names, key = label_layer(labels, view, shapes)
+    layers += selected_layer(shapes, selected) + names
     has_att = bool(np.isfinite(basis.attendance).any())
     programs = [basis.programs[c] for c in np.unique(basis.program[rows])]
     return MapView(
         deck=make_deck(layers, view, offline),
         legend=tuple(events_legend(programs, bool(len(points.approximate)), has_att)),
+        legend_note=key,
         legend_title="Events by program" + (", sized by attendance" if has_att else ""),
         notes=tuple(event_notes(points)),
         alt=f"Map of {points.drawn:,} events, coloured by program.",

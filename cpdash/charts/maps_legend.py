@@ -3,6 +3,7 @@ legend drawn as a small SVG image (its text escaped). Nothing here imports Strea
 
 from __future__ import annotations
 
+import base64
 import html
 import math
 import textwrap
@@ -14,6 +15,8 @@ import numpy as np
 # Sequential (ColorBrewer YlGnBu) and diverging (PuOr, orange = negative) classes, colour-blind safe.
 SEQUENTIAL = ([255, 255, 204], [161, 218, 180], [65, 182, 196], [44, 127, 184], [37, 52, 148])
 DIVERGING = ([230, 97, 1], [253, 184, 99], [247, 247, 247], [178, 171, 210], [94, 60, 153])
+# Areas below, like and above a reference: the diverging ends around a blue-grey that does not vanish on white.
+VERSUS = ([230, 97, 1], [196, 204, 216], [94, 60, 153])
 NOT_ENOUGH_COLOUR = [120, 120, 120]  # areas whose figure may not be shown (small numbers)
 NO_FIGURE_COLOUR = [225, 225, 225]  # areas without a figure for another reason (no population, ...)
 FILL_ALPHA = 190
@@ -146,9 +149,10 @@ def _swatch(item: LegendItem, cx: float, cy: float) -> str:
     )
 
 
-def legend_svg(items: Sequence[LegendItem], title: str, width: int = LEGEND_WIDTH_PX) -> str:
-    """The legend as a small SVG image: its title, then swatches with their words, wrapped to `width`; named in
-    words for screen readers (role img, aria-label), as wide as its column up to LEGEND_SCALE x `width`."""
+def legend_svg(items: Sequence[LegendItem], title: str, width: int = LEGEND_WIDTH_PX, note: str = "") -> str:
+    """The legend as a small SVG image: its title, swatches with their words, then `note`, wrapped to `width`;
+    named in words for screen readers (role img, aria-label), as wide as its column up to LEGEND_SCALE x
+    `width`."""
     if not items:
         return ""
     rows: list[list[tuple[LegendItem, float]]] = [[]]
@@ -163,8 +167,12 @@ def legend_svg(items: Sequence[LegendItem], title: str, width: int = LEGEND_WIDT
     heights = [max(LEGEND_ROW_PX, max(i.size for i, _ in row) + 6) for row in rows]
     lines = textwrap.wrap(title, max(int(width / (LEGEND_CHAR_PX * LEGEND_BOLD)), 10)) or [""]
     title_height = LEGEND_TITLE_PX + LEGEND_TITLE_LINE_PX * (len(lines) - 1)
-    height = int(title_height + sum(heights) + 4)
-    words = html.escape(f"Legend. {title}: " + "; ".join(item.label for item in items) + ".")
+    chars = max(int(width / LEGEND_CHAR_PX), 10)
+    note_lines = [line for part in note.split("\n") for line in textwrap.wrap(part, chars)]  # \n: a new line
+    height = int(title_height + sum(heights) + LEGEND_TITLE_LINE_PX * len(note_lines) + 4)
+    words = html.escape(
+        f"Legend. {title}: " + "; ".join(item.label for item in items) + ". " + " ".join(note.split())
+    )
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" font-family="{html.escape(LEGEND_FONT)}" '
@@ -186,5 +194,24 @@ def legend_svg(items: Sequence[LegendItem], title: str, width: int = LEGEND_WIDT
                 f'<text x="{x0 + swatch + 6:.1f}" y="{cy + 4.5:.1f}" fill="#1a1a1a">{html.escape(item.label)}</text>'
             )
         top += h
+    for line in note_lines:
+        top += LEGEND_TITLE_LINE_PX
+        parts.append(f'<text x="0" y="{top - 4:.1f}" fill="#1a1a1a">{html.escape(line)}</text>')
     parts.append("</svg>")
     return "".join(parts)
+
+
+def legend_html(items: Sequence[LegendItem], title: str, note: str = "") -> str:
+    """The legend as an image for st.html, whose sanitiser drops inline SVG: the SVG of legend_svg as a data
+    URI, its words as the image's alternative text."""
+    svg = legend_svg(items, title, note=note)
+    if not svg:
+        return ""
+    words = (
+        "Legend. " + title + ": " + "; ".join(item.label for item in items) + ". " + " ".join(note.split())
+    )
+    data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    return (
+        f'<img src="data:image/svg+xml;base64,{data}" alt="{html.escape(words.strip())}" '
+        f'style="width: 100%; max-width: {round(LEGEND_WIDTH_PX * LEGEND_SCALE)}px; height: auto">'
+    )

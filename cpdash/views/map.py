@@ -18,7 +18,8 @@ from cpdash.metrics.gather import AREA, Source
 from cpdash.metrics.periods import Filters
 from cpdash.metrics.published import published_metrics
 from cpdash.metrics.suppression import FLAGGED, HIDDEN, Policy
-from cpdash.views.figures import PUBLISHED, RESPONSES, score_source
+from cpdash.views import format as fmt
+from cpdash.views.figures import PUBLISHED, RESPONSES, ScoreFigure, score_source
 from cpdash.views.map_areas import (
     ENGAGEMENT_MEASURES,
     MEASURE_LABELS,
@@ -153,24 +154,70 @@ def _no_figure_label(figures: AreaFigures) -> str:
     return "no scored comments in this period" if figures.measure == "sentiment" else "no figure"
 
 
+BELOW, LIKE, ABOVE = 0, 1, 2  # an area against the city, by their 95 % intervals
+CITY_CLASSES = ("below the city", "like the city", "above the city")
+PUBLISHED_CLASSES = (
+    "Published scores come without intervals: areas in neighbouring classes may not really differ."
+)
+
+
+def versus_city(low: pd.Series, high: pd.Series, city: ScoreFigure) -> pd.Series:
+    """Each area's class against the city: ABOVE when its 95 % interval lies wholly above the city's, BELOW
+    when wholly below, else LIKE (the intervals overlap, or one is unknown). The intervals are those
+    cpdash.metrics gives with the figures, never worked out again."""
+    out = pd.Series(LIKE, index=low.index, dtype="int64")
+    if not (np.isfinite(city.low) and np.isfinite(city.high)):
+        return out
+    out[(low > city.high).fillna(False).to_numpy(dtype=bool)] = ABOVE
+    out[(high < city.low).fillna(False).to_numpy(dtype=bool)] = BELOW
+    return out
+
+
+def _city_note(city: ScoreFigure) -> str:
+    """What the classes against the city mean, with the city's figure."""
+    return (
+        f"Above or below: the area's 95 % interval and the city's ({fmt.number(city.value, 1)}, "
+        f"{fmt.number(city.low, 1)}–{fmt.number(city.high, 1)}) do not overlap. Like the city: they overlap, so the "
+        "answers do not show a real difference."
+    )
+
+
 def choropleth(figures: AreaFigures, policy: Policy) -> maps.Choropleth:
-    """What the areas layer colours: only figures that may be shown and rest on k or more."""
+    """What the areas layer colours: only figures that may be shown and rest on k or more; a score from
+    responses in three classes against the city (versus_city), so that no class splits areas whose
+    intervals do not tell them apart."""
     m = MEASURES[figures.measure]
     table = figures.table
     greyed = _greyed(figures)
     tooltips = (table["name"].astype("str") + "\n" + table["words"].astype("str")).tolist()
+    value = table["value"].where(~greyed)
+    extra: dict = {}
+    title = figures.legend_title or m.title
+    city = figures.city
+    if city is not None and np.isfinite(city.value):
+        classes = versus_city(table["low"], table["high"], city).where(value.notna())
+        tooltips = [
+            tip if np.isnan(c) else f"{tip}\n{CITY_CLASSES[int(c)].capitalize()}"
+            for tip, c in zip(tooltips, classes.to_numpy(dtype="float64"), strict=True)
+        ]
+        extra = {"classes": CITY_CLASSES, "legend_note": _city_note(city)}
+        title = f"{m.label} (0–100): each area against the city"
+        value = classes.astype("float64")
+    elif figures.source == PUBLISHED:
+        extra = {"legend_note": PUBLISHED_CLASSES}
     return maps.Choropleth(
         values=pd.DataFrame(
-            {"value": table["value"].where(~greyed), "not_enough": greyed.astype(bool), "tooltip": tooltips},
+            {"value": value, "not_enough": greyed.astype(bool), "tooltip": tooltips},
             index=table.index,
         ),
-        title=figures.legend_title or m.title,
+        title=title,
         unit=m.unit,
         decimals=m.decimals,
         diverging=m.diverging,
         whole=m.whole,
         not_enough_label=_not_enough_label(figures, policy),
         no_figure_label=_no_figure_label(figures),
+        **extra,
     )
 
 

@@ -19,7 +19,10 @@ from cpdash.metrics.suppression import EMPTY, FLAGGED, HIDDEN, SHOWN, Policy
 from cpdash.views import format as fmt
 from cpdash.views.figures import (
     PUBLISHED,
+    RESPONSES,
     SCORE_NOTE,
+    ScoreFigure,
+    score_figure,
     score_figures_by_area,
     score_source,
     score_words,
@@ -94,6 +97,7 @@ class AreaFigures:
     source: str = ""  # for a score: RESPONSES or PUBLISHED
     note: str = ""  # what the reader must know about the measure's figures (published, ...)
     legend_title: str = ""
+    city: ScoreFigure | None = None  # a score from responses: the whole city's, with its interval
 
     @property
     def names(self) -> dict[str, str]:
@@ -292,11 +296,13 @@ def area_figures(src: Source, f: Filters, policy: Policy, measure: str) -> AreaF
     m = MEASURES[measure]
     base = base_table(src, f)
     table = pd.concat([base, measure_columns(src, f, policy, measure, base)], axis=1)
-    source, note, title = "", "", m.title
+    source, note, title, city = "", "", m.title, None
     if measure in SCORE_MEASURES:
         source = score_source(src, measure)
+        if source == RESPONSES:  # the areas are coloured against it (cpdash.views.map.versus_city)
+            city = score_figure(src, measure, f.with_areas(()), policy, source)
         if source == PUBLISHED:
             periods = [p for p in table["period"] if p]
             note = published_note(m.label, periods, period_text(f.start, f.end))
             title = f"{m.title}: published" + (f" for {periods[0]}" if len(set(periods)) == 1 else "")
-    return AreaFigures(measure, table, source, note, title)
+    return AreaFigures(measure, table, source, note, title, city)
