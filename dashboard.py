@@ -18,7 +18,16 @@ source = ui.get_source(settings, dataset)
 filters, notes, names, compare = ui.sidebar_filters(dataset, source.extent(), ui.get_signature(settings))
 policy = Policy(settings.k, access.public)
 context = ui.PageContext(
-    settings, dataset, source, filters, policy, names, compare, notes=tuple(notes), access=access
+    settings,
+    dataset,
+    source,
+    filters,
+    policy,
+    names,
+    compare,
+    notes=tuple(notes),
+    access=access,
+    phone=ui.on_a_phone(),
 )
 ui.keep(context)
 refused = ui.get_refusal(context)  # a choice of areas or programs that would give away small figures

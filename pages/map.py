@@ -109,7 +109,9 @@ if options.layers:
     rows = view.event_rows(ctx.ds, ctx.filters)
     basis = get_event_basis(ctx.settings, ctx.ds) if layer != view.LAYER_AREAS else None
     around = view.surroundings(ctx.src, names, ctx.filters)
-    drawn = view.draw(layer, figures, around, shapes, ctx.policy, ctx.offline, area_id, basis, rows, weight)
+    drawn = view.draw(
+        layer, figures, around, shapes, ctx.policy, ctx.offline, area_id, basis, rows, weight, ctx.phone
+    )
     with map_column:
         st.pydeck_chart(
             drawn.deck,

@@ -17,7 +17,7 @@ from playwright.sync_api import Page, sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from serve import PAGES, AppServer, launch_chromium, open_page, wait_for_drawn, wait_for_idle
+from serve import PAGES, PHONE_AGENT, AppServer, launch_chromium, open_page, wait_for_drawn, wait_for_idle
 
 # The app scrolls inside its main element, not the document: measure that to take a whole page.
 CONTENT_HEIGHT = """() => {
@@ -30,6 +30,7 @@ ALL_SIZES: tuple[tuple[int, int], ...] = (
     (1920, 1080),
     (390, 844),
 )  # laptop, large screen, phone
+PHONE_WIDTH = 600  # narrower screens are looked at as a phone's
 
 
 def shoot(
@@ -83,8 +84,13 @@ def main(argv: list[str] | None = None) -> int:
     with AppServer(args.data, env={"CPDASH_MODE": args.mode}) as server, sync_playwright() as playwright:
         browser = launch_chromium(playwright)
         for width, height in dict.fromkeys((w, h) for _, w, h, _ in jobs):
+            phone = width < PHONE_WIDTH  # a phone's browser says so, and the server fits its maps to it
             context = browser.new_context(
-                viewport={"width": width, "height": height}, device_scale_factor=args.scale
+                viewport={"width": width, "height": height},
+                device_scale_factor=args.scale,
+                is_mobile=phone,
+                has_touch=phone,
+                user_agent=PHONE_AGENT if phone else None,
             )
             page = context.new_page()
             for name, w, h, out in jobs:

@@ -54,6 +54,11 @@ IDLE_SELECTOR = "[data-testid=stApp][data-test-connection-state=CONNECTED][data-
 PENDING_SELECTOR = "[data-stale=true], [data-testid=stSkeleton]"
 EXCEPTION_SELECTOR = "[data-testid=stException]"
 DEFAULT_PAGE = "overview"
+# What a phone's browser says it is (an Android phone's Chrome): the server fits its maps to a narrow screen
+PHONE_AGENT = (
+    "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/131.0.0.0 Mobile Safari/537.36"
+)
 
 
 def free_port() -> int:

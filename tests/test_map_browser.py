@@ -18,7 +18,16 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from scripts.serve import CHROMIUM, EXCEPTION_SELECTOR, AppServer, launch_chromium, open_page, wait_for_idle  # noqa: E402
+from scripts.serve import (  # noqa: E402
+    CHROMIUM,
+    EXCEPTION_SELECTOR,
+    PHONE_AGENT,
+    AppServer,
+    launch_chromium,
+    open_page,
+    wait_for_idle,
+)
+from tests.browser_support import PHONE  # noqa: E402
 from tests.conftest import AREA_SQUARES, LAT_NORTH, LAT_SOUTH, SIDE, area_features, write_csv, write_geojson  # noqa: E402
 
 pytestmark = pytest.mark.browser
@@ -264,7 +273,8 @@ def on_canvas(view: dict, lat: float, lon: float) -> tuple[float, float]:
 def test_on_a_phone_the_first_view_holds_every_area_and_its_name(
     browser: Browser, server: AppServer, layer: str
 ):
-    page = browser.new_page(viewport={"width": 390, "height": 844})
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, user_agent=PHONE_AGENT)
+    page = context.new_page()
     try:
         open_page(page, server.url, "map", f"map_layer={layer}", timeout=120_000)
         page.wait_for_timeout(1_000)
@@ -285,5 +295,25 @@ def test_on_a_phone_the_first_view_holds_every_area_and_its_name(
         assert not page.locator(EXCEPTION_SELECTOR).count()
         legend = page.locator("[data-testid=stMain] img[alt^='Legend.']")
         assert legend.count() == 1 and legend.first.is_visible()
+    finally:
+        context.close()
+
+
+def test_on_a_desktop_the_first_view_fills_the_map(browser: Browser, server: AppServer):
+    """A desktop's first view is not the phone's: the three areas span most of the map's width."""
+    page = browser.new_page(viewport={"width": 1440, "height": 900})
+    try:
+        open_page(page, server.url, "map", "map_layer=Areas", timeout=120_000)
+        page.wait_for_timeout(1_000)
+        box = page.locator(DECK).first.locator("canvas").first.bounding_box()
+        view = page.evaluate(VIEW_STATE)
+        assert box and view, "no map drawn"
+        wests = [west for _, west in AREA_SQUARES.values()]
+        left = on_canvas(view, (LAT_SOUTH + LAT_NORTH) / 2, min(wests))[0]
+        right = on_canvas(view, (LAT_SOUTH + LAT_NORTH) / 2, max(wests) + SIDE)[0]
+        assert -box["width"] / 2 <= left and right <= box["width"] / 2  # the whole city in view
+        assert right - left >= 0.6 * box["width"], (
+            f"the city spans {right - left:.0f} of {box['width']:.0f} px"
+        )
     finally:
         page.close()

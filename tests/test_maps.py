@@ -196,6 +196,16 @@ def test_fit_view_fits_the_box_into_the_narrowest_map():
     assert maps.MAP_MIN_WIDTH_PX <= 390 - 2 * 16  # a 390 px phone's map, less the page's margins
 
 
+def test_a_desktop_first_view_is_fitted_to_a_wider_map_than_a_phone_one():
+    box = (-87.95, 41.64, -87.52, 42.02)
+    phone, desktop = maps.fit_view(*box, maps.map_width(True)), maps.fit_view(*box, maps.map_width(False))
+    assert maps.map_width(True) == maps.MAP_MIN_WIDTH_PX < maps.map_width(False) == maps.MAP_WIDE_WIDTH_PX
+    assert desktop.zoom > phone.zoom  # closer in on a desktop
+    assert (desktop.latitude, desktop.longitude) == (phone.latitude, phone.longitude)
+    scale = 512 * 2**desktop.zoom
+    assert (box[2] - box[0]) / 360 * scale <= maps.MAP_WIDE_WIDTH_PX  # still the whole box
+
+
 def test_fit_view_centres_on_the_box_and_zooms_in_on_smaller_boxes():
     wide = maps.fit_view(-88.0, 41.8, -87.6, 42.0)
     narrow = maps.fit_view(-87.71, 41.85, -87.70, 41.86)

@@ -13,7 +13,7 @@ import pytest
 from browser_support import PHONE, chromium, require_browser, server
 from playwright.sync_api import Browser, BrowserContext, Page
 
-from scripts.serve import AppServer, open_page, wait_for_drawn, wait_for_idle, wait_for_page
+from scripts.serve import PHONE_AGENT, AppServer, open_page, wait_for_drawn, wait_for_idle, wait_for_page
 
 pytestmark = pytest.mark.browser
 require_browser()
@@ -188,7 +188,7 @@ def assert_two_a_row(page: Page, container: str, at_least: int) -> None:
 def test_the_overview_on_a_phone(browser: Browser, app: AppServer) -> None:
     """390x844: KPI cards two a row, "Needs attention" within the first two screens, chart titles clear of
     any toolbar."""
-    context = browser.new_context(viewport=PHONE, has_touch=True, is_mobile=True)
+    context = browser.new_context(viewport=PHONE, has_touch=True, is_mobile=True, user_agent=PHONE_AGENT)
     page = context.new_page()
     try:
         open_page(page, app.url, "overview")
@@ -219,7 +219,7 @@ def test_the_overview_on_a_phone(browser: Browser, app: AppServer) -> None:
 
 def test_participation_kpis_two_a_row_on_a_phone(browser: Browser, app: AppServer) -> None:
     """390x844: Participation's KPI cards sit two a row, as the Overview's do."""
-    context = browser.new_context(viewport=PHONE, has_touch=True, is_mobile=True)
+    context = browser.new_context(viewport=PHONE, has_touch=True, is_mobile=True, user_agent=PHONE_AGENT)
     page = context.new_page()
     try:
         open_page(page, app.url, "participation")

@@ -20,6 +20,7 @@ from cpdash.charts.maps_deck import (
     LABEL_LAYER,
     MAP_HEIGHT_PX,
     MAP_MIN_WIDTH_PX,
+    MAP_WIDE_WIDTH_PX,
     MAX_DECK_BYTES,
     OUTLINE_LAYER,
     SELECTED_LAYER,
@@ -27,6 +28,7 @@ from cpdash.charts.maps_deck import (
     Shapes,
     compact_shapes,
     fit_view,
+    map_width,
 )
 from cpdash.charts.maps_density import (
     HEX_RES_FINE,
@@ -85,6 +87,7 @@ __all__ = [
     "LABEL_LAYER",
     "MAP_HEIGHT_PX",
     "MAP_MIN_WIDTH_PX",
+    "MAP_WIDE_WIDTH_PX",
     "MAX_DECK_BYTES",
     "MAX_EVENT_POINTS",
     "NOT_ENOUGH_COLOUR",
@@ -114,6 +117,7 @@ __all__ = [
     "events_map",
     "fine_cells",
     "fit_view",
+    "map_width",
     "label_key",
     "label_records",
     "hex_resolution",

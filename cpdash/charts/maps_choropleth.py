@@ -13,6 +13,7 @@ import pydeck as pdk
 from cpdash.charts.maps_deck import (
     AREAS_LAYER,
     DEFAULT_VIEW,
+    MAP_MIN_WIDTH_PX,
     MapView,
     Shapes,
     area_box,
@@ -64,6 +65,7 @@ def choropleth_map(
     labels: pd.DataFrame,
     offline: bool,
     selected: str | None = None,
+    width_px: int = MAP_MIN_WIDTH_PX,
 ) -> MapView:
     """Areas coloured by class of a measure; grey (with its own legend entry) where not coloured."""
     values = figures.values
@@ -110,7 +112,7 @@ def choropleth_map(
         )
     )
     box = area_box(shapes, props)
-    view = fit_view(*box) if box else pdk.ViewState(**DEFAULT_VIEW)
+    view = fit_view(*box, width_px) if box else pdk.ViewState(**DEFAULT_VIEW)
     names, key = label_layer(labels, view, shapes)
     layers += selected_layer(shapes, selected) + names
     if figures.classes:  # every class, so that the legend says what each means, once any area has one

@@ -53,6 +53,7 @@ EVENTS_DECK_BYTES = 600_000  # ... and what the events deck aims at: room for th
 # The first view fits the areas into the narrowest map the page draws (a 360 px phone less its margins) and
 # the map's height: the zoom does not depend on the screen, so the whole city is in view at any width.
 MAP_MIN_WIDTH_PX, MAP_HEIGHT_PX = 328, 480
+MAP_WIDE_WIDTH_PX = 600  # the map's width beside its details on a laptop's screen (1440 px) or wider
 TILE_PX = 512
 DEFAULT_VIEW = {"latitude": 41.86, "longitude": -87.69, "zoom": 10.5}
 ONLINE_PROVIDER, ONLINE_STYLE = "carto", "light"
@@ -199,9 +200,16 @@ def compact_shapes(geojson: dict | None, max_vertices: int = MAX_SHAPE_VERTICES)
     )
 
 
-def fit_view(west: float, south: float, east: float, north: float) -> pdk.ViewState:
-    """A view that shows the box from `west`,`south` to `east`,`north` in the narrowest map the page draws
-    (and so in any wider one)."""
+def map_width(phone: bool) -> int:
+    """The map width the first view is fitted to: a phone's (the narrowest map drawn), else a desktop's."""
+    return MAP_MIN_WIDTH_PX if phone else MAP_WIDE_WIDTH_PX
+
+
+def fit_view(
+    west: float, south: float, east: float, north: float, width_px: int = MAP_MIN_WIDTH_PX
+) -> pdk.ViewState:
+    """A view that shows the box from `west`,`south` to `east`,`north` in a map `width_px` wide (and so in
+    any wider one); the default is the narrowest map the page draws."""
     if not all(np.isfinite([west, south, east, north])):
         return pdk.ViewState(**DEFAULT_VIEW)
 
@@ -211,7 +219,7 @@ def fit_view(west: float, south: float, east: float, north: float) -> pdk.ViewSt
 
     lon_span = max(east - west, 1e-4)
     y_span = max(merc_y(north) - merc_y(south), 1e-6)
-    zoom_x = math.log2(MAP_MIN_WIDTH_PX * 360 / (TILE_PX * lon_span))
+    zoom_x = math.log2(width_px * 360 / (TILE_PX * lon_span))
     zoom_y = math.log2(MAP_HEIGHT_PX * 2 * math.pi / (TILE_PX * y_span))
     zoom = float(np.clip(min(zoom_x, zoom_y) - 0.15, 3, 16))
     centre_y = (merc_y(north) + merc_y(south)) / 2

@@ -16,6 +16,7 @@ from cpdash.charts.maps_deck import (
     DEFAULT_VIEW,
     DENSITY_AREA_LINE,
     DENSITY_LAYER,
+    MAP_MIN_WIDTH_PX,
     MapView,
     Shapes,
     area_box,
@@ -144,6 +145,7 @@ def density_map(
     labels: pd.DataFrame,
     offline: bool,
     selected: str | None = None,
+    width_px: int = MAP_MIN_WIDTH_PX,
 ) -> MapView:
     """Hexagons coloured by the number of events (`weight` events) or attendees (attendance)."""
     rows = np.asarray(rows, dtype="int64")
@@ -191,7 +193,7 @@ def density_map(
     outline.filled = False
     outline.get_line_color = DENSITY_AREA_LINE
     box = area_box(shapes, in_scope) or points_box(basis.y[rows], basis.x[rows])
-    view = fit_view(*box) if box else pdk.ViewState(**DEFAULT_VIEW)
+    view = fit_view(*box, width_px) if box else pdk.ViewState(**DEFAULT_VIEW)
     names, key = label_layer(labels, view, shapes)
     layers += selected_layer(shapes, selected) + names
     edge_m = h3.average_hexagon_edge_length(res, unit="m")

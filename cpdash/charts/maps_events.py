@@ -21,6 +21,7 @@ from cpdash.charts.maps_deck import (
     EVENTS_DECK_BYTES,
     EVENTS_LAYER,
     LABEL_BYTES,
+    MAP_MIN_WIDTH_PX,
     MAX_DECK_BYTES,
     PIXELS,
     RECORD_BYTES,
@@ -289,6 +290,7 @@ def events_map(
     offline: bool,
     cap: int = MAX_EVENT_POINTS,
     selected: str | None = None,
+    width_px: int = MAP_MIN_WIDTH_PX,
 ) -> MapView:
     """Events as circles coloured by program, sized by attendance; rings when placed approximately."""
     outline_bytes = shapes.json_bytes([*in_scope, *context_ids]) + LABEL_BYTES * len(labels)
@@ -332,7 +334,7 @@ def events_map(
     )
     rows = np.asarray(rows, dtype="int64")
     box = area_box(shapes, in_scope) or points_box(basis.y[rows], basis.x[rows])
-    view = fit_view(*box) if box else pdk.ViewState(**DEFAULT_VIEW)
+    view = fit_view(*box, width_px) if box else pdk.ViewState(**DEFAULT_VIEW)
     names, key = label_layer(labels, view, shapes)
     layers += selected_layer(shapes, selected) + names
     has_att = bool(np.isfinite(basis.attendance).any())

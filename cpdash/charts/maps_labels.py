@@ -1,6 +1,7 @@
 """Area names on the maps: every area named where its name fits in the first view, else numbered with a key
-for the legend, drawn over every other layer. The first view's zoom does not depend on the screen (fit_view
-fits the narrowest map), so whether names overlap is known here. Nothing here imports Streamlit."""
+for the legend, drawn over every other layer. The first view's zoom is fitted to a phone's map or a
+desktop's (fit_view), never to the browser's exact width, so whether names overlap is known
+here. Nothing here imports Streamlit."""
 
 from __future__ import annotations
 
@@ -35,7 +36,7 @@ def _wrapped(name: str) -> str:
 
 def _pixels(lat: np.ndarray, lon: np.ndarray, view: pdk.ViewState) -> tuple[np.ndarray, np.ndarray]:
     """Screen position (pixels from the map's centre) of points in the first view (Web Mercator): the same
-    on every screen, the zoom being fitted to the narrowest map (fit_view)."""
+    on every screen of its kind, the zoom being fitted to a phone's map or a desktop's (fit_view)."""
     scale = TILE_PX * 2 ** float(view.zoom)
 
     def merc_y(values: np.ndarray) -> np.ndarray:

@@ -14,7 +14,7 @@ from cpdash.ui.components import (
     recorded,
     row_record,
 )
-from cpdash.ui.context import PageContext, keep, page_context
+from cpdash.ui.context import PageContext, keep, on_a_phone, page_context
 from cpdash.ui.data import (
     get_concern_table,
     get_dataset,
@@ -64,6 +64,7 @@ __all__ = [
     "get_you_said_resolved",
     "install_style",
     "keep",
+    "on_a_phone",
     "kpi",
     "page_context",
     "page_header",

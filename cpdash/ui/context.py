@@ -34,6 +34,7 @@ class PageContext:
     compare: str = PREVIOUS
     notes: tuple[str, ...] = field(default_factory=tuple)  # e.g. a link asked for a period outside the data
     access: Access = field(default_factory=Access)  # the visitor's role: what they may see and do
+    phone: bool = False  # the browser says it is a phone's (its maps are fitted to a narrow screen)
 
     @property
     def public(self) -> bool:
@@ -54,6 +55,16 @@ class PageContext:
     def offline(self) -> bool:
         """True when no request may leave for an outside host."""
         return self.settings.offline
+
+
+def on_a_phone() -> bool:
+    """True when the visitor's browser says it runs on a phone ("Mobi" in its User-Agent, as phones' browsers
+    send and tablets' do not): the server cannot see the screen's width before the page is drawn."""
+    try:
+        agent = st.context.headers.get("User-Agent") or ""
+    except (AttributeError, RuntimeError):  # no browser behind the run (a script run without a session)
+        return False
+    return "Mobi" in agent
 
 
 def keep(context: PageContext) -> None:

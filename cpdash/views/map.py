@@ -354,10 +354,11 @@ def draw(
     basis: maps.EventBasis | None = None,
     rows: np.ndarray | None = None,
     weight: str = "events",
+    phone: bool = False,
 ) -> maps.MapView:
     """The deck of `layer`: areas coloured by the figures, or the events (`basis`, `rows`) as points or
-    hexagons counting `weight`."""
-    common = {"offline": offline, "selected": selected}
+    hexagons counting `weight`; its first view fits the areas on a phone's screen or a desktop's."""
+    common = {"offline": offline, "selected": selected, "width_px": maps.map_width(phone)}
     if layer == LAYER_AREAS:
         chosen = choropleth(figures, policy)
         return maps.choropleth_map(chosen, shapes, around.context, around.labels, **common)
