@@ -2,7 +2,8 @@
 
 Answers and comments come from the statistics tables (cpdash.metrics.sql_cubes: whole months from the
 month rows, the days left over from the day rows; a grouping no table covers reads the responses
-themselves), events, concerns and attendees from their rows (cpdash.metrics.sql_tables). The app's memory
+themselves), attendees from their records' table (cpdash.metrics.sql_attendees), events and concerns from
+their rows (cpdash.metrics.sql_tables). The app's memory
 holds none of the responses: only the small tables the loader keeps (areas, published scores, and the
 events and concerns that pages list row by row).
 
@@ -38,6 +39,7 @@ from cpdash.metrics.gather import (
 )
 from cpdash.metrics.periods import Filters
 from cpdash.metrics.sentiment import CLASSES
+from cpdash.metrics.sql_attendees import attendee_events_query, attendees_query
 from cpdash.metrics.sql_build import problem
 from cpdash.metrics.sql_cubes import (
     FACTS,
@@ -52,8 +54,6 @@ from cpdash.metrics.sql_cubes import (
 from cpdash.metrics.sql_labels import IN_DATABASE, SqlLabels
 from cpdash.metrics.sql_tables import (
     STATUS,
-    attendee_events_query,
-    attendees_query,
     concerns_query,
     days_query,
     events_query,
@@ -254,11 +254,10 @@ class SqlSource(SqlLabels):
         if not self.attendee_records() or not self.schema.has("events", "event_id"):
             keys = c.key_frame([pd.Index([])] * len(by), by)
             return Groups(keys, {name: np.zeros(len(keys)) for name in ATTENDEE_STATS})
-        s = self.schema
 
         def run() -> pd.DataFrame:
-            people = self._rows(*attendees_query(s, f, by))
-            events = self._rows(*attendee_events_query(s, f, by))
+            people = self._rows(*attendees_query(f, by))
+            events = self._rows(*attendee_events_query(f, by))
             if not by:
                 return pd.concat([people, events], axis=1)
             keys = list(by)
