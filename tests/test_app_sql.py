@@ -25,7 +25,9 @@ from cpdash.metrics.gather import AGE, AREA, COMMENT_TOPIC, MONTH, PROGRAM
 from cpdash.metrics.memory import MemorySource
 from cpdash.metrics.periods import Filters
 from cpdash.metrics.sql import SqlSource, usable
+from cpdash.metrics.suppression import Policy
 from cpdash.text.topics import default_taxonomy
+from cpdash.views import voice_explorer
 from scripts.serve import PAGES
 
 if binaries() is None:
@@ -84,6 +86,36 @@ def assert_same_figures(url: str) -> None:
             assert mine[name] == pytest.approx(theirs[name], nan_ok=True), name
         a, b = sql.comments(f, (COMMENT_TOPIC,)), memory.comments(f, (COMMENT_TOPIC,))
         same(a.frame(a.stats), b.frame(b.stats))
+        same_explorer(sql, memory, f)
+
+
+EXPLORER_CHOICES = (
+    {},
+    {"query": "POLICIA"},  # case and accents ignored
+    {"query": "policía  NO"},  # every word
+    {"topic": "noise", "area": "A07"},
+    {"topic": voice_explorer.NO_TOPIC, "sentiment_class": "positive"},
+    {"language": "Spanish", "sentiment_class": "not scored"},
+    {"area": "A03", "query": "speed"},
+)
+
+
+def same_explorer(sql: SqlSource, memory: MemorySource, f: Filters) -> None:
+    """The comment explorer pages through the database and lists the comments the folder path lists: the
+    same matches and rows (in any order within a day: a table keeps no row order), newest first."""
+    names = {a: f"Area {a}" for a in memory.area_labels}
+    for policy in (Policy(), Policy(public=True)):
+        for choice in EXPLORER_CHOICES:
+            mine = voice_explorer.explorer(sql, f, policy, names, limit=50_000, **choice)
+            theirs = voice_explorer.explorer(memory, f, policy, names, limit=50_000, **choice)
+            what = f"explorer {choice} public {policy.public} {f}"
+            assert mine.matches == theirs.matches and mine.caption == theirs.caption, what
+            assert sorted(map(tuple, mine.frame.astype(str).to_numpy())) == sorted(
+                map(tuple, theirs.frame.astype(str).to_numpy())
+            ), what
+            page = voice_explorer.explorer(sql, f, policy, names, **choice).frame
+            assert list(page["Submitted"]) == list(theirs.frame["Submitted"][: len(page)]), what
+    assert voice_explorer.explorer(sql, f, Policy(), names, query="policía").matches > 0
 
 
 def test_the_sample_city_gives_the_same_figures_by_sql(city: str) -> None:

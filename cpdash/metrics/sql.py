@@ -41,6 +41,7 @@ from cpdash.metrics.periods import Filters
 from cpdash.metrics.sentiment import CLASSES
 from cpdash.metrics.sql_attendees import attendee_events_query, attendees_query
 from cpdash.metrics.sql_build import problem
+from cpdash.metrics.sql_comments import Wanted, count_query, page_query
 from cpdash.metrics.sql_cubes import (
     FACTS,
     RESPONSES,
@@ -288,6 +289,18 @@ class SqlSource(SqlLabels):
         )
         sql = f"SELECT response_id, submitted, comment, sentiment FROM ({rows}) q WHERE rank <= {int(per_class)}"
         return self._rows(sql, p.values)
+
+    def lists_comments(self) -> bool:
+        """True when the explorer can list the database's comments (they have a date)."""
+        return self.schema.has("responses", "comment") and self.schema.has("responses", "submitted")
+
+    def comment_page(self, f: Filters, wanted: Wanted, limit: int, offset: int = 0) -> pd.DataFrame:
+        """One page of the comments that match, newest first (cpdash.metrics.sql_comments.page_query)."""
+        return self._rows(*page_query(self.schema, f, wanted, limit, offset))
+
+    def comment_matches(self, f: Filters, wanted: Wanted) -> int:
+        """How many comments match."""
+        return int(self._rows(*count_query(self.schema, f, wanted)).iloc[0, 0])
 
 
 def usable(engine: sa.Engine, taxonomy: Taxonomy) -> bool:
