@@ -299,8 +299,36 @@ class SqlSource(SqlLabels):
         return self._rows(*page_query(self.schema, f, wanted, limit, offset))
 
     def comment_matches(self, f: Filters, wanted: Wanted) -> int:
-        """How many comments match."""
-        return int(self._rows(*count_query(self.schema, f, wanted)).iloc[0, 0])
+        """How many comments match: from the statistics of the comments (what every figure counts) when no
+        words are looked for, else counted in SQL."""
+        if wanted.words:
+            return int(self._rows(*count_query(self.schema, f, wanted)).iloc[0, 0])
+        if wanted.areas is not None:
+            areas = [a for a in wanted.areas if not f.areas or a in f.areas]
+            if not areas:
+                return 0
+            f = f.with_areas(areas)
+        topic = NO_TOPIC if wanted.no_topic else wanted.topic
+        by = (
+            *((LANGUAGE,) if wanted.language_code is not None else ()),
+            *((COMMENT_TOPIC,) if topic else ()),
+        )
+        groups = self.comments(f, by)
+        keep = np.ones(len(groups), dtype=bool)
+        if wanted.language_code is not None:
+            keep &= (
+                groups.keys[LANGUAGE] == self.labels("comments", LANGUAGE)[wanted.language_code]
+            ).to_numpy()
+        if topic:
+            keep &= (groups.keys[COMMENT_TOPIC] == topic).to_numpy()
+        code = wanted.class_code
+        if code is None:
+            counted = groups["comments"]
+        elif code < len(CLASSES):
+            counted = groups[CLASSES[code]]
+        else:  # not scored
+            counted = groups["comments"] - sum(groups[name] for name in CLASSES)
+        return int(round(float(np.asarray(counted)[keep].sum())))
 
 
 def usable(engine: sa.Engine, taxonomy: Taxonomy) -> bool:
