@@ -10,7 +10,8 @@ An import into a database that has them refreshes them in its own transaction (c
 calls `Maintainer`): the facts of the rows it adds, and the days it touches (the days of the rows it adds
 and of those it replaces; for events, the days of the responses given at them, whose program may change);
 for attendees and events, the attendee records of the participants they touch
-(cpdash.metrics.sql_attendees); replacing a whole table rebuilds them. So the statistics always agree with the rows.
+(cpdash.metrics.sql_attendees); replacing a whole table rebuilds them. So the statistics always agree with
+the rows.
 """
 
 from __future__ import annotations

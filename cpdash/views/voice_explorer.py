@@ -3,9 +3,9 @@ sentiment class and language, always with personal details redacted (cpdash.text
 
 It reads the comment table the in-memory source keeps (cpdash.metrics.comments), or asks a database
 source for one page of the matching comments (cpdash.metrics.sql_comments), so that a replica's memory
-does not grow with them; the sentiment classes and languages are the ones every figure counts. In the public view it lists comments only from the areas
-whose figures are shown (at least k responses in the period, and not hidden to protect another area), and
-offers no row-level download.
+does not grow with them; the sentiment classes and languages are the ones every figure counts. In the
+public view it lists comments only from the areas whose figures are shown (at least k responses in the
+period, and not hidden to protect another area), and offers no row-level download.
 """
 
 from __future__ import annotations
