@@ -13,7 +13,8 @@ builds the statistics tables again. Then each source is opened by a fresh app pr
 as benchmarks/bench.py): the demo folder (rows in memory), the demo in PostgreSQL and the N responses in
 PostgreSQL (figures by SQL). For each: the first page (a new process's Overview, the data loaded), every
 page's render in a new session and the reruns after a filter change (the sidebar period, then an area),
-medians of --runs, and the process's resident memory at the end (VmRSS) and at its peak.
+medians of --runs, and the process's resident memory at the end (VmRSS) and at its peak. With --reuse
+(and --server) it measures again the databases an earlier run left on the server, without building them.
 """
 
 from __future__ import annotations
@@ -112,6 +113,17 @@ def multiply(url: str, wanted: int) -> int:
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         for table in ("responses", FACTS):
             conn.execute(sa.text(f"VACUUM ANALYZE {table}"))
+    engine.dispose()
+    return total
+
+
+def count(url: str) -> int:
+    """The responses in the database."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        total = int(conn.execute(sa.text("SELECT count(*) FROM responses")).scalar())
     engine.dispose()
     return total
 
@@ -232,15 +244,19 @@ def measure(server: str, args: argparse.Namespace) -> dict[str, Any]:
         say(f"{name}: {out['steps_s'][name]} s")
         began = time.perf_counter()
 
-    demo, big = create_database(server, "cpdash_demo"), create_database(server, "cpdash_big")
-    for url in (demo, big):
-        import_demo(url)
-        sql_build.build(url)
-    step("demo imported twice, statistics tables built")
-    out["responses"] = multiply(big, args.responses)
-    step(f"responses copied to {out['responses']:,}")
-    out["build_s"] = sql_build.build(big)
-    step("statistics tables rebuilt")
+    if args.reuse:  # the databases a run on this server left
+        demo, big = (server.rsplit("/", 1)[0] + "/" + name for name in ("cpdash_demo", "cpdash_big"))
+        out["responses"] = count(big)
+    else:
+        demo, big = create_database(server, "cpdash_demo"), create_database(server, "cpdash_big")
+        for url in (demo, big):
+            import_demo(url)
+            sql_build.build(url)
+        step("demo imported twice, statistics tables built")
+        out["responses"] = multiply(big, args.responses)
+        step(f"responses copied to {out['responses']:,}")
+        out["build_s"] = sql_build.build(big)
+        step("statistics tables rebuilt")
     out["big"] = f"{out['responses']:,} responses in PostgreSQL"
     cache = Path(tempfile.mkdtemp(prefix="cpdash-sql-bench-"))
     run_worker(str(DEMO), cache / "folder", 1, [])  # the comments' scores cached, as in a running deployment
@@ -264,6 +280,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pages", nargs="*", default=list(PAGES))
     parser.add_argument("--server", help="a PostgreSQL URL whose server may get two new databases")
     parser.add_argument("--json", type=Path)
+    parser.add_argument(
+        "--reuse", action="store_true", help="with --server: measure the databases an earlier run left there"
+    )
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--cache", help=argparse.SUPPRESS)
     parser.add_argument("--worker-out", type=Path, help=argparse.SUPPRESS)

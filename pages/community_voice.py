@@ -320,6 +320,7 @@ if tab_explorer.open:
             language = top[4].selectbox("Language", [ANY, *choices.languages], key="voice_explorer_language")
             options = {
                 "area": None if where == ANY else where,
+                "query": query or "",
                 "hits": get_search_hits(ctx.settings, src, query or ""),
                 "topic": None if topic == ANY else topic,
                 "sentiment_class": None if mood == ANY else mood,
@@ -328,7 +329,7 @@ if tab_explorer.open:
             view = get_voice_view(
                 ctx.settings,
                 "explorer",
-                (f, policy, query, *(v for k, v in options.items() if k != "hits")),
+                (f, policy, *(v for k, v in options.items() if k != "hits")),
                 lambda: voice_explorer.explorer(src, f, policy, ctx.names, **options),
             )
             st.caption(view.caption)

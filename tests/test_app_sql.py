@@ -20,12 +20,14 @@ from cpdash.data.load import load_dataset
 from cpdash.importing import importer
 from cpdash.importing.importer import prepare, read_upload, suggest_profile
 from cpdash.importing.store import open_store
-from cpdash.metrics import engagement, scores, sentiment, sql_build
-from cpdash.metrics.gather import AREA, COMMENT_TOPIC, MONTH
+from cpdash.metrics import engagement, repeat, scores, sentiment, sql_build
+from cpdash.metrics.gather import AGE, AREA, COMMENT_TOPIC, MONTH, PROGRAM
 from cpdash.metrics.memory import MemorySource
 from cpdash.metrics.periods import Filters
 from cpdash.metrics.sql import SqlSource, usable
+from cpdash.metrics.suppression import Policy
 from cpdash.text.topics import default_taxonomy
+from cpdash.views import voice_explorer
 from scripts.serve import PAGES
 
 if binaries() is None:
@@ -64,6 +66,9 @@ def figures(src, f: Filters) -> dict[str, object]:
         "trust_monthly": scores.scores_by(src, "safety", f, (MONTH,)),
         "sentiment": vars(sentiment.net_sentiment(src, f)),
         "engagement": engagement.by_area(src, f),
+        "repeat": vars(repeat.repeat(src, f)),
+        "repeat_by": repeat.repeat_by(src, f, (MONTH, AGE)),
+        "repeat_by_area": repeat.repeat_by(src, f, (AREA, PROGRAM)),
     }
 
 
@@ -75,11 +80,42 @@ def assert_same_figures(url: str) -> None:
     sql = SqlSource(engine, dataclasses.replace(ds, responses=None, attendees=None), taxonomy)
     for f in (Filters(), Filters(dt.date(2024, 3, 10), dt.date(2025, 2, 20)), Filters(areas=("A02", "A07"))):
         mine, theirs = figures(sql, f), figures(memory, f)
-        for name in ("trust", "trust_monthly", "engagement"):
+        for name in ("trust", "trust_monthly", "engagement", "repeat_by", "repeat_by_area"):
             same(mine[name], theirs[name])
-        assert mine["sentiment"] == pytest.approx(theirs["sentiment"], nan_ok=True)
+        for name in ("sentiment", "repeat"):
+            assert mine[name] == pytest.approx(theirs[name], nan_ok=True), name
         a, b = sql.comments(f, (COMMENT_TOPIC,)), memory.comments(f, (COMMENT_TOPIC,))
         same(a.frame(a.stats), b.frame(b.stats))
+        same_explorer(sql, memory, f)
+
+
+EXPLORER_CHOICES = (
+    {},
+    {"query": "POLICIA"},  # case and accents ignored
+    {"query": "policía  NO"},  # every word
+    {"topic": "noise", "area": "A07"},
+    {"topic": voice_explorer.NO_TOPIC, "sentiment_class": "positive"},
+    {"language": "Spanish", "sentiment_class": "not scored"},
+    {"area": "A03", "query": "speed"},
+)
+
+
+def same_explorer(sql: SqlSource, memory: MemorySource, f: Filters) -> None:
+    """The comment explorer pages through the database and lists the comments the folder path lists: the
+    same matches and rows (in any order within a day: a table keeps no row order), newest first."""
+    names = {a: f"Area {a}" for a in memory.area_labels}
+    for policy in (Policy(), Policy(public=True)):
+        for choice in EXPLORER_CHOICES:
+            mine = voice_explorer.explorer(sql, f, policy, names, limit=50_000, **choice)
+            theirs = voice_explorer.explorer(memory, f, policy, names, limit=50_000, **choice)
+            what = f"explorer {choice} public {policy.public} {f}"
+            assert mine.matches == theirs.matches and mine.caption == theirs.caption, what
+            assert sorted(map(tuple, mine.frame.astype(str).to_numpy())) == sorted(
+                map(tuple, theirs.frame.astype(str).to_numpy())
+            ), what
+            page = voice_explorer.explorer(sql, f, policy, names, **choice).frame
+            assert list(page["Submitted"]) == list(theirs.frame["Submitted"][: len(page)]), what
+    assert voice_explorer.explorer(sql, f, Policy(), names, query="policía").matches > 0
 
 
 def test_the_sample_city_gives_the_same_figures_by_sql(city: str) -> None:
@@ -94,6 +130,23 @@ def test_an_import_keeps_the_statistics_tables_current(city: str) -> None:
         pd.read_csv(DEFAULT_DATA / "responses.csv", dtype=str)["response_id"].iloc[100:120].to_numpy()
     )  # half replace existing responses, on other days
     commit(city, "more.csv", rows.to_csv(index=False).encode(), "responses")
+    assert_same_figures(city)
+
+
+def test_imports_of_attendees_and_events_keep_the_participation_table_current(city: str) -> None:
+    people = pd.read_csv(DEFAULT_DATA / "attendees.csv", dtype=str)
+    events = pd.read_csv(DEFAULT_DATA / "events.csv", dtype=str)
+    regulars = people["participant_key"].value_counts().index[:5]
+    earliest = events.sort_values("start")["event_id"].iloc[:3]
+    age = people.drop_duplicates("participant_key").set_index("participant_key")["age_group"]
+    more = pd.DataFrame(
+        [{"event_id": e, "participant_key": p, "age_group": age[p]} for e in earliest for p in regulars]
+    )  # regulars at the first events: their first day changes on all their records
+    commit(city, "more_attendees.csv", more.to_csv(index=False).encode(), "attendees")
+    moved = events[events["event_id"].isin(people["event_id"])].head(8).copy()
+    moved["start"] = "2023-12-02T10:00"
+    moved["area_id"] = events["area_id"].iloc[-1]  # their records move to another day and area
+    commit(city, "moved_events.csv", moved.to_csv(index=False).encode(), "events")
     assert_same_figures(city)
 
 

@@ -32,7 +32,9 @@ from cpdash.metrics.memory import MemorySource
 from cpdash.metrics.periods import Filters
 from cpdash.metrics.sql import SqlSource
 from cpdash.metrics.sql_cubes import FACTS
+from cpdash.metrics.suppression import Policy
 from cpdash.text.topics import default_taxonomy
+from cpdash.views import voice_explorer
 
 if binaries() is None:
     if os.environ.get("CI"):
@@ -185,6 +187,47 @@ def compare(sql: SqlSource, memory: MemorySource, f: Filters) -> None:
         assert vars(mine) == pytest.approx(vars(theirs), nan_ok=True)
 
 
+EXPLORER_CHOICES = (
+    {},
+    {"query": "POLICIA  no"},  # folded: case and accents ignored, every word
+    {"query": "ok"},
+    {"query": "night thank"},  # no comment holds both
+    {"topic": "noise"},
+    {"topic": voice_explorer.NO_TOPIC},
+    {"topic": "no such topic"},
+    {"sentiment_class": "negative"},
+    {"sentiment_class": "neutral", "language": "Spanish"},
+    {"language": "English", "topic": "traffic and speeding"},
+)
+
+
+def rows_of(frame: pd.DataFrame) -> list[tuple]:
+    return sorted(tuple(str(v) for v in row) for row in frame.itertuples(index=False))
+
+
+def compare_explorer(sql: SqlSource, memory: MemorySource, f: Filters) -> None:
+    """The comment explorer lists the same comments from the database, a page at a time, as from memory:
+    the same matches, the same rows (in any order within a day: a table keeps no row order) and the same
+    days newest first on a short page; in the staff and the public view, with an area picked."""
+    names = {a: f"Area {a}" for a in memory.area_labels}
+    picks = [None, *list(memory.area_labels)[:1]]
+    for policy in (Policy(k=3), Policy(k=3, public=True)):
+        for area in picks:
+            for choice in EXPLORER_CHOICES:
+                what = f"explorer {choice} area {area} public {policy.public} {f}"
+                kw = {"area": area, **choice}
+                mine = voice_explorer.explorer(sql, f, policy, names, limit=100_000, **kw)
+                theirs = voice_explorer.explorer(memory, f, policy, names, limit=100_000, **kw)
+                assert (mine.empty, mine.matches, mine.caption) == (
+                    theirs.empty,
+                    theirs.matches,
+                    theirs.caption,
+                ), what
+                assert rows_of(mine.frame) == rows_of(theirs.frame), what
+                short = voice_explorer.explorer(sql, f, policy, names, limit=3, **kw).frame
+                assert list(short["Submitted"]) == list(theirs.frame["Submitted"][:3]), what
+
+
 def compare_whole(sql: SqlSource, memory: MemorySource) -> None:
     """What does not depend on filters: tables and columns, dates, areas, published scores, levels."""
     for what in ("events", "responses", "concerns", "area_scores", "attendees", "areas", *SCORE_METRICS,
@@ -213,3 +256,5 @@ def test_the_database_source_equals_the_in_memory_one(case, server: str, engine)
     compare_whole(sql, memory)
     for f in [*filters, Filters(), Filters(dt.date(2024, 1, 1), None), Filters(None, dt.date(2024, 6, 30))]:
         compare(sql, memory, f)
+    for f in [*filters[:1], Filters()]:
+        compare_explorer(sql, memory, f)

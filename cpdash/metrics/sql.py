@@ -2,7 +2,8 @@
 
 Answers and comments come from the statistics tables (cpdash.metrics.sql_cubes: whole months from the
 month rows, the days left over from the day rows; a grouping no table covers reads the responses
-themselves), events, concerns and attendees from their rows (cpdash.metrics.sql_tables). The app's memory
+themselves), attendees from their records' table (cpdash.metrics.sql_attendees), events and concerns from
+their rows (cpdash.metrics.sql_tables). The app's memory
 holds none of the responses: only the small tables the loader keeps (areas, published scores, and the
 events and concerns that pages list row by row).
 
@@ -38,7 +39,9 @@ from cpdash.metrics.gather import (
 )
 from cpdash.metrics.periods import Filters
 from cpdash.metrics.sentiment import CLASSES
+from cpdash.metrics.sql_attendees import attendee_events_query, attendees_query
 from cpdash.metrics.sql_build import problem
+from cpdash.metrics.sql_comments import Wanted, count_query, page_query
 from cpdash.metrics.sql_cubes import (
     FACTS,
     RESPONSES,
@@ -52,8 +55,6 @@ from cpdash.metrics.sql_cubes import (
 from cpdash.metrics.sql_labels import IN_DATABASE, SqlLabels
 from cpdash.metrics.sql_tables import (
     STATUS,
-    attendee_events_query,
-    attendees_query,
     concerns_query,
     days_query,
     events_query,
@@ -254,11 +255,10 @@ class SqlSource(SqlLabels):
         if not self.attendee_records() or not self.schema.has("events", "event_id"):
             keys = c.key_frame([pd.Index([])] * len(by), by)
             return Groups(keys, {name: np.zeros(len(keys)) for name in ATTENDEE_STATS})
-        s = self.schema
 
         def run() -> pd.DataFrame:
-            people = self._rows(*attendees_query(s, f, by))
-            events = self._rows(*attendee_events_query(s, f, by))
+            people = self._rows(*attendees_query(f, by))
+            events = self._rows(*attendee_events_query(f, by))
             if not by:
                 return pd.concat([people, events], axis=1)
             keys = list(by)
@@ -289,6 +289,46 @@ class SqlSource(SqlLabels):
         )
         sql = f"SELECT response_id, submitted, comment, sentiment FROM ({rows}) q WHERE rank <= {int(per_class)}"
         return self._rows(sql, p.values)
+
+    def lists_comments(self) -> bool:
+        """True when the explorer can list the database's comments (they have a date)."""
+        return self.schema.has("responses", "comment") and self.schema.has("responses", "submitted")
+
+    def comment_page(self, f: Filters, wanted: Wanted, limit: int, offset: int = 0) -> pd.DataFrame:
+        """One page of the comments that match, newest first (cpdash.metrics.sql_comments.page_query)."""
+        return self._rows(*page_query(self.schema, f, wanted, limit, offset))
+
+    def comment_matches(self, f: Filters, wanted: Wanted) -> int:
+        """How many comments match: from the statistics of the comments (what every figure counts) when no
+        words are looked for, else counted in SQL."""
+        if wanted.words:
+            return int(self._rows(*count_query(self.schema, f, wanted)).iloc[0, 0])
+        if wanted.areas is not None:
+            areas = [a for a in wanted.areas if not f.areas or a in f.areas]
+            if not areas:
+                return 0
+            f = f.with_areas(areas)
+        topic = NO_TOPIC if wanted.no_topic else wanted.topic
+        by = (
+            *((LANGUAGE,) if wanted.language_code is not None else ()),
+            *((COMMENT_TOPIC,) if topic else ()),
+        )
+        groups = self.comments(f, by)
+        keep = np.ones(len(groups), dtype=bool)
+        if wanted.language_code is not None:
+            keep &= (
+                groups.keys[LANGUAGE] == self.labels("comments", LANGUAGE)[wanted.language_code]
+            ).to_numpy()
+        if topic:
+            keep &= (groups.keys[COMMENT_TOPIC] == topic).to_numpy()
+        code = wanted.class_code
+        if code is None:
+            counted = groups["comments"]
+        elif code < len(CLASSES):
+            counted = groups[CLASSES[code]]
+        else:  # not scored
+            counted = groups["comments"] - sum(groups[name] for name in CLASSES)
+        return int(round(float(np.asarray(counted)[keep].sum())))
 
 
 def usable(engine: sa.Engine, taxonomy: Taxonomy) -> bool:

@@ -2,13 +2,16 @@
 
 `python -m cpdash.metrics.sql_build URL` builds them for a PostgreSQL database loaded by other means: the
 facts of every comment and concern (cpdash.metrics.sql_facts; comments already worked out are kept, so an
-interrupted build resumes), the day and month tables of every cube (cpdash.metrics.sql_cubes), the indexes
-the queries and imports need, and a line in the import log (so that running apps pick the tables up).
+interrupted build resumes), the day and month tables of every cube (cpdash.metrics.sql_cubes), the attendee
+records' table (cpdash.metrics.sql_attendees), the indexes the queries and imports need, and a line in the
+import log (so that running apps pick the tables up).
 
 An import into a database that has them refreshes them in its own transaction (cpdash.data.database_store
 calls `Maintainer`): the facts of the rows it adds, and the days it touches (the days of the rows it adds
 and of those it replaces; for events, the days of the responses given at them, whose program may change);
-replacing a whole table rebuilds them. So the statistics always agree with the rows.
+for attendees and events, the attendee records of the participants they touch
+(cpdash.metrics.sql_attendees); replacing a whole table rebuilds them. So the statistics always agree with
+the rows.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from cpdash.data.database import ADVISORY_LOCK, LOG_TABLE, _names, contract_metadata, make_engine
-from cpdash.metrics import sql_facts
+from cpdash.metrics import sql_attendees, sql_facts
 from cpdash.metrics.sql_cubes import (
     CONCERN_FACTS,
     CUBES,
@@ -42,7 +45,7 @@ from cpdash.metrics.sql_cubes import (
 from cpdash.text.sentiment import SCORER_VERSION
 from cpdash.text.topics import Taxonomy, default_taxonomy
 
-VERSION = "1"  # of the tables' layout: another value makes the app read the rows instead, until rebuilt
+VERSION = "2"  # of the tables' layout: another value makes the app read the rows instead, until rebuilt
 META = "cpdash_stats_meta"
 PAGE = 100_000  # comments worked out per step of a build
 RAW_INDEXES = (
@@ -53,6 +56,7 @@ RAW_INDEXES = (
     ("events", "start"),
     ("concerns", "concern_id"),
     ("attendees", "event_id"),
+    ("attendees", "participant_key"),
 )
 Progress = Callable[[str], None]
 
@@ -92,7 +96,7 @@ def problem(conn: Connection, taxonomy: Taxonomy) -> str | None:
 def _create(conn: Connection) -> None:
     """Every statistics table and index (those missing)."""
     conn.execute(sa.text(f"CREATE TABLE IF NOT EXISTS {META} (key text PRIMARY KEY, value text)"))
-    for statement in sql_facts.CREATE:
+    for statement in (*sql_facts.CREATE, *sql_attendees.CREATE):
         conn.execute(sa.text(statement))
     for cube in CUBES:
         for statement in create_sql(cube):
@@ -197,6 +201,11 @@ class Maintainer:
         elif table == "events":
             keys = rows["event_id"].astype("str").tolist() if "event_id" in rows else []
             refresh(conn, None if mode == "replace" else _response_days(conn, s, "event_id", keys))
+            people = None if mode == "replace" else sql_attendees.participants_at(conn, s, keys)
+            sql_attendees.refresh(conn, s, people)
+        elif table == "attendees":
+            keys = rows["participant_key"].astype("str").tolist() if "participant_key" in rows else []
+            sql_attendees.refresh(conn, s, None if mode == "replace" else keys)
         elif table == "concerns":
             facts = sql_facts.concern_facts(rows, self.taxonomy)
             self._replace_facts(conn, CONCERN_FACTS, "concern_id", rows, mode, facts)
@@ -284,6 +293,7 @@ def build(url: str, taxonomy: Taxonomy | None = None, progress: Progress | None 
             sql_facts.write(conn, CONCERN_FACTS, sql_facts.concern_facts(concerns, taxonomy))
         say("summing the responses by day and month")
         refresh(conn, None)
+        sql_attendees.refresh(conn, s, None)
         rows = conn.execute(
             sa.text("SELECT coalesce(sum(responses), 0) FROM cpdash_stats_answers_month")
         ).scalar()
@@ -296,6 +306,7 @@ def build(url: str, taxonomy: Taxonomy | None = None, progress: Progress | None 
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         for cube in CUBES:
             conn.execute(sa.text(f"ANALYZE {cube.name}_day; ANALYZE {cube.name}_month"))
+        conn.execute(sa.text(f"ANALYZE {sql_attendees.PEOPLE}"))
     seconds["analyze"] = time.perf_counter() - clock
     return seconds
 

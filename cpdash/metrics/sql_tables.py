@@ -1,7 +1,7 @@
 """The SQL of the database source's statistics that are read from the rows themselves: events (their sums),
-concerns (each concern's follow-through flags for a period, counted; the days to resolve, grouped by days)
-and attendees (distinct, repeat and returning participants). These tables are small next to the responses,
-and an index on their date keeps a period cheap.
+and concerns (each concern's follow-through flags for a period, counted; the days to resolve, grouped by
+days). These tables are small next to the responses, and an index on their date keeps a period cheap.
+Attendees are read from their own statistics table (cpdash.metrics.sql_attendees).
 
 Every definition is the in-memory one (cpdash.metrics.memory, cpdash.metrics.stats) written in SQL; every
 value a query depends on is a bound parameter.
@@ -9,10 +9,9 @@ value a query depends on is a bound parameter.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 
-from cpdash.metrics.gather import AGE, AREA, MONTH, PROGRAM, RESOLVE_WITHIN_DAYS, TOPIC
+from cpdash.metrics.gather import AREA, MONTH, PROGRAM, RESOLVE_WITHIN_DAYS, TOPIC
 from cpdash.metrics.periods import Filters
 from cpdash.metrics.sql_cubes import CONCERN_FACTS, MONTH_OF_DAY, TOPICS, Params, Schema, raw_period
 from cpdash.metrics.stats import STATUSES
@@ -132,69 +131,3 @@ def days_query(s: Schema, f: Filters, by: Sequence[str]) -> tuple[str, dict[str,
         f"WHERE is_resolved GROUP BY {tail}",
         p.values,
     )
-
-
-def _attendee_rows(s: Schema, f: Filters, p: Params, by: Sequence[str]) -> str:
-    """The selected attendee records (one per event and participant, matched to an event) with the
-    participant's first day in the data and age group."""
-    age = s.key("attendees", "a", AGE)
-    order = ', "start"' if s.has("events", "start") else ""
-    events = (
-        f'SELECT DISTINCT ON ("event_id") CAST("event_id" AS text) AS event_id, CAST("start" AS date) AS day, '
-        f"{s.key('events', 'x', AREA)} AS {AREA}, {s.key('events', 'x', PROGRAM)} AS {PROGRAM} "
-        f'FROM {s.table("events")} x ORDER BY "event_id"{order}'
-    )
-    pairs = (
-        f'SELECT CAST(a."event_id" AS text) AS event_id, CAST(a."participant_key" AS text) AS pk, '
-        f"max({age}) AS age FROM {s.table('attendees')} a "
-        'WHERE a."event_id" IS NOT NULL AND a."participant_key" IS NOT NULL GROUP BY 1, 2'
-    )
-    records = f"SELECT pairs.pk, pairs.event_id, pairs.age, ev.day, ev.{AREA}, ev.{PROGRAM} FROM ({pairs}) pairs JOIN ({events}) ev ON ev.event_id = pairs.event_id"
-    people = f"SELECT pk, min(day) AS first_day, max(age) AS {AGE} FROM ({records}) r GROUP BY pk"
-    month = f", {MONTH_OF_DAY} AS {MONTH}" if MONTH in by else ""
-    where = " AND ".join(["day IS NOT NULL", *_dates("day", f.start, f.end, p)]) + _filters(f, p, True)
-    return (
-        f"SELECT r.pk, r.event_id, r.day, r.{AREA}, r.{PROGRAM}, people.{AGE}, people.first_day{month} "
-        f"FROM ({records}) r JOIN ({people}) people ON people.pk = r.pk WHERE {where}"
-    )
-
-
-def _dates(column: str, start: dt.date | None, end: dt.date | None, p: Params) -> list[str]:
-    out = []
-    if start is not None:
-        out.append(f"{column} >= {p.add(start)}")
-    if end is not None:
-        out.append(f"{column} <= {p.add(end)}")
-    return out
-
-
-def attendees_query(s: Schema, f: Filters, by: Sequence[str]) -> tuple[str, dict[str, object]]:
-    """Per group: records, distinct participants, repeat (2 or more records) and returning participants
-    (first event in the data before the group's month, or before the period)."""
-    p = Params()
-    rows = _attendee_rows(s, f, p, by)
-    group = ", ".join(by)
-    lead, tail = (f"{group}, " if by else ""), (f" GROUP BY {group}" if by else "")
-    if MONTH in by:
-        returning = f"first_day < {MONTH}"
-    elif f.start is not None:
-        returning = f"first_day < {p.add(f.start)}"
-    else:
-        returning = "FALSE"
-    per_person = (
-        f"SELECT {lead}pk, count(*) AS n, min(first_day) AS first_day FROM ({rows}) sel GROUP BY {lead}pk"
-    )
-    return (
-        f"SELECT {lead}CAST(sum(n) AS float8) AS records, count(*) AS participants, count(*) FILTER (WHERE n >= 2) AS repeat, "
-        f"count(*) FILTER (WHERE {returning}) AS returning FROM ({per_person}) people{tail}",
-        p.values,
-    )
-
-
-def attendee_events_query(s: Schema, f: Filters, by: Sequence[str]) -> tuple[str, dict[str, object]]:
-    """Per group: the events with at least one selected attendee record."""
-    p = Params()
-    rows = _attendee_rows(s, f, p, by)
-    group = ", ".join(by)
-    lead, tail = (f"{group}, " if by else ""), (f" GROUP BY {group}" if by else "")
-    return f"SELECT {lead}count(DISTINCT event_id) AS events_with_records FROM ({rows}) sel{tail}", p.values

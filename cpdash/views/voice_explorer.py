@@ -1,14 +1,16 @@
 """Community voice, the comment explorer: comments row by row, newest first, found by words, area, topic,
 sentiment class and language, always with personal details redacted (cpdash.text.redact).
 
-It reads the comment table the in-memory source keeps (cpdash.metrics.comments); the sentiment classes
-and languages are the ones every figure counts. In the public view it lists comments only from the areas
-whose figures are shown (at least k responses in the period, and not hidden to protect another area), and
-offers no row-level download.
+It reads the comment table the in-memory source keeps (cpdash.metrics.comments), or asks a database
+source for one page of the matching comments (cpdash.metrics.sql_comments), so that a replica's memory
+does not grow with them; the sentiment classes and languages are the ones every figure counts. In the
+public view it lists comments only from the areas whose figures are shown (at least k responses in the
+period, and not hidden to protect another area), and offers no row-level download.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,6 +24,7 @@ from cpdash.metrics import scores, sentiment
 from cpdash.metrics.comments import LANGUAGES, NO_TOPIC, CommentTable, Topics
 from cpdash.metrics.gather import AREA, LANGUAGE, Source
 from cpdash.metrics.periods import Filters
+from cpdash.metrics.sql_comments import Wanted
 from cpdash.metrics.suppression import FLAGGED, SHOWN, Policy
 from cpdash.text.redact import redact_series
 from cpdash.text.topics import fold_text
@@ -32,10 +35,6 @@ DOWNLOAD_ROWS = 100_000  # most comments one download holds
 COLUMNS = ["Submitted", "Comment", "Area", "Topics", "Sentiment", "Language"]
 REDACTION = (
     "E-mail addresses, phone numbers and street addresses are replaced by [email], [phone] and [address]."
-)
-NOT_LISTED = (
-    "The comments stay in the database, which gives the figures above by SQL: the explorer, which lists "
-    "comments one by one, is not available for a database source yet."
 )
 NO_DOWNLOAD = "Row-level downloads of comments are not available in the public view."
 
@@ -72,9 +71,20 @@ def search_texts(table: CommentTable, query: str) -> np.ndarray | None:
 
 
 def listed_areas(src: Source, f: Filters, policy: Policy, labels: pd.Index) -> np.ndarray | None:
-    """Public view: a lookup by area code + 1 (slot 0: no area) of the areas whose comments may be listed:
-    at least k responses in the period (comments, or answers to a score), and net sentiment not hidden
-    as a part of the whole. None in the staff view (every area)."""
+    """Public view: a lookup by area code + 1 (slot 0: no area) of the areas whose comments may be listed
+    (listed_ids). None in the staff view (every area)."""
+    ids = listed_ids(src, f, policy)
+    if ids is None:
+        return None
+    lookup = np.zeros(len(labels) + 1, dtype=bool)
+    lookup[1:] = labels.isin(ids)
+    return lookup
+
+
+def listed_ids(src: Source, f: Filters, policy: Policy) -> pd.Index | None:
+    """Public view: the areas whose comments may be listed: at least k responses in the period (comments,
+    or answers to a score), and net sentiment not hidden as a part of the whole. None in the staff view
+    (every area, and comments with none)."""
     if not policy.public:
         return None
     net = sentiment.net_by(src, f, (AREA,))
@@ -87,9 +97,7 @@ def listed_areas(src: Source, f: Filters, policy: Policy, labels: pd.Index) -> n
             answers = scores.scores_by(src, metric, f, (AREA,)).set_index(AREA)["n"]
             responses = np.maximum(responses, answers.reindex(responses.index, fill_value=0))
     ok = (responses.to_numpy() >= policy.k) & ~np.isin(status, voice.NOT_SHOWN)
-    lookup = np.zeros(len(labels) + 1, dtype=bool)
-    lookup[1:] = labels.isin(responses.index[ok])
-    return lookup
+    return responses.index[ok]
 
 
 def select_rows(
@@ -198,14 +206,60 @@ class Choices:
     languages: tuple[str, ...] = LANGUAGES
 
 
+def in_database(src: Source) -> bool:
+    """True when the source lists its comments a page at a time from its database."""
+    lists = getattr(src, "lists_comments", None)
+    return lists is not None and lists()
+
+
 def choices(src: Source) -> Choices:
     """The explorer's topics (the taxonomy's and 'no topic matched'), classes and languages."""
+    if in_database(src) and src.has("comments"):
+        return Choices("", (*src.taxonomy.names, NO_TOPIC))
     table = comment_table(src)
-    if table is None and src.has("comments"):
-        return Choices(NOT_LISTED)
     if table is None or len(table) == 0:
         return Choices(voice.no_comments(src) + ", so there are no comments to explore.")
     return Choices("", (*comment_topics(src).taxonomy.names, NO_TOPIC))
+
+
+def wanted(
+    allowed: pd.Index | None,
+    query: str,
+    topic: str | None,
+    sentiment_class: str | None,
+    language: str | None,
+) -> Wanted:
+    """The explorer's choices as a database source's query takes them."""
+    return Wanted(
+        areas=tuple(allowed) if allowed is not None else None,
+        topic=None if topic == NO_TOPIC else topic,  # a topic the taxonomy lacks: no comment holds it
+        no_topic=topic == NO_TOPIC,
+        class_code=sentiment.CLASS_NAMES.index(sentiment_class) if sentiment_class is not None else None,
+        language_code=LANGUAGES.index(language) if language is not None else None,
+        words=tuple(sorted(set(fold_text(query).split()), key=len, reverse=True)),
+    )
+
+
+def database_page(
+    src: Source, f: Filters, want: Wanted, names: dict[str, str], limit: int, offset: int = 0
+) -> pd.DataFrame:
+    """One page of a database source's matching comments, newest first, for people (as explorer_frame)."""
+    rows = src.comment_page(f, want, limit, offset)
+    days = pd.to_datetime(rows["day"]) if len(rows) else pd.Series([], dtype="datetime64[ns]")
+    areas = [names.get(a, a) if isinstance(a, str) else "" for a in rows[AREA]]
+    return pd.DataFrame(
+        {
+            "Submitted": days.dt.date.to_numpy() if len(rows) else [],
+            "Comment": redact_series(rows["comment"].astype("string")).to_numpy(dtype=object)
+            if len(rows)
+            else [],
+            "Area": areas,
+            "Topics": [", ".join(json.loads(t)) for t in rows["topics"]],
+            "Sentiment": [sentiment.CLASS_NAMES[int(k)] for k in rows["class"]],
+            "Language": [LANGUAGES[int(k)] for k in rows["language"]],
+        },
+        columns=COLUMNS,
+    )
 
 
 def explorer(
@@ -215,29 +269,40 @@ def explorer(
     names: dict[str, str],
     *,
     area: str | None = None,
+    query: str = "",
     hits: np.ndarray | None = None,
     topic: str | None = None,
     sentiment_class: str | None = None,
     language: str | None = None,
     limit: int = SHOWN_ROWS,
 ) -> Explorer:
-    """The comments that match the explorer's filters, through the public view's rule."""
-    table = comment_table(src)
-    if table is None or len(table) == 0:
-        return Explorer(choices(src).empty, pd.DataFrame(columns=COLUMNS), 0, "", "", False)
-    allowed = listed_areas(src, f, policy, table.cols.keys[AREA].labels)
-    rows = select_rows(table, f, area, allowed)
-    frame, matches = explore(
-        table,
-        comment_topics(src),
-        rows,
-        names,
-        hits=hits,
-        topic=topic,
-        sentiment_class=sentiment_class,
-        language=language,
-        limit=limit,
-    )
+    """The comments that match the explorer's filters (words: `query`, or its `hits` in memory), through
+    the public view's rule."""
+    empty = choices(src).empty
+    if empty:
+        return Explorer(empty, pd.DataFrame(columns=COLUMNS), 0, "", "", False)
+    if in_database(src):
+        want = wanted(listed_ids(src, f, policy), query, topic, sentiment_class, language)
+        outside = area is not None and bool(f.areas) and area not in f.areas  # an area the sidebar left out
+        f = f.with_areas((area,)) if area is not None else f
+        matches = 0 if outside else src.comment_matches(f, want)
+        frame = database_page(src, f, want, names, limit) if matches else pd.DataFrame(columns=COLUMNS)
+    else:
+        table = comment_table(src)
+        allowed = listed_areas(src, f, policy, table.cols.keys[AREA].labels)
+        rows = select_rows(table, f, area, allowed)
+        frame, matches = explore(
+            table,
+            comment_topics(src),
+            rows,
+            names,
+            query=query if hits is None else "",
+            hits=hits,
+            topic=topic,
+            sentiment_class=sentiment_class,
+            language=language,
+            limit=limit,
+        )
     shown = f"; the newest {len(frame):,} are shown" if matches > len(frame) else ""
     caption = f"{matches:,} comments match, newest first{shown}. {REDACTION}"
     note = ""
