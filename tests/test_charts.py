@@ -59,3 +59,32 @@ def test_figures_built_without_the_schema_check_are_the_same_figures(monkeypatch
     checked = figures()
     monkeypatch.setattr(base, "VALIDATE", False)
     assert figures() == checked
+
+
+def _one_area() -> pd.DataFrame:
+    """One area's concerns by what became of them (You said, we did with one area chosen)."""
+    return pd.DataFrame(
+        {
+            "label": ["Millbrook"],
+            "resolved": [18],
+            "declined": [0],
+            "in_progress": [4],
+            "open_at_end": [6],
+            "open": [2],
+        }
+    )
+
+
+def test_a_status_legend_never_covers_the_count_axis():
+    """With one area the chart is short: the legend starts under the tick labels (not a fraction of the plot
+    below the axis, where it covered them), and the bottom margin holds it even one entry a row (a phone)."""
+    from cpdash.charts import follow_through as ft
+
+    for fig in (ft.status_chart(_one_area()), ft.open_by_topic_chart(_one_area())):
+        legend, margin, height = fig.layout.legend, fig.layout.margin, fig.layout.height
+        assert fig.layout.showlegend and legend.orientation == "h"
+        assert (legend.yref, legend.yanchor) == ("container", "top")
+        top = legend.y * height  # pixels above the figure's bottom edge
+        assert top <= margin.b - ft.TICK_LABELS  # under the tick labels
+        assert top >= len(fig.data) * ft.LEGEND_ROW  # and every entry on its own row fits above the edge
+        assert height - margin.t - margin.b >= 100  # room left for the bar itself

@@ -31,6 +31,8 @@ TOP_GROUPS = 15
 BAR_ROW_HEIGHT = 28  # pixels per bar in horizontal bar charts
 MIN_HEIGHT = 280
 SMALL_COUNT = 10  # up to this many, a count axis ticks every 1
+TICK_LABELS = 30  # pixels below the plot for the count axis's tick labels
+LEGEND_ROW = 19  # pixels per row of legend entries
 
 
 def escaped(values: Iterable[object]) -> list[str]:
@@ -44,6 +46,26 @@ def count_axis(fig: go.Figure, maximum: float, axis: str = "x") -> go.Figure:
     if maximum <= SMALL_COUNT:
         settings["dtick"] = 1
     return fig.update_xaxes(**settings) if axis == "x" else fig.update_yaxes(**settings)
+
+
+def legend_below(fig: go.Figure) -> go.Figure:
+    """The legend right under the tick labels, with room below for one entry a row (a phone's width): a
+    legend placed a fraction of the plot below the axis covered the tick labels on a short chart. Call once
+    the figure's height is set."""
+    bottom = TICK_LABELS + len(fig.data) * LEGEND_ROW + 6
+    return fig.update_layout(
+        showlegend=True,
+        legend={
+            "orientation": "h",
+            "yref": "container",
+            "y": (bottom - TICK_LABELS) / fig.layout.height,
+            "yanchor": "top",
+            "x": 0,
+            "font": {"size": 12},
+            "traceorder": "normal",
+        },
+        margin={"l": 10, "r": 10, "t": 48, "b": bottom},
+    )
 
 
 def _height(rows: int) -> int:
@@ -71,12 +93,8 @@ def status_chart(table: pd.DataFrame, by_label: str = "Area", top: int = TOP_GRO
         )
     fig.update_layout(barmode="stack")
     layout(fig, title, "", height=_height(len(rows)))
-    fig.update_layout(
-        showlegend=True,
-        legend={"orientation": "h", "y": -0.08, "x": 0, "yanchor": "top", "traceorder": "normal"},
-        hovermode="y unified",
-        margin={"l": 10, "r": 10, "t": 48, "b": 40},
-    )
+    legend_below(fig)
+    fig.update_layout(hovermode="y unified")
     count_axis(fig, float(rows[list(STATUS_FIELDS.values())].sum(axis=1).max()))
     if len(table) > top:
         fig.add_annotation(
@@ -137,11 +155,7 @@ def open_by_topic_chart(table: pd.DataFrame, top: int = 8) -> go.Figure:
         )
     fig.update_layout(barmode="stack")
     layout(fig, title, "", height=_height(len(rows)))
-    fig.update_layout(
-        showlegend=True,
-        legend={"orientation": "h", "y": -0.08, "x": 0, "yanchor": "top", "traceorder": "normal"},
-        hovermode="y unified",
-        margin={"l": 10, "r": 10, "t": 48, "b": 40},
-    )
+    legend_below(fig)
+    fig.update_layout(hovermode="y unified")
     count_axis(fig, float(rows["open_at_end"].max()))
     return fig
