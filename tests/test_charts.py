@@ -88,3 +88,49 @@ def test_a_status_legend_never_covers_the_count_axis():
         assert top <= margin.b - ft.TICK_LABELS  # under the tick labels
         assert top >= len(fig.data) * ft.LEGEND_ROW  # and every entry on its own row fits above the edge
         assert height - margin.t - margin.b >= 100  # room left for the bar itself
+
+
+def _scores() -> pd.DataFrame:
+    """A town hall's trust and safety against the previous period: one interval wide, one reaching 100, one
+    score hidden."""
+    rows = [
+        ("Trust", "This period", 50.0, 47.0, 53.0, 215.0, "shown"),
+        ("Trust", "Previous period", 64.0, 40.0, 88.0, 212.0, "shown"),
+        ("Safety", "This period", 94.0, 88.0, 100.0, 210.0, "shown"),
+        ("Safety", "Previous period", float("nan"), float("nan"), float("nan"), float("nan"), "hidden"),
+    ]
+    frame = pd.DataFrame(rows, columns=["metric", "period", "score", "low", "high", "n", "status"])
+    return frame.assign(published_for="")
+
+
+def test_the_presenter_scores_chart_reads_from_the_back_of_the_room():
+    """On the slide: each score's "n=" label sits above the top of its interval (inside the bar, the error
+    bar ran through it), within the axis, and the chart's type is as large as the slide's text (25 px at
+    1280 wide); the legend under the tick labels."""
+    from cpdash.charts import town_hall as th
+    from cpdash.metrics.suppression import HIDDEN
+
+    scores = _scores().replace({"status": {"hidden": HIDDEN}})
+    fig = th.projector(th.scores_chart(scores), height=450)
+    font, lay = fig.layout.font.size, fig.layout
+    assert font >= 25 and lay.title.font.size >= 28
+    assert lay.xaxis.tickfont.size >= 25 and lay.yaxis.tickfont.size >= 25 and lay.legend.font.size >= 22
+    bars = {t.offsetgroup: t for t in fig.data if t.type == "bar"}
+    labels = [t for t in fig.data if t.type == "scatter"]
+    assert len(bars) == len(labels) == 2 and all(b.text is None for b in bars.values())
+    plot = lay.height - lay.margin.t - lay.margin.b  # pixels for the score axis
+    top = lay.yaxis.range[1]
+    for label in labels:
+        bar = bars[label.offsetgroup]  # drawn over its own bar in each pair
+        assert label.mode == "text" and label.textposition == "top center" and label.cliponaxis is False
+        assert label.textfont.size is None  # the figure's (projector) size
+        highs = [s + (e if e == e else 0) for s, e in zip(bar.y, bar.error_y.array, strict=True)]
+        for y, high, text in zip(label.y, highs, label.text, strict=True):
+            lines = text.count("<br>") + 1 if text else 0
+            assert high != high or y > high  # above the interval's top (NaN: no bar, no interval)
+            assert y + lines * font * 1.3 * top / plot <= top  # and the whole label within the axis
+    assert any("n=212" in t for t in labels[0].text + labels[1].text)
+    assert any("too few" in t for t in labels[0].text + labels[1].text)
+    legend = lay.legend
+    assert (legend.yref, legend.yanchor) == ("container", "top")
+    assert legend.y * lay.height <= lay.margin.b - th.PROJECTOR_TICKS

@@ -47,3 +47,23 @@ def empty_figure(title: str, message: str) -> go.Figure:
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
     return layout(fig, title, "")
+
+
+def legend_under_axis(fig: go.Figure, rows: int, row: int, ticks: int, font_size: int) -> go.Figure:
+    """The legend right under the x axis's tick labels (`ticks` pixels), in the figure's bottom margin, which
+    holds `rows` rows of `row` pixels (a legend placed a fraction of the plot below the axis covers the tick
+    labels on a short chart). Call once the figure's height is set."""
+    bottom = ticks + rows * row + 6
+    return fig.update_layout(
+        showlegend=True,
+        legend={
+            "orientation": "h",
+            "yref": "container",
+            "y": (bottom - ticks) / fig.layout.height,
+            "yanchor": "top",
+            "x": 0,
+            "font": {"size": font_size},
+            "traceorder": "normal",
+        },
+        margin={"b": bottom},
+    )

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 import pandas as pd
 import plotly.graph_objects as go
 
-from cpdash.charts.base import empty_figure, layout
+from cpdash.charts.base import empty_figure, layout, legend_under_axis
 
 # Resolved reads as done (green), declined as set aside (grey), in progress as under way (orange),
 # open as waiting (vermilion): Okabe-Ito colours, distinguishable with colour blindness.
@@ -49,23 +49,9 @@ def count_axis(fig: go.Figure, maximum: float, axis: str = "x") -> go.Figure:
 
 
 def legend_below(fig: go.Figure) -> go.Figure:
-    """The legend right under the tick labels, with room below for one entry a row (a phone's width): a
-    legend placed a fraction of the plot below the axis covered the tick labels on a short chart. Call once
-    the figure's height is set."""
-    bottom = TICK_LABELS + len(fig.data) * LEGEND_ROW + 6
-    return fig.update_layout(
-        showlegend=True,
-        legend={
-            "orientation": "h",
-            "yref": "container",
-            "y": (bottom - TICK_LABELS) / fig.layout.height,
-            "yanchor": "top",
-            "x": 0,
-            "font": {"size": 12},
-            "traceorder": "normal",
-        },
-        margin={"l": 10, "r": 10, "t": 48, "b": bottom},
-    )
+    """The legend right under the tick labels, with room for one entry a row (a phone's width)."""
+    fig.update_layout(margin={"l": 10, "r": 10, "t": 48})
+    return legend_under_axis(fig, len(fig.data), LEGEND_ROW, TICK_LABELS, 12)
 
 
 def _height(rows: int) -> int:
