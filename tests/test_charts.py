@@ -134,3 +134,36 @@ def test_the_presenter_scores_chart_reads_from_the_back_of_the_room():
     legend = lay.legend
     assert (legend.yref, legend.yanchor) == ("container", "top")
     assert legend.y * lay.height <= lay.margin.b - th.PROJECTOR_TICKS
+
+
+def test_the_trust_trend_draws_its_interval_as_a_band_and_names_its_cross():
+    """The 95 % interval is a band without markers on its bounds (a scatter of up to 20 points draws
+    markers unless told not to: any period of ten months or less); the only cross is the ⚠ mark on a month
+    with fewer answers than the threshold, and the legend that names it sits under the dates."""
+    from cpdash.charts import trends
+
+    months = pd.date_range("2026-01-01", periods=6, freq="MS")
+    trend = pd.DataFrame(
+        {
+            "when": months,
+            "period": [m.strftime("%b %Y") for m in months],
+            "series": "Selected areas",
+            "cadence": "month",
+            "score": [51.0, 61.0, 47.0, 56.0, 53.0, 52.0],
+            "low": [42.0, 42.0, 41.0, 45.0, 45.0, 44.0],
+            "high": [60.0, 80.0, 53.0, 67.0, 61.0, 60.0],
+            "n": [20.0, 6.0, 25.0, 21.0, 30.0, 22.0],
+            "flagged": [False, True, False, False, False, False],
+        }
+    )
+    fig = trends.score_trend_chart(trend, "Trust", height=240)
+    bands = [t for t in fig.data if t.fill]
+    assert bands and all(t.mode == "lines" and not t.showlegend for t in bands)
+    crosses = [t for t in fig.data if t.marker.symbol == "x"]
+    assert len(crosses) == 1 and list(crosses[0].y) == [61.0] and crosses[0].mode == "markers"
+    assert "fewer answers than the threshold" in crosses[0].name and crosses[0].showlegend is not False
+    others = [t for t in fig.data if t not in bands and t not in crosses]
+    assert all(t.marker.symbol in (None, "circle") for t in others)
+    lay = fig.layout
+    assert lay.showlegend and (lay.legend.yref, lay.legend.yanchor) == ("container", "top")
+    assert lay.legend.y * lay.height <= lay.margin.b - trends.DATE_TICKS  # under the two-line dates
