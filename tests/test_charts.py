@@ -92,3 +92,111 @@ def test_follow_through_charts_built_without_the_check_are_the_same_figures(monk
     assert figures() == checked
     assert checked[0]["layout"]["annotations"][0]["text"] == "The 15 with most concerns of 20"
     assert checked[3]["layout"]["yaxis"]["dtick"] == 1
+
+
+def _one_area() -> pd.DataFrame:
+    """One area's concerns by what became of them (You said, we did with one area chosen)."""
+    return pd.DataFrame(
+        {
+            "label": ["Millbrook"],
+            "resolved": [18],
+            "declined": [0],
+            "in_progress": [4],
+            "open_at_end": [6],
+            "open": [2],
+        }
+    )
+
+
+def test_a_status_legend_never_covers_the_count_axis():
+    """With one area the chart is short: the legend starts under the tick labels (not a fraction of the plot
+    below the axis, where it covered them), and the bottom margin holds it even one entry a row (a phone)."""
+    from cpdash.charts import follow_through as ft
+
+    for fig in (ft.status_chart(_one_area()), ft.open_by_topic_chart(_one_area())):
+        legend, margin, height = fig.layout.legend, fig.layout.margin, fig.layout.height
+        assert fig.layout.showlegend and legend.orientation == "h"
+        assert (legend.yref, legend.yanchor) == ("container", "top")
+        top = legend.y * height  # pixels above the figure's bottom edge
+        assert top <= margin.b - ft.TICK_LABELS  # under the tick labels
+        assert top >= len(fig.data) * ft.LEGEND_ROW  # and every entry on its own row fits above the edge
+        assert height - margin.t - margin.b >= 100  # room left for the bar itself
+
+
+def _scores() -> pd.DataFrame:
+    """A town hall's trust and safety against the previous period: one interval wide, one reaching 100, one
+    score hidden."""
+    rows = [
+        ("Trust", "This period", 50.0, 47.0, 53.0, 215.0, "shown"),
+        ("Trust", "Previous period", 64.0, 40.0, 88.0, 212.0, "shown"),
+        ("Safety", "This period", 94.0, 88.0, 100.0, 210.0, "shown"),
+        ("Safety", "Previous period", float("nan"), float("nan"), float("nan"), float("nan"), "hidden"),
+    ]
+    frame = pd.DataFrame(rows, columns=["metric", "period", "score", "low", "high", "n", "status"])
+    return frame.assign(published_for="")
+
+
+def test_the_presenter_scores_chart_reads_from_the_back_of_the_room():
+    """On the slide: each score's "n=" label sits above the top of its interval (inside the bar, the error
+    bar ran through it), within the axis, and the chart's type is as large as the slide's text (25 px at
+    1280 wide); the legend under the tick labels."""
+    from cpdash.charts import town_hall as th
+    from cpdash.metrics.suppression import HIDDEN
+
+    scores = _scores().replace({"status": {"hidden": HIDDEN}})
+    fig = th.projector(th.scores_chart(scores), height=450)
+    font, lay = fig.layout.font.size, fig.layout
+    assert font >= 25 and lay.title.font.size >= 28
+    assert lay.xaxis.tickfont.size >= 25 and lay.yaxis.tickfont.size >= 25 and lay.legend.font.size >= 22
+    bars = {t.offsetgroup: t for t in fig.data if t.type == "bar"}
+    labels = [t for t in fig.data if t.type == "scatter"]
+    assert len(bars) == len(labels) == 2 and all(b.text is None for b in bars.values())
+    plot = lay.height - lay.margin.t - lay.margin.b  # pixels for the score axis
+    top = lay.yaxis.range[1]
+    for label in labels:
+        bar = bars[label.offsetgroup]  # drawn over its own bar in each pair
+        assert label.mode == "text" and label.textposition == "top center" and label.cliponaxis is False
+        assert label.textfont.size is None  # the figure's (projector) size
+        highs = [s + (e if e == e else 0) for s, e in zip(bar.y, bar.error_y.array, strict=True)]
+        for y, high, text in zip(label.y, highs, label.text, strict=True):
+            lines = text.count("<br>") + 1 if text else 0
+            assert high != high or y > high  # above the interval's top (NaN: no bar, no interval)
+            assert y + lines * font * 1.3 * top / plot <= top  # and the whole label within the axis
+    assert any("n=212" in t for t in labels[0].text + labels[1].text)
+    assert any("too few" in t for t in labels[0].text + labels[1].text)
+    legend = lay.legend
+    assert (legend.yref, legend.yanchor) == ("container", "top")
+    assert legend.y * lay.height <= lay.margin.b - th.PROJECTOR_TICKS
+
+
+def test_the_trust_trend_draws_its_interval_as_a_band_and_names_its_cross():
+    """The 95 % interval is a band without markers on its bounds (a scatter of up to 20 points draws
+    markers unless told not to: any period of ten months or less); the only cross is the ⚠ mark on a month
+    with fewer answers than the threshold, and the legend that names it sits under the dates."""
+    from cpdash.charts import trends
+
+    months = pd.date_range("2026-01-01", periods=6, freq="MS")
+    trend = pd.DataFrame(
+        {
+            "when": months,
+            "period": [m.strftime("%b %Y") for m in months],
+            "series": "Selected areas",
+            "cadence": "month",
+            "score": [51.0, 61.0, 47.0, 56.0, 53.0, 52.0],
+            "low": [42.0, 42.0, 41.0, 45.0, 45.0, 44.0],
+            "high": [60.0, 80.0, 53.0, 67.0, 61.0, 60.0],
+            "n": [20.0, 6.0, 25.0, 21.0, 30.0, 22.0],
+            "flagged": [False, True, False, False, False, False],
+        }
+    )
+    fig = trends.score_trend_chart(trend, "Trust", height=240)
+    bands = [t for t in fig.data if t.fill]
+    assert bands and all(t.mode == "lines" and not t.showlegend for t in bands)
+    crosses = [t for t in fig.data if t.marker.symbol == "x"]
+    assert len(crosses) == 1 and list(crosses[0].y) == [61.0] and crosses[0].mode == "markers"
+    assert "fewer answers than the threshold" in crosses[0].name and crosses[0].showlegend is not False
+    others = [t for t in fig.data if t not in bands and t not in crosses]
+    assert all(t.marker.symbol in (None, "circle") for t in others)
+    lay = fig.layout
+    assert lay.showlegend and (lay.legend.yref, lay.legend.yanchor) == ("container", "top")
+    assert lay.legend.y * lay.height <= lay.margin.b - trends.DATE_TICKS  # under the two-line dates

@@ -246,3 +246,18 @@ def test_renders_and_presents_on_the_sample(env):
     for title in TITLES[1:]:
         at.button(key="town_hall_next").click().run()
         assert not at.exception and [t.value for t in at.title] == [title]
+
+
+def test_a_period_without_events_says_so_without_an_empty_chart(env, source: Path):
+    """No event in the area and period: the lead says so in a sentence, and no "Events by program" chart
+    (an empty heading) nor its empty table and downloads are shown, in the preview or on the slide."""
+    env(source)
+    at = open_page({"filter_period": ["2025-12-01", "2025-12-31"]})  # between two of the events
+    lead = "We held no event in Hillcrest between 1 Dec 2025 and 31 Dec 2025"
+    assert any(m.value.replace("\\", "").startswith(lead) for m in at.markdown)
+    titles = [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
+    assert not any("Events by program" in t for t in titles), titles
+    labels = [d.proto.label for d in at.get("download_button")]
+    assert not any("events by program" in label for label in labels), labels
+    present(at)
+    assert not at.get("plotly_chart")

@@ -136,3 +136,31 @@ def test_a_start_does_not_warn_of_a_missing_static_folder() -> None:
     assert not config["server"].get("enableStaticServing") or (ROOT / "static").is_dir()
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "`PORT`" in readme and "PORT=" in readme
+
+
+# --- A drill-down from the Overview, and Back -------------------------------------------------------------
+
+
+@pytest.mark.apptest
+def test_a_drill_down_leaves_the_overview_as_it_was_and_navigation_still_works(env) -> None:
+    """The "Needs attention" action opens its page narrowed to one area and leaves in the URL the areas the
+    Overview had (the browser's Back to it restores them: test_ux_browser.py); the Overview reached again
+    with that URL has its areas back, the marker gone; AppTest's switch_page still moves between pages."""
+    from conftest import open_app_page
+
+    env(DEFAULT_DATA)
+    at = open_app_page("pages/overview.py", "Overview", {"filter_area": ["Harlow Junction", "Cinder Flats"]})
+    had = at.session_state["page_context"].filters.areas
+    assert len(had) == 2
+    at.button(key="overview_attention_0_0").click().run()
+    assert not at.exception and at.title[0].value != "Overview"
+    assert len(at.session_state["page_context"].filters.areas) == 1
+    assert sorted(at.query_params["drilled_from"]) == sorted(had)
+    at.switch_page("pages/overview.py").run()  # with the drill-down's URL, as Back gives it
+    assert not at.exception and at.title[0].value == "Overview"
+    assert sorted(at.session_state["page_context"].filters.areas) == sorted(had)
+    assert "drilled_from" not in at.query_params
+    for page, title in (("pages/participation.py", "Participation"), ("pages/town_hall.py", "Town hall")):
+        at.switch_page(page).run()
+        assert not at.exception and at.title[0].value == title
+        assert sorted(at.session_state["page_context"].filters.areas) == sorted(had)

@@ -241,3 +241,25 @@ def test_a_bookmarked_overview_opens_the_overview(page: Page, app: AppServer, tm
     wait_for_idle(page)
     assert not page.get_by_text("Page not found").count()
     assert "Harlow Junction" in areas_chosen(page)
+
+
+def test_back_after_a_drill_down_returns_to_the_overview_as_it_was(page: Page, app: AppServer) -> None:
+    """An Overview narrowed to two areas; a "Needs attention" action opens its page for one area; the
+    browser's Back returns to the Overview with both areas again, in the sidebar and the URL."""
+    chosen = ["Harlow Junction", "Cinder Flats"]
+    open_page(page, app.url, "overview", urlencode({"filter_area": chosen}, doseq=True))
+    assert query(page).get("filter_area") == chosen
+    page.locator(FIRST_ACTION).click()
+    page.wait_for_url(re.compile(r"/(you_said_we_did|community_voice|participation)\?"), timeout=30_000)
+    page.wait_for_function(
+        "() => new URLSearchParams(location.search).getAll('filter_area').length === 1", timeout=30_000
+    )
+    wait_for_idle(page)
+    page.go_back()
+    wait_for_page(page, "Overview")
+    page.wait_for_timeout(500)
+    wait_for_idle(page)
+    page.wait_for_function("() => !location.search.includes('drilled_from')", timeout=30_000)
+    assert sorted(query(page).get("filter_area", [])) == sorted(chosen), page.url
+    shown = areas_chosen(page)
+    assert all(name in shown for name in chosen), shown

@@ -47,3 +47,25 @@ def empty_figure(title: str, message: str) -> go.Figure:
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
     return layout(fig, title, "")
+
+
+def under_axis(rows: int, row: int, ticks: int, font_size: int, height: int) -> dict:
+    """Layout that puts the legend right under the x axis's tick labels (`ticks` pixels), in a bottom margin
+    holding `rows` rows of `row` pixels, in a figure `height` pixels tall (a legend placed a fraction of the
+    plot below the axis covers the tick labels on a short chart)."""
+    bottom = ticks + rows * row + 6
+    legend = {
+        "orientation": "h",
+        "yref": "container",
+        "y": (bottom - ticks) / height,
+        "yanchor": "top",
+        "x": 0,
+        "font": {"size": font_size},
+        "traceorder": "normal",
+    }
+    return {"showlegend": True, "legend": legend, "margin": {"b": bottom}}
+
+
+def legend_under_axis(fig: go.Figure, rows: int, row: int, ticks: int, font_size: int) -> go.Figure:
+    """The legend right under the x axis's tick labels (under_axis); call once the figure's height is set."""
+    return fig.update_layout(**under_axis(rows, row, ticks, font_size, fig.layout.height))

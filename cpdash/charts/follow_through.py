@@ -9,7 +9,7 @@ from collections.abc import Iterable
 import pandas as pd
 import plotly.graph_objects as go
 
-from cpdash.charts.base import FONT, SMALL_HEIGHT, empty_figure, figure, layout
+from cpdash.charts.base import FONT, SMALL_HEIGHT, empty_figure, figure, layout, under_axis
 
 # Resolved reads as done (green), declined as set aside (grey), in progress as under way (orange),
 # open as waiting (vermilion): Okabe-Ito colours, distinguishable with colour blindness.
@@ -31,6 +31,16 @@ TOP_GROUPS = 15
 BAR_ROW_HEIGHT = 28  # pixels per bar in horizontal bar charts
 MIN_HEIGHT = 280
 SMALL_COUNT = 10  # up to this many, a count axis ticks every 1
+
+
+TICK_LABELS = 30  # pixels below the plot for the count axis's tick labels
+LEGEND_ROW = 19  # pixels per row of legend entries
+
+
+def _legend_below(entries: int, height: int) -> dict:
+    """Layout that puts the legend right under the count axis's tick labels, one entry a row (a phone)."""
+    below = under_axis(entries, LEGEND_ROW, TICK_LABELS, 12, height)
+    return below | {"margin": {"l": 10, "r": 10, "t": 48} | below["margin"]}
 
 
 def escaped(values: Iterable[object]) -> list[str]:
@@ -99,16 +109,15 @@ def status_chart(table: pd.DataFrame, by_label: str = "Area", top: int = TOP_GRO
             }
         )
     widest = float(rows[list(STATUS_FIELDS.values())].sum(axis=1).max())
+    height = _height(len(rows))
     return figure(
         traces,
         _layout(
             title,
-            _height(len(rows)),
+            height,
             barmode="stack",
-            showlegend=True,
-            legend={"orientation": "h", "y": -0.08, "x": 0, "yanchor": "top", "traceorder": "normal"},
             hovermode="y unified",
-            margin={"l": 10, "r": 10, "t": 48, "b": 40},
+            **_legend_below(len(traces), height),
             xaxis=_count_axis(widest, None),
             yaxis={"title": {"text": ""}},
             **({"annotations": notes} if notes else {}),
@@ -160,11 +169,6 @@ def open_by_topic_chart(table: pd.DataFrame, top: int = 8) -> go.Figure:
         )
     fig.update_layout(barmode="stack")
     layout(fig, title, "", height=_height(len(rows)))
-    fig.update_layout(
-        showlegend=True,
-        legend={"orientation": "h", "y": -0.08, "x": 0, "yanchor": "top", "traceorder": "normal"},
-        hovermode="y unified",
-        margin={"l": 10, "r": 10, "t": 48, "b": 40},
-    )
+    fig.update_layout(hovermode="y unified", **_legend_below(len(fig.data), fig.layout.height))
     count_axis(fig, float(rows["open_at_end"].max()))
     return fig

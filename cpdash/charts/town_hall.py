@@ -6,18 +6,25 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from cpdash.charts.base import FLAG_COLOUR, PRIMARY, SCORE_COLOUR, empty_figure, layout
+from cpdash.charts.base import FLAG_COLOUR, PRIMARY, SCORE_COLOUR, empty_figure, layout, legend_under_axis
 from cpdash.charts.follow_through import count_axis, escaped
 from cpdash.metrics.suppression import HIDDEN
 
 PREVIOUS_COLOUR = "#9BBBD4"  # the previous period, a pale version of the primary blue
 TOPIC_COLOUR = "#CC79A7"
-# Type sizes that read from the back of a room on a 1280x720 projector.
-PROJECTOR_FONT = {"family": "Source Sans Pro, Arial, sans-serif", "size": 21, "color": "#000000"}
-PROJECTOR_TITLE_SIZE = 26
+# Type sizes that read from the back of a room on a 1280x720 projector, as large as the slide's own text
+# (1.55rem there: 25 px at 1280 wide, 28 px at 1440).
+PROJECTOR_FONT = {"family": "Source Sans Pro, Arial, sans-serif", "size": 26, "color": "#000000"}
+PROJECTOR_TITLE_SIZE = 30
+PROJECTOR_TICK_SIZE = 26
+PROJECTOR_LEGEND_SIZE = 24
+PROJECTOR_LEGEND_ROW = 34  # pixels a row of legend entries takes at PROJECTOR_LEGEND_SIZE
+PROJECTOR_TICKS = 46  # pixels under the plot for tick labels at PROJECTOR_TICK_SIZE
 PROJECTOR_HEIGHT = 440
 BAR_ROW_HEIGHT = 34
 MIN_HEIGHT = 280
+SCORE_TOP = 140  # the score axis runs past 100: a label above an interval that reaches 100 still fits
+LABEL_GAP = 2  # score points between the top of an interval and its label
 
 
 def projector(fig: go.Figure, height: int = PROJECTOR_HEIGHT, width: int | None = None) -> go.Figure:
@@ -32,10 +39,11 @@ def projector(fig: go.Figure, height: int = PROJECTOR_HEIGHT, width: int | None 
         plot_bgcolor="#FFFFFF",
         margin={"l": 10, "r": 20, "t": 60, "b": 20},
     )
-    out.update_xaxes(gridcolor="#D0D0D0", linecolor="#000000", tickfont={"size": 20}, automargin=True)
-    out.update_yaxes(gridcolor="#D0D0D0", linecolor="#000000", tickfont={"size": 20}, automargin=True)
-    if out.layout.showlegend:
-        out.update_layout(legend={"font": {"size": 18}}, margin={"b": 70})
+    ticks = {"gridcolor": "#D0D0D0", "linecolor": "#000000", "tickfont": {"size": PROJECTOR_TICK_SIZE}}
+    out.update_xaxes(automargin=True, **ticks)
+    out.update_yaxes(automargin=True, **ticks)
+    if out.layout.showlegend:  # two rows, should a narrow screen wrap it
+        legend_under_axis(out, 2, PROJECTOR_LEGEND_ROW, PROJECTOR_TICKS, PROJECTOR_LEGEND_SIZE)
     return out
 
 
@@ -115,8 +123,18 @@ def _score_hover(metric: str, period: str, row: pd.Series) -> str:
     return f"{metric}, {period.lower()}: {row['score']:.0f} ({'; '.join(parts)})"
 
 
+def _label_height(row: pd.Series) -> float:
+    """Where a score's label sits: above the top of its interval (clear of the error bar), or above the
+    score without one, or at the foot of the axis when the score is not shown."""
+    if pd.isna(row["score"]):
+        return LABEL_GAP
+    top = row["score"] if pd.isna(row["high"]) else max(row["high"], row["score"])
+    return float(top) + LABEL_GAP
+
+
 def scores_chart(scores: pd.DataFrame) -> go.Figure:
-    """Bars of each score in this period and the compared one, with 95 % intervals; hidden scores marked.
+    """Bars of each score in this period and the compared one, with 95 % intervals; each bar's score and n
+    above its interval (text over the bar ran into the error bar); hidden scores marked.
 
     `scores` has metric (a label), period (this period first), score, low, high and n (NaN when they may
     not be shown), status (cpdash.metrics.suppression) and published_for.
@@ -129,17 +147,16 @@ def scores_chart(scores: pd.DataFrame) -> go.Figure:
     fig = go.Figure()
     for period in reversed(periods):  # the compared period on the left of each pair
         rows = scores[scores["period"] == period]
+        hover = [
+            _score_hover(m, period, r) for m, (_, r) in zip(rows["metric"], rows.iterrows(), strict=True)
+        ]
         fig.add_trace(
             go.Bar(
                 x=rows["metric"],
                 y=rows["score"],
                 name=period,
+                offsetgroup=period,
                 marker_color=colours[period],
-                text=[_score_text(r.score, r.n, r.status) for r in rows.itertuples(index=False)],
-                textposition="inside",
-                insidetextanchor="middle",
-                textfont={"color": "#000000"},
-                cliponaxis=False,
                 error_y={
                     "type": "data",
                     "symmetric": False,
@@ -148,25 +165,32 @@ def scores_chart(scores: pd.DataFrame) -> go.Figure:
                     "color": "#333333",
                     "thickness": 1.5,
                 },
-                hovertext=[
-                    _score_hover(m, period, r)
-                    for m, (_, r) in zip(rows["metric"], rows.iterrows(), strict=True)
-                ],
+                hovertext=hover,
                 hoverinfo="text",
             )
         )
-    hidden = scores[scores["status"] == HIDDEN]
-    for row in hidden.itertuples(index=False):
-        fig.add_annotation(
-            x=row.metric,
-            y=8,
-            text="too few<br>answers",
-            showarrow=False,
-            font={"color": FLAG_COLOUR, "size": 13},
-            xshift=40 if row.period == periods[0] else -40,
+        hidden = (rows["status"] == HIDDEN).tolist()
+        fig.add_trace(
+            go.Scatter(
+                x=rows["metric"],
+                y=[_label_height(r) for _, r in rows.iterrows()],
+                offsetgroup=period,
+                mode="text",
+                text=[
+                    "too few<br>answers" if h else _score_text(r.score, r.n, r.status)
+                    for h, r in zip(hidden, rows.itertuples(index=False), strict=True)
+                ],
+                textposition="top center",
+                textfont={"color": [FLAG_COLOUR if h else "#000000" for h in hidden]},
+                cliponaxis=False,
+                showlegend=False,
+                hovertext=hover,
+                hoverinfo="text",
+            )
         )
-    fig.update_layout(barmode="group", bargap=0.35)
+    fig.update_layout(barmode="group", bargap=0.35, scattermode="group", scattergap=0.35)
     layout(fig, title, "Score")
-    fig.update_layout(showlegend=True, legend={"orientation": "h", "y": -0.15, "x": 0}, hovermode="closest")
-    fig.update_yaxes(range=[0, 115], tickvals=[0, 25, 50, 75, 100])
+    legend_under_axis(fig, 1, 22, 30, 13)
+    fig.update_layout(hovermode="closest")
+    fig.update_yaxes(range=[0, SCORE_TOP], tickvals=[0, 25, 50, 75, 100])
     return fig

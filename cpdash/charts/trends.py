@@ -17,6 +17,7 @@ from cpdash.charts.base import (
     empty_figure,
     figure,
     layout,
+    legend_under_axis,
 )
 
 MIN_SCORE_SPAN = 30  # score points: a shorter y axis would exaggerate noise
@@ -24,9 +25,9 @@ CITY = "City"
 CITY_COLOUR = "#6E6E6E"
 CITY_BAND = "rgba(110, 110, 110, 0.12)"
 CITY_LINE = {"color": CITY_COLOUR, "width": 2, "dash": "dash"}
-# The legend below the two-line dates of the x axis.
-LEGEND_BELOW = {"orientation": "h", "x": 0, "y": -0.22, "yanchor": "top", "xanchor": "left"}
 DASHES = ("solid", "dot", "dashdot", "longdash")  # one per cadence of a published series
+DATE_TICKS = 44  # pixels under a plot for two-line month labels ("Jan<br>2026")
+TREND_LEGEND_ROWS, TREND_LEGEND_ROW = 2, 20  # the series and the ⚠ mark, two rows should a phone wrap them
 
 
 def _e(values: object) -> list[str]:
@@ -145,20 +146,22 @@ def score_trend_chart(trend: pd.DataFrame, label: str, height: int = 300) -> go.
                 "hoverinfo": "skip",
             }
         )
-    legend = len(names) > 1 or len(flagged) > 0
+    legend = len(names) > 1 or len(flagged) > 0  # the ⚠ cross is always named in the legend
     when = pd.to_datetime(trend["when"])
     months = (when.max().year - when.min().year) * 12 + when.max().month - when.min().month + 1
-    return figure(
+    fig = figure(
         traces,
         {
             "title": {"text": title, "x": 0, "xanchor": "left", "font": {"size": 16}},
-            "height": height + (40 if legend else 0),
+            "height": height + (TREND_LEGEND_ROWS * TREND_LEGEND_ROW + DATE_TICKS if legend else 0),
             "margin": {"l": 10, "r": 10, "t": 48, "b": 10},
             "font": FONT,
             "showlegend": legend,
-            "legend": LEGEND_BELOW,
             "hovermode": "x unified",
             "xaxis": {"dtick": month_step(months), "tickformat": "%b<br>%Y", "tickangle": 0},
             "yaxis": {"range": score_range(trend), "title": {"text": "Score"}},
         },
     )
+    if legend:  # under the dates (a legend a fraction of the plot below the axis covered them)
+        legend_under_axis(fig, TREND_LEGEND_ROWS, TREND_LEGEND_ROW, DATE_TICKS, 12)
+    return fig

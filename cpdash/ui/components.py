@@ -12,7 +12,7 @@ from cpdash.data.filters import describe
 from cpdash.export.safe_csv import file_name, to_csv_bytes
 from cpdash.ui.access import recorder
 from cpdash.ui.context import PageContext
-from cpdash.ui.filters import AREA_KEY
+from cpdash.ui.filters import DRILL_KEY, drill_from, restore_areas
 from cpdash.views.format import NO_CHANGE
 
 DATA_PAGE = "pages/data.py"
@@ -131,21 +131,26 @@ def csv_download(
 
 
 def _drill(area_id: str, page: str) -> None:
-    """Button callback: narrow the shared area filter to one area and ask to open `page`."""
-    st.session_state[AREA_KEY] = [area_id]
-    st.session_state[GO_KEY] = page
+    """Button callback: ask to open `page` narrowed to one area. The area filter itself is left alone on
+    this page, so that its URL (and Back to it) keeps the areas it had."""
+    st.session_state[GO_KEY] = (page, area_id)
 
 
 def drill_down_button(container, label: str, page: str, area_id: str, key: str) -> None:
-    """A button that opens `page` with the area filter narrowed to `area_id` (kept in the URL)."""
+    """A button that opens `page` with the area filter narrowed to `area_id` (kept in that page's URL)."""
     container.button(label, key=key, on_click=_drill, args=(area_id, page), type="tertiary")
 
 
 def follow_drill_down() -> None:
-    """Open the page a drill-down button asked for (call once, early on pages that have such buttons)."""
-    page = st.session_state.pop(GO_KEY, None)
-    if page:
-        st.switch_page(page, query_params={})  # {} not None: None refuses to clear bound params
+    """Open the page a drill-down button asked for (call once, early on pages that have such buttons); its
+    run narrows the area filter (cpdash.ui.filters), this page's stays as it was. Back to this page from
+    there restores its areas."""
+    restore_areas()
+    asked = st.session_state.pop(GO_KEY, None)
+    if asked:
+        page, area_id = asked
+        st.session_state[DRILL_KEY] = area_id
+        st.switch_page(page, query_params=drill_from())  # not None: None refuses to clear bound params
 
 
 def csv_download_later(

@@ -28,6 +28,10 @@ COMPARE_KEY = "filter_compare"
 AUTO = "auto"  # the comparison default_compare gives the period
 COMPARE_LABELS = {AUTO: "Automatic", PREVIOUS: "The previous period", LAST_YEAR: "The same period last year"}
 NOTE_KEY = "filter_period_note"  # what a link to a period outside the data was told
+DRILL_KEY = "filter_drill_area"  # the one area a drill-down opens the next page with
+BACK_KEY = "drilled_from"  # URL: the area ids (ALL_AREAS: none chosen) the Overview had before a drill-down
+RESTORE_KEY = "filter_restore_areas"  # the areas Back to the Overview restores
+ALL_AREAS = "*"
 
 
 def _dates(values: list[str]) -> list[dt.date] | None:
@@ -89,6 +93,10 @@ def sidebar_filters(
     default = default_period(first, last)
     notes = [note] if (note := _link_period(first, last, default)) else []
     names, area_ids, programs = _choices(signature, ds)
+    if (restored := st.session_state.pop(RESTORE_KEY, None)) is not None:
+        st.session_state[AREA_KEY] = [a for a in restored if a in names]  # ids from the URL: known ones only
+    if (drilled := st.session_state.pop(DRILL_KEY, None)) is not None:
+        st.session_state[AREA_KEY] = [drilled]  # on the page opened (drill_from says what the one left had)
     with st.sidebar:
         st.markdown("**Filters**")
         period = st.date_input(
@@ -131,6 +139,24 @@ def sidebar_filters(
             "before. Each page says which period it compares with.",
         )
     return f, notes, names, how if how in (PREVIOUS, LAST_YEAR) else default_compare(f)
+
+
+def drill_from() -> dict[str, list[str]]:
+    """The query a drill-down opens its page with: the areas chosen on the page it leaves. Streamlit records
+    the switch, and the narrowed areas, in the browser's history under the path of the page left before the
+    page opened; each such entry then says which areas that page had, and Back restores them."""
+    return {BACK_KEY: list(st.session_state.get(AREA_KEY) or [ALL_AREAS])}
+
+
+def restore_areas() -> None:
+    """On the page a drill-down left, reached again by Back: choose the areas it had (the link says which)
+    and run again (the URL's narrowed areas would otherwise win over them in this run)."""
+    if BACK_KEY not in st.query_params:
+        return
+    had = [a for a in st.query_params.get_all(BACK_KEY) if a != ALL_AREAS]
+    del st.query_params[BACK_KEY]
+    st.session_state[RESTORE_KEY] = had
+    st.rerun()
 
 
 def _period(value: object, default: tuple[dt.date, dt.date]) -> tuple[dt.date, dt.date]:

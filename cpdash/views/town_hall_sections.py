@@ -88,13 +88,13 @@ def engagement_section(s: Scope) -> Section:
     table = pd.DataFrame(
         {"Program": held[PROGRAM], "Events": held["events"], "People who came": held["attendance"]}
     ).reset_index(drop=True)
-    return Section(
+    return Section(  # no event: the lead says so, rather than an empty chart and table under a heading
         ENGAGEMENT,
         TITLES[ENGAGEMENT],
         lead,
         facts=tuple(facts),
-        charts=(("events-by-program", th_charts.engagement_chart(held)),),
-        tables=(("events-by-program", table),),
+        charts=(("events-by-program", th_charts.engagement_chart(held)),) if len(held) else (),
+        tables=(("events-by-program", table),) if len(held) else (),
     )
 
 
