@@ -87,6 +87,21 @@ def test_a_public_safe_town_hall_is_refused_for_such_an_area(data) -> None:
     assert th.setup(src, ds, "A4", YEAR, STAFF, public_safe=False).refused is None
 
 
+def test_a_staff_public_safe_pack_is_refused_where_the_public_view_refuses(data) -> None:
+    """A public-safe town hall made by staff (a pack to hand out) applies the public view's policy whole,
+    refusal included, and says how to get a staff-only one instead."""
+    ds, src, names = data
+    safe = th.setup(src, ds, "A4", YEAR, STAFF, public_safe=True)
+    assert safe.public_safe and safe.refused
+    assert _refused(data, ["A4"]) in safe.refused  # exactly the public view's words
+    assert "public-safe" in safe.refused and "Turn Public-safe off" in safe.refused
+    assert th.setup(src, ds, "A2", YEAR, STAFF, public_safe=True).refused is None
+    for area in ("A1", "A2", "A3", "A4", "A5", "A6", "S1", "S2"):  # the same verdict as the public view
+        public = th.setup(src, ds, area, YEAR, PUBLIC).refused
+        staff = th.setup(src, ds, area, YEAR, STAFF, public_safe=True).refused
+        assert (public is None) == (staff is None), area
+
+
 def test_the_refusal_never_shows_a_hidden_n(data) -> None:
     said = _refused(data, ["A3", "S1"]) + (_refused(data, ["A4"]) or "")
     assert "n=" not in said and " 3 " not in said and " 4 " not in said
