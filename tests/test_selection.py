@@ -105,3 +105,32 @@ def test_a_staff_public_safe_pack_is_refused_where_the_public_view_refuses(data)
 def test_the_refusal_never_shows_a_hidden_n(data) -> None:
     said = _refused(data, ["A3", "S1"]) + (_refused(data, ["A4"]) or "")
     assert "n=" not in said and " 3 " not in said and " 4 " not in said
+
+
+def test_the_part_hidden_to_protect_another_does_not_depend_on_the_listing_order() -> None:
+    """Three areas tie for secondary suppression: every order of the listing hides the same one (the smallest
+    id among the smallest), so two listings cannot hide different areas and reveal both."""
+    import itertools
+
+    import numpy as np
+
+    n = {"S": 3.0, "B": 12.0, "A": 12.0, "C": 12.0, "D": 40.0}
+    chosen = set()
+    for order in itertools.permutations(n):
+        hide = PUBLIC.hidden_in_set(np.array([n[a] for a in order]), keys=list(order))
+        chosen.add(frozenset(a for a, h in zip(order, hide, strict=True) if h))
+    assert chosen == {frozenset({"S", "A"})}
+
+
+def test_an_areas_table_hides_the_same_areas_in_any_order(data) -> None:
+    import itertools
+
+    from cpdash.views.figures import score_figures_by_area
+
+    _, src, _ = data
+    spring = Filters(dt.date(2025, 1, 1), dt.date(2025, 3, 31))  # the six big areas tie at 12 answers each
+    seen = set()
+    for order in itertools.islice(itertools.permutations(small_groups.AREAS), 0, None, 997):
+        figures = score_figures_by_area(src, "trust", list(order), spring, PUBLIC)
+        seen.add(frozenset(a for a, fig in figures.items() if fig.status == "hidden"))
+    assert len(seen) == 1

@@ -48,7 +48,7 @@ def _protected(
     for groups, n in _counts(src, f, by):
         labels = groups.keys[by].astype("string").fillna("").to_numpy()
         n = np.asarray(n, dtype="float64")
-        protect = policy.hidden_in_set(n)
+        protect = policy.hidden_in_set(n, keys=labels)
         secondary = protect & ~policy.hidden(n)
         together |= {str(x) for x in labels[protect] if x in wanted}
         alone |= {str(x) for x in labels[secondary] if x in wanted}

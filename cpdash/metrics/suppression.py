@@ -8,13 +8,16 @@ A figure resting on n responses (answers, scored comments, participants):
 
 Secondary suppression, for a set of figures whose parts add up to a figure that is shown (the areas of the
 city, the groups of everyone): when the hidden parts rest together on fewer than k responses, the smallest
-shown parts are hidden too until they do not, so that no hidden figure can be found by subtraction.
+shown parts are hidden too until they do not, so that no hidden figure can be found by subtraction. Of
+parts of equal n, the one with the smallest key (area id, group label, month) goes first: two listings of
+the same parts, in any order or through any filter, hide the same ones.
 Every page, map, slide, pack and CSV asks this module; nothing else decides.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -61,13 +64,22 @@ class Policy:
         with np.errstate(invalid="ignore"):
             return (n > 0) & (n < self.k)
 
-    def hidden_in_set(self, n: np.ndarray, whole_shown: bool = True) -> np.ndarray:
+    def hidden_in_set(
+        self, n: np.ndarray, whole_shown: bool = True, keys: Sequence[object] | None = None
+    ) -> np.ndarray:
         """Per part of a set that adds up to a shown whole: True when it must be hidden, secondary
-        suppression included (see the module docstring)."""
+        suppression included (see the module docstring). `keys` name the parts (area ids, group labels,
+        months): among parts of equal n the one with the smallest key is hidden first, so the choice never
+        depends on the order the parts are listed in (None: their order is their key)."""
         n = np.nan_to_num(np.asarray(n, dtype="float64"))
         hide = self.hidden(n)
         if not self.public or not whole_shown or not hide.any():
             return hide
+        rank = (
+            np.arange(len(n))
+            if keys is None
+            else np.argsort(np.argsort([str(k) for k in keys], kind="stable"), kind="stable")
+        )
         while True:
             total = n[hide].sum()
             if total >= self.k:
@@ -75,7 +87,7 @@ class Policy:
             candidates = np.flatnonzero(~hide & (n > 0))
             if len(candidates) == 0:
                 return hide
-            hide[candidates[np.argmin(n[candidates])]] = True
+            hide[candidates[np.lexsort((rank[candidates], n[candidates]))[0]]] = True
 
     def show(self, value: float, n: float | None) -> float:
         """`value` when it may be shown, NaN when hidden or empty."""

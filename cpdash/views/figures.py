@@ -155,7 +155,7 @@ def score_figures_by_area(
         figures = [_from_published(metric, p, policy) for p in figures]
     else:
         return {a: ScoreFigure(metric, math.nan, math.nan, math.nan, math.nan, "", EMPTY) for a in ids}
-    hide = policy.hidden_in_set(n)
+    hide = policy.hidden_in_set(n, keys=ids)
     return {a: hidden_in_set(fig) if h else fig for a, fig, h in zip(ids, figures, hide, strict=True)}
 
 

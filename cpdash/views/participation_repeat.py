@@ -109,7 +109,7 @@ def age_profile(
     table = rep.repeat_by(src, f, (AGE,)).set_index(AGE)["participants"]
     counts = table.reindex(list(AGE_GROUPS)).fillna(0).to_numpy(dtype="float64")
     unknown = float(total - counts.sum())  # no age group, or one the contract does not know
-    hide = policy.hidden_in_set(np.append(counts, unknown), whole_shown)
+    hide = policy.hidden_in_set(np.append(counts, unknown), whole_shown, [*AGE_GROUPS, "\uffff"])
     if not whole_shown and policy.public:  # the whole is hidden: so is every part, empty ones included
         hide[:] = True
     known = counts.sum()
