@@ -4,7 +4,8 @@ and sentiment and the town hall, for all areas, each area, and pairs of areas (t
 area), and each area picked on the Scores tab and the town hall, with their downloads, and recovers no set of fewer than k responses (tests/adversary.py).
 
 Programs do not select answers or comments (they select events and participants), so the pairs are of
-areas; the participation figures are held by tests/test_public.py.
+areas; the participation figures are held by tests/test_public.py. Periods: links whose periods differ by one
+day (the small areas' answers all fall on 14 March) or by a month or two are set against each other too.
 """
 
 from __future__ import annotations
@@ -32,10 +33,24 @@ CITY_PAGES = [  # what they show of each area, the Scores tab shows too for one 
 ]
 
 
-def _figures(downloads, page: str, state: dict, areas: list[str], picked: str | None = None) -> list[Figure]:
-    """The figures of one view: the sidebar's `areas`, and an area `picked` on the page itself (the
-    Scores tab's area against the city, the town hall's area)."""
+PERIODS = [  # the 14th of March holds the small areas' seven answers, and nothing else
+    ["2025-01-01", "2025-03-13"],
+    ["2025-01-01", "2025-03-14"],
+    ["2025-01-01", "2025-04-30"],
+    ["2025-02-01", "2025-12-31"],
+    ["2025-03-15", "2025-08-31"],
+]
+PERIOD_PAGES = [(VOICE, VOICE_TABS[0]), (VOICE, VOICE_TABS[2]), ("pages/overview.py", {})]
+
+
+def _figures(
+    downloads, page: str, state: dict, areas: list[str], picked: str | None = None, period: list | None = None
+) -> list[Figure]:
+    """The figures of one view: the sidebar's `areas` and `period`, and an area `picked` on the page itself
+    (the Scores tab's area against the city, the town hall's area)."""
     query = {**state, **({"filter_area": areas} if areas else {})}
+    if period:
+        query["filter_period"] = period
     town_hall = page.endswith("town_hall.py")
     if picked and not town_hall:
         query["voice_area"] = AREAS[picked]
@@ -92,3 +107,18 @@ def test_the_adversary_works_out_what_the_staff_view_shows(env, source: Path) ->
     found = "\n".join(recovered(figures, K))
     assert "areas=['S1'] month=all group=all" in found
     assert "gender', 'nonbinary'" in found
+
+
+def test_no_figure_under_k_can_be_worked_out_from_two_periods(env, source: Path) -> None:
+    """Links whose periods differ by a day or by whole months, for all areas and for one: in the public view
+    every period is made of whole blocks of months, each resting on k or more responses of every series."""
+    env(source, CPDASH_MODE="public", CPDASH_K=str(K))
+    figures: list[Figure] = []
+    with recording(pytest.MonkeyPatch()) as downloads:
+        for period in [None, *PERIODS]:
+            for areas in ([], [BIG["A1"]]):
+                for page, state in PERIOD_PAGES:
+                    figures += _figures(downloads, page, state, areas, period=period)
+    assert len({f.period for f in figures}) > 1  # the reader read the periods
+    found = recovered(figures, K)
+    assert not found, "\n".join(found)

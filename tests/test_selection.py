@@ -134,3 +134,38 @@ def test_an_areas_table_hides_the_same_areas_in_any_order(data) -> None:
         figures = score_figures_by_area(src, "trust", list(order), spring, PUBLIC)
         seen.add(frozenset(a for a, fig in figures.items() if fig.status == "hidden"))
     assert len(seen) == 1
+
+
+def test_public_periods_are_whole_blocks_each_resting_on_k(data) -> None:
+    """The blocks of the small-groups year: four months each (a big area answers 4 times a month, comments
+    3 times), each holding at least k answers and scored comments of every big area, or none."""
+    from cpdash.metrics.selection import period_grid
+
+    ds, src, _ = data
+    grid = period_grid(src, PUBLIC)
+    assert grid == (dt.date(2025, 1, 1), dt.date(2025, 5, 1), dt.date(2025, 9, 1), dt.date(2026, 1, 1))
+    responses = ds.responses
+    for start, after in zip(grid, grid[1:], strict=False):
+        days = responses["submitted"].dt.date
+        block = responses[(days >= start) & (days < after)]
+        for area in small_groups.BIG:
+            mine = block[block["area_id"] == area]
+            assert len(mine) >= 10 and (mine["comment"].fillna("").str.len() > 0).sum() >= 10
+    assert period_grid(src, STAFF) == ()
+
+
+def test_two_periods_a_day_apart_become_the_same_blocks(data) -> None:
+    from cpdash.metrics.selection import period_grid, public_period
+
+    _, src, _ = data
+    grid = period_grid(src, PUBLIC)
+    one, said = public_period(Filters(dt.date(2025, 1, 1), dt.date(2025, 3, 13)), grid, PUBLIC)
+    two, _ = public_period(Filters(dt.date(2025, 1, 1), dt.date(2025, 3, 14)), grid, PUBLIC)
+    assert (one.start, one.end) == (two.start, two.end) == (dt.date(2025, 1, 1), dt.date(2025, 4, 30))
+    assert said and "whole blocks of months" in said and "1 Jan 2025 – 30 Apr 2025" in said
+    summer, _ = public_period(Filters(dt.date(2025, 6, 3), dt.date(2025, 7, 9), ("A2",)), grid, PUBLIC)
+    assert (summer.start, summer.end, summer.areas) == (dt.date(2025, 5, 1), dt.date(2025, 8, 31), ("A2",))
+    before = summer.previous()  # the compared period keeps to the blocks too
+    assert (before.start, before.end) == (dt.date(2025, 1, 1), dt.date(2025, 4, 30))
+    asked = Filters(dt.date(2025, 1, 1), dt.date(2025, 3, 14))
+    assert public_period(asked, (), STAFF) == (asked, None)  # the staff view takes any days

@@ -149,7 +149,7 @@ def scope(
     """The scope of a town hall about `area_id` over the filters' period and programs (`concerns`: the
     data set's concerns made ready for lists, when the caller keeps them; `approved`: the only quotes it
     may show, None for any)."""
-    local = Filters(f.start, f.end, (area_id,), f.programs)
+    local = f.with_areas((area_id,))
     name = areas.names(src).get(area_id, area_id)
     before = compared(src, local, compare)
     return Scope(src, ds, area_id, name, local, before, policy, rows, concerns, approved)
