@@ -41,6 +41,7 @@ SCORE_LABEL = re.compile(r"^(Trust|Safety|Listen|Respect)(?: score)?\b", re.I)
 SENTIMENT_LABEL = re.compile(r"^(Net )?sentiment\b", re.I)
 MONTH = re.compile(r"^(\d{4})-(\d{2})")
 CITY_NAMES = ("city", "all areas", "everyone")
+COMPARED = re.compile(r"Compared period \((\d{1,2} \w{3} \d{4}) – (\d{1,2} \w{3} \d{4})\)")
 PERIOD = re.compile(r"^(\d{1,2} \w{3} \d{4}) – (\d{1,2} \w{3} \d{4})(?: ·|$)")
 
 
@@ -112,17 +113,21 @@ class Reader:
             elif o.kind == "chart":
                 found += self._chart(o, selection)
         period = period_shown(outputs)
-        return [replace(f, period=period) for f in found if f.areas is None or f.areas]
+        return [f if f.period else replace(f, period=period) for f in found if f.areas is None or f.areas]
 
     def _card(self, o: Output, selection: frozenset[str] | None) -> list[Figure]:
-        label, value = (o.text.split(" | ") + ["", ""])[:2]
-        if not _shown(value):
+        """A card's figure, and the compared period's when the card gives it (its value in the help, or a
+        change beside the figure: the figure minus the change)."""
+        label, value, delta, help_text = (o.text.split(" | ") + ["", "", "", ""])[:4]
+        measure = ANSWERS if SCORE_LABEL.match(label) else COMMENTS if SENTIMENT_LABEL.match(label) else None
+        if measure is None:
             return []
-        if SCORE_LABEL.match(label):
-            return [Figure(ANSWERS, selection, where=o.where)]
-        if SENTIMENT_LABEL.match(label):
-            return [Figure(COMMENTS, selection, where=o.where)]
-        return []
+        found = [Figure(measure, selection, where=o.where)] if _shown(value) else []
+        compared = COMPARED.search(help_text)
+        if compared and (found and delta.strip() or measure == ANSWERS):
+            days = [dt.datetime.strptime(d, "%d %b %Y").date().isoformat() for d in compared.groups()]
+            found.append(Figure(measure, selection, where=o.where, period=(days[0], days[1])))
+        return found
 
     def _against(self, o: Output, selection: frozenset[str] | None, picked: str) -> list[Figure]:
         """An area against the city: each score of the area and of the selection."""

@@ -3,7 +3,8 @@ areas and groups (tests/small_groups.py): the Overview, the Map's areas, Communi
 and sentiment and the town hall, for all areas, each area, and pairs of areas (two links that differ by one
 area), and each area picked on the Scores tab and the town hall, with their downloads, and recovers no set of fewer than k responses (tests/adversary.py).
 
-Programs do not select answers or comments (they select events and participants), so the pairs are of
+A card's change against the compared period (and the compared value its help gives) counts as a figure of
+the compared period. Programs do not select answers or comments (they select events and participants), so the pairs are of
 areas; the participation figures are held by tests/test_public.py. Periods: links whose periods differ by one
 day (the small areas' answers all fall on 14 March) or by a month or two are set against each other too.
 """
@@ -15,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests import small_groups
-from tests.adversary import Figure, Reader, recovered
+from tests.adversary import ANSWERS, COMMENTS, Figure, Reader, recovered
 from tests.small_groups import AREAS, BIG, SMALL, K
 from tests.walk import collect, open_app, recording
 
@@ -39,6 +40,8 @@ PERIODS = [  # the 14th of March holds the small areas' seven answers, and nothi
     ["2025-01-01", "2025-04-30"],
     ["2025-02-01", "2025-12-31"],
     ["2025-03-15", "2025-08-31"],
+    ["2025-05-01", "2025-08-31"],  # with its change against (and the value of) January to April
+    ["2025-09-10", "2025-12-31"],
 ]
 PERIOD_PAGES = [(VOICE, VOICE_TABS[0]), (VOICE, VOICE_TABS[2]), ("pages/overview.py", {})]
 
@@ -51,6 +54,7 @@ def _figures(
     query = {**state, **({"filter_area": areas} if areas else {})}
     if period:
         query["filter_period"] = period
+        query["filter_compare"] = ["The previous period"]  # last year's is before the data
     town_hall = page.endswith("town_hall.py")
     if picked and not town_hall:
         query["voice_area"] = AREAS[picked]
@@ -120,5 +124,7 @@ def test_no_figure_under_k_can_be_worked_out_from_two_periods(env, source: Path)
                 for page, state in PERIOD_PAGES:
                     figures += _figures(downloads, page, state, areas, period=period)
     assert len({f.period for f in figures}) > 1  # the reader read the periods
+    compared = [f for f in figures if "2025-05-01" in f.where and f.period == ("2025-01-01", "2025-04-30")]
+    assert {f.measure for f in compared} == {ANSWERS, COMMENTS}  # and the compared period's figures
     found = recovered(figures, K)
     assert not found, "\n".join(found)

@@ -46,7 +46,7 @@ class Filters:
         if not self.grid:
             return self.with_period(start, end)
         one = dt.timedelta(days=1)
-        if nearest:
+        if nearest and self.grid[0] <= end and start < self.grid[-1]:  # within the grid's span
             starts = [d for d in self.grid[:-1] if d <= end]
             ends = [d - one for d in self.grid[1:] if d - one >= start]
             near_start = min(starts, key=lambda d: abs((d - start).days), default=start)

@@ -97,6 +97,12 @@ def refusal(src: Source, f: Filters, policy: Policy, names: dict[str, str]) -> s
     )
 
 
+def compared_shown(src: Source, before: Filters, policy: Policy) -> bool:
+    """Whether a figure of the compared period may be given (its value, or a change from which it follows):
+    only when the public view would show the filters' choice over that period too (see refusal)."""
+    return not policy.public or refusal(src, before, policy, {}) is None
+
+
 def _monthly(groups: Groups, n: np.ndarray, by: str | None) -> pd.DataFrame:
     """Counts per month (rows) and per value of `by` (columns; one column "all" when None)."""
     frame = groups.frame({"n": np.asarray(n, dtype="float64")})
