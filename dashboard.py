@@ -17,6 +17,8 @@ dataset = ui.get_dataset(settings)
 source = ui.get_source(settings, dataset)
 filters, notes, names, compare = ui.sidebar_filters(dataset, source.extent(), ui.get_signature(settings))
 policy = Policy(settings.k, access.public)
+filters, widened = ui.get_public_period(settings, source, filters, policy)  # public: whole blocks of months
+notes = [*notes, widened] if widened else notes
 context = ui.PageContext(
     settings,
     dataset,

@@ -10,17 +10,22 @@ on fewer than k responses. Values are taken as exact (charts carry them unrounde
 
 Two measures are checked, each on its own atoms: answers (the scores; in tests/small_groups.py every
 respondent gives the same answer to the four questions) and scored comments (net sentiment).
+
+Periods: a figure rests on the days of the period its page says it shows (the caption under the title, or
+the town hall's), so two links whose periods differ by a day or a month are set against each other like two
+links that differ by an area; the sets sought run over any run of whole months.
 """
 
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import io
 import itertools
 import json
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -36,6 +41,8 @@ SCORE_LABEL = re.compile(r"^(Trust|Safety|Listen|Respect)(?: score)?\b", re.I)
 SENTIMENT_LABEL = re.compile(r"^(Net )?sentiment\b", re.I)
 MONTH = re.compile(r"^(\d{4})-(\d{2})")
 CITY_NAMES = ("city", "all areas", "everyone")
+COMPARED = re.compile(r"Compared period \((\d{1,2} \w{3} \d{4}) – (\d{1,2} \w{3} \d{4})\)")
+PERIOD = re.compile(r"^(\d{1,2} \w{3} \d{4}) – (\d{1,2} \w{3} \d{4})(?: ·|$)")
 
 
 @dataclass(frozen=True)
@@ -47,6 +54,7 @@ class Figure:
     month: str | None = None  # "2025-03"
     group: tuple[str, str] | None = None  # (column, value); value "" = not stated
     where: str = ""
+    period: tuple[str, str] | None = None  # the days it rests on, ISO, both included (None: all)
 
 
 def atoms() -> pd.DataFrame:
@@ -54,6 +62,7 @@ def atoms() -> pd.DataFrame:
     is scored."""
     frame = pd.DataFrame(small_groups.responses())
     frame["month"] = frame["submitted"].str[:7]
+    frame["day"] = frame["submitted"].str[:10]
     frame["commented"] = frame["comment"].fillna("").str.len() > 0
     return frame.fillna("")
 
@@ -103,17 +112,22 @@ class Reader:
                 found += self._table(o, selection)
             elif o.kind == "chart":
                 found += self._chart(o, selection)
-        return [f for f in found if f.areas is None or f.areas]
+        period = period_shown(outputs)
+        return [f if f.period else replace(f, period=period) for f in found if f.areas is None or f.areas]
 
     def _card(self, o: Output, selection: frozenset[str] | None) -> list[Figure]:
-        label, value = (o.text.split(" | ") + ["", ""])[:2]
-        if not _shown(value):
+        """A card's figure, and the compared period's when the card gives it (its value in the help, or a
+        change beside the figure: the figure minus the change)."""
+        label, value, delta, help_text = (o.text.split(" | ") + ["", "", "", ""])[:4]
+        measure = ANSWERS if SCORE_LABEL.match(label) else COMMENTS if SENTIMENT_LABEL.match(label) else None
+        if measure is None:
             return []
-        if SCORE_LABEL.match(label):
-            return [Figure(ANSWERS, selection, where=o.where)]
-        if SENTIMENT_LABEL.match(label):
-            return [Figure(COMMENTS, selection, where=o.where)]
-        return []
+        found = [Figure(measure, selection, where=o.where)] if _shown(value) else []
+        compared = COMPARED.search(help_text)
+        if compared and (found and delta.strip() or measure == ANSWERS):
+            days = [dt.datetime.strptime(d, "%d %b %Y").date().isoformat() for d in compared.groups()]
+            found.append(Figure(measure, selection, where=o.where, period=(days[0], days[1])))
+        return found
 
     def _against(self, o: Output, selection: frozenset[str] | None, picked: str) -> list[Figure]:
         """An area against the city: each score of the area and of the selection."""
@@ -211,13 +225,26 @@ class Reader:
         return found
 
 
+def period_shown(outputs: Iterable[Output]) -> tuple[str, str] | None:
+    """The period a page says its figures cover (its caption, or the town hall's 'Area · period'), ISO."""
+    for o in outputs:
+        if o.kind != "caption":
+            continue
+        text = o.text.split(" · ", 1)[1] if " · " in o.text and not PERIOD.match(o.text) else o.text
+        found = PERIOD.match(text.replace("\\", ""))
+        if found:
+            days = [dt.datetime.strptime(d, "%d %b %Y").date().isoformat() for d in found.groups()]
+            return days[0], days[1]
+    return None
+
+
 class Atoms:
     """The responses of one measure as arrays, to select the set a figure rests on quickly."""
 
     def __init__(self, frame: pd.DataFrame) -> None:
         self.columns = {
             c: frame[c].astype("str").to_numpy(dtype=object)
-            for c in ("area_id", "month", *DIMENSIONS.values())
+            for c in ("area_id", "month", "day", *DIMENSIONS.values())
         }
         self.size = len(frame)
         self.values = {c: sorted(set(v)) for c, v in self.columns.items()}
@@ -229,20 +256,28 @@ class Atoms:
             keep &= np.isin(self.columns["area_id"], list(f.areas))
         if f.month is not None:
             keep &= self.columns["month"] == f.month
+        if f.period is not None:
+            keep &= (self.columns["day"] >= f.period[0]) & (self.columns["day"] <= f.period[1])
         if f.group is not None:
             keep &= self.columns[f.group[0]] == f.group[1]
         return keep
 
 
 def _candidates(atoms: Atoms) -> Iterable[tuple[str, np.ndarray]]:
-    """Sets of responses an adversary would want: areas and pairs of areas, crossed with months and groups."""
+    """Sets of responses an adversary would want: areas and pairs of areas, crossed with runs of whole
+    months and groups."""
     areas = atoms.values["area_id"]
-    months = [None, *atoms.values["month"]]
+    months = atoms.values["month"]
+    runs = [None] + [(months[i], months[j]) for i in range(len(months)) for j in range(i, len(months))]
     groups = [None] + [(d, v) for d in DIMENSIONS.values() for v in atoms.values[d]]
     area_sets = [None] + [frozenset(c) for r in (1, 2) for c in itertools.combinations(areas, r)]
-    for a, m, g in itertools.product(area_sets, months, groups):
-        name = f"areas={sorted(a) if a else 'all'} month={m or 'all'} group={g or 'all'}"
-        yield name, atoms.mask(Figure("", a, m, g))
+    month = atoms.columns["month"]
+    for a, g in itertools.product(area_sets, groups):
+        base = atoms.mask(Figure("", a, None, g))
+        for run in runs:
+            mask = base if run is None else base & (month >= run[0]) & (month <= run[1])
+            when = "all" if run is None else run[0] if run[0] == run[1] else f"{run[0]}..{run[1]}"
+            yield f"areas={sorted(a) if a else 'all'} month={when} group={g or 'all'}", mask
 
 
 def recovered(figures: list[Figure], k: int) -> list[str]:

@@ -3,8 +3,10 @@ areas and groups (tests/small_groups.py): the Overview, the Map's areas, Communi
 and sentiment and the town hall, for all areas, each area, and pairs of areas (two links that differ by one
 area), and each area picked on the Scores tab and the town hall, with their downloads, and recovers no set of fewer than k responses (tests/adversary.py).
 
-Programs do not select answers or comments (they select events and participants), so the pairs are of
-areas; the participation figures are held by tests/test_public.py.
+A card's change against the compared period (and the compared value its help gives) counts as a figure of
+the compared period. Programs do not select answers or comments (they select events and participants), so the pairs are of
+areas; the participation figures are held by tests/test_public.py. Periods: links whose periods differ by one
+day (the small areas' answers all fall on 14 March) or by a month or two are set against each other too.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests import small_groups
-from tests.adversary import Figure, Reader, recovered
+from tests.adversary import ANSWERS, COMMENTS, Figure, Reader, recovered
 from tests.small_groups import AREAS, BIG, SMALL, K
 from tests.walk import collect, open_app, recording
 
@@ -32,10 +34,27 @@ CITY_PAGES = [  # what they show of each area, the Scores tab shows too for one 
 ]
 
 
-def _figures(downloads, page: str, state: dict, areas: list[str], picked: str | None = None) -> list[Figure]:
-    """The figures of one view: the sidebar's `areas`, and an area `picked` on the page itself (the
-    Scores tab's area against the city, the town hall's area)."""
+PERIODS = [  # the 14th of March holds the small areas' seven answers, and nothing else
+    ["2025-01-01", "2025-03-13"],
+    ["2025-01-01", "2025-03-14"],
+    ["2025-01-01", "2025-04-30"],
+    ["2025-02-01", "2025-12-31"],
+    ["2025-03-15", "2025-08-31"],
+    ["2025-05-01", "2025-08-31"],  # with its change against (and the value of) January to April
+    ["2025-09-10", "2025-12-31"],
+]
+PERIOD_PAGES = [(VOICE, VOICE_TABS[0]), (VOICE, VOICE_TABS[2]), ("pages/overview.py", {})]
+
+
+def _figures(
+    downloads, page: str, state: dict, areas: list[str], picked: str | None = None, period: list | None = None
+) -> list[Figure]:
+    """The figures of one view: the sidebar's `areas` and `period`, and an area `picked` on the page itself
+    (the Scores tab's area against the city, the town hall's area)."""
     query = {**state, **({"filter_area": areas} if areas else {})}
+    if period:
+        query["filter_period"] = period
+        query["filter_compare"] = ["The previous period"]  # last year's is before the data
     town_hall = page.endswith("town_hall.py")
     if picked and not town_hall:
         query["voice_area"] = AREAS[picked]
@@ -92,3 +111,20 @@ def test_the_adversary_works_out_what_the_staff_view_shows(env, source: Path) ->
     found = "\n".join(recovered(figures, K))
     assert "areas=['S1'] month=all group=all" in found
     assert "gender', 'nonbinary'" in found
+
+
+def test_no_figure_under_k_can_be_worked_out_from_two_periods(env, source: Path) -> None:
+    """Links whose periods differ by a day or by whole months, for all areas and for one: in the public view
+    every period is made of whole blocks of months, each resting on k or more responses of every series."""
+    env(source, CPDASH_MODE="public", CPDASH_K=str(K))
+    figures: list[Figure] = []
+    with recording(pytest.MonkeyPatch()) as downloads:
+        for period in [None, *PERIODS]:
+            for areas in ([], [BIG["A1"]]):
+                for page, state in PERIOD_PAGES:
+                    figures += _figures(downloads, page, state, areas, period=period)
+    assert len({f.period for f in figures}) > 1  # the reader read the periods
+    compared = [f for f in figures if "2025-05-01" in f.where and f.period == ("2025-01-01", "2025-04-30")]
+    assert {f.measure for f in compared} == {ANSWERS, COMMENTS}  # and the compared period's figures
+    found = recovered(figures, K)
+    assert not found, "\n".join(found)

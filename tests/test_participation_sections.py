@@ -222,8 +222,8 @@ def test_small_numbers_of_participants_are_hidden_in_public_and_flagged_for_staf
 
 
 def test_public_age_groups_are_hidden_as_a_set():
-    """12 under 18 and one 18-24 at C1, 15 aged 25-34 at C3: the lone 18-24 is hidden, and so is the next
-    smallest group, so that it cannot be found by subtracting the others from the 28 participants."""
+    """12 under 18 and one 18-24 at C1, 15 aged 25-34 at C3: the lone 18-24 is hidden, and so is the youngest
+    group, so that it cannot be found by subtracting the others from the 28 participants."""
     people = [("C1", f"U{i}", "under 18") for i in range(12)] + [("C1", "Y0", "18-24")]
     people += [("C3", f"A{i}", "25-34") for i in range(15)]
     attendees = pd.DataFrame(people, columns=["event_id", "participant_key", "age_group"])
@@ -233,7 +233,10 @@ def test_public_age_groups_are_hidden_as_a_set():
     ages = r.ages.set_index("age_group")
     assert ages["participants"].isna().tolist() == [True, True, False, False, False, False]
     assert ages.loc["25-34", "participants"] == 15
-    assert "Age groups on fewer than 5 participants are left blank, with the next smallest" in r.age_caption
+    assert (
+        "Age groups on fewer than 5 participants are left blank, with others (the youngest first)"
+        in r.age_caption
+    )
     months = r.monthly.set_index("month")["participants"]
     assert months.tolist() == [13, 15, 0]  # March: nobody, shown as none
     staff = repeat_of(src, policy=Policy(5))

@@ -104,8 +104,21 @@ def present(at: AppTest) -> AppTest:
     return at
 
 
-def test_preview_shows_each_section_for_the_chosen_area(env, source: Path):
+def test_a_public_safe_town_hall_is_refused_where_the_public_view_refuses(env, source: Path):
+    """North End with the city gives away the 4 answers of the other areas: a public-safe town hall (staff
+    by default) refuses it as the public view does, and staff may turn public-safe off."""
     env(source)
+    at = open_page(PERIOD)
+    at.selectbox(key="town_hall_area").set_value("001").run()
+    assert any("No public-safe town hall" in w.value and "North End" in w.value for w in at.warning)
+    assert not at.get("download_button") and not at.button
+    at.toggle(key="town_hall_public_safe").set_value(False).run()
+    assert not at.warning
+    assert {"Pack (HTML)", "Everything (ZIP)"} <= {d.proto.label for d in at.get("download_button")}
+
+
+def test_preview_shows_each_section_for_the_chosen_area(env, source: Path):
+    env(source, CPDASH_K="4")  # at k = 10 the public-safe view refuses North End (above)
     at = open_page(PERIOD)
     assert at.title[0].value == "Town hall"
     area = at.selectbox(key="town_hall_area")
@@ -139,7 +152,7 @@ def test_the_sidebar_area_is_the_default(env, source: Path):
 
 
 def test_presenter_moves_through_every_section(env, source: Path):
-    env(source)
+    env(source, CPDASH_K="4")
     at = open_page(PERIOD)
     at.selectbox(key="town_hall_area").set_value("001").run()
     present(at)

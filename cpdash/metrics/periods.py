@@ -25,6 +25,7 @@ class Filters:
     end: dt.date | None = None
     areas: tuple[str, ...] = ()
     programs: tuple[str, ...] = ()
+    grid: tuple[dt.date, ...] = ()  # public view: the days periods start on (cpdash.metrics.selection)
 
     @property
     def days(self) -> int:
@@ -33,20 +34,39 @@ class Filters:
 
     def with_period(self, start: dt.date | None, end: dt.date | None) -> Filters:
         """The same filters over another period."""
-        return Filters(start, end, self.areas, self.programs)
+        return Filters(start, end, self.areas, self.programs, self.grid)
 
     def with_areas(self, areas: tuple[str, ...] | list[str]) -> Filters:
         """The same filters in other areas (() = all)."""
-        return Filters(self.start, self.end, tuple(areas), self.programs)
+        return Filters(self.start, self.end, tuple(areas), self.programs, self.grid)
+
+    def on_grid(self, start: dt.date, end: dt.date, nearest: bool = False) -> Filters:
+        """The same filters over start..end widened to the grid's days, or moved to the nearest ones
+        (unchanged without a grid, or where the period reaches past it)."""
+        if not self.grid:
+            return self.with_period(start, end)
+        one = dt.timedelta(days=1)
+        if nearest and self.grid[0] <= end and start < self.grid[-1]:  # within the grid's span
+            starts = [d for d in self.grid[:-1] if d <= end]
+            ends = [d - one for d in self.grid[1:] if d - one >= start]
+            near_start = min(starts, key=lambda d: abs((d - start).days), default=start)
+            near_end = min(ends, key=lambda d: abs((d - end).days), default=end)
+            if near_start <= near_end:
+                return self.with_period(near_start, near_end)
+        starts = [d for d in self.grid if d <= start]
+        after = [d for d in self.grid if d > end]
+        return self.with_period(starts[-1] if starts else start, after[0] - one if after else end)
 
     def previous(self) -> Filters:
-        """The same filters over the period of equal length just before this one."""
+        """The same filters over the period of equal length just before this one (on the grid, if any: the
+        nearest block edges)."""
         end = self.start - dt.timedelta(days=1)
-        return self.with_period(end - dt.timedelta(days=self.days - 1), end)
+        return self.on_grid(end - dt.timedelta(days=self.days - 1), end, nearest=True)
 
     def last_year(self) -> Filters:
-        """The same filters over the same days one year earlier (29 February becomes 28)."""
-        return self.with_period(_year_before(self.start), _year_before(self.end))
+        """The same filters over the same days one year earlier (29 February becomes 28; on the grid, if any:
+        the nearest block edges)."""
+        return self.on_grid(_year_before(self.start), _year_before(self.end), nearest=True)
 
     def compared(self, how: str = PREVIOUS) -> Filters:
         """The period this one is compared with: PREVIOUS or LAST_YEAR."""

@@ -7,14 +7,18 @@ A figure resting on n responses (answers, scored comments, participants):
 - otherwise shown. A published figure whose n was not published is shown as published.
 
 Secondary suppression, for a set of figures whose parts add up to a figure that is shown (the areas of the
-city, the groups of everyone): when the hidden parts rest together on fewer than k responses, the smallest
-shown parts are hidden too until they do not, so that no hidden figure can be found by subtraction.
+city, the groups of everyone): when the hidden parts rest together on fewer than k responses, more shown
+parts are hidden until they do not, so that no hidden figure can be found by subtraction. They are taken in
+the order of their key (area id, group label, month), not of their size: two listings of the same parts, in
+any order, through any filter or over any period, hide the same ones first (were the smallest taken, one
+period could hide one area and another period another, and the two together would give both away).
 Every page, map, slide, pack and CSV asks this module; nothing else decides.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -61,13 +65,19 @@ class Policy:
         with np.errstate(invalid="ignore"):
             return (n > 0) & (n < self.k)
 
-    def hidden_in_set(self, n: np.ndarray, whole_shown: bool = True) -> np.ndarray:
+    def hidden_in_set(
+        self, n: np.ndarray, whole_shown: bool = True, keys: Sequence[object] | None = None
+    ) -> np.ndarray:
         """Per part of a set that adds up to a shown whole: True when it must be hidden, secondary
-        suppression included (see the module docstring)."""
+        suppression included (see the module docstring). `keys` name the parts (area ids, group labels,
+        months): the part hidden next is the one with the smallest key, whatever its n, so the choice never
+        depends on the order the parts are listed in nor on the filters (None: the smallest part, the first
+        listed among equals)."""
         n = np.nan_to_num(np.asarray(n, dtype="float64"))
         hide = self.hidden(n)
         if not self.public or not whole_shown or not hide.any():
             return hide
+        rank = None if keys is None else np.argsort(np.argsort([str(k) for k in keys], kind="stable"))
         while True:
             total = n[hide].sum()
             if total >= self.k:
@@ -75,7 +85,8 @@ class Policy:
             candidates = np.flatnonzero(~hide & (n > 0))
             if len(candidates) == 0:
                 return hide
-            hide[candidates[np.argmin(n[candidates])]] = True
+            pick = np.argmin(n[candidates]) if rank is None else np.argmin(rank[candidates])
+            hide[candidates[pick]] = True
 
     def show(self, value: float, n: float | None) -> float:
         """`value` when it may be shown, NaN when hidden or empty."""

@@ -24,7 +24,7 @@ from cpdash.metrics.follow_through import ConcernTable
 from cpdash.metrics.gather import Source
 from cpdash.metrics.memory import MemorySource
 from cpdash.metrics.periods import Filters
-from cpdash.metrics.selection import refusal
+from cpdash.metrics.selection import period_grid, public_period, refusal
 from cpdash.metrics.suppression import Policy
 from cpdash.text.topics import load_taxonomy
 from cpdash.ui.context import PageContext
@@ -241,6 +241,22 @@ def _refusal(
 ) -> str | None:
     """Why the public view refuses one filter state (cpdash.metrics.selection), once per state."""
     return refusal(_src, f, policy, _names)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _grid(signature: str, k: int, _src: Source) -> tuple:
+    """The public view's block starts (cpdash.metrics.selection.period_grid), once per data version and k."""
+    return period_grid(_src, Policy(k, public=True))
+
+
+def get_public_period(
+    settings: Settings, src: Source, f: Filters, policy: Policy
+) -> tuple[Filters, str | None]:
+    """The filters over whole blocks of months in the public view (and what to say when that widened the
+    period asked for); unchanged in the staff view."""
+    if not policy.public:
+        return f, None
+    return public_period(f, _grid(_signature(settings), policy.k, src), policy)
 
 
 def get_refusal(ctx: PageContext) -> str | None:

@@ -16,6 +16,7 @@ from cpdash.metrics.change import change
 from cpdash.metrics.engagement import Engagement
 from cpdash.metrics.gather import AREA, Source
 from cpdash.metrics.periods import COMPARISONS, LAST_YEAR, PREVIOUS, Filters, period_text
+from cpdash.metrics.selection import compared_shown
 from cpdash.metrics.suppression import EMPTY, FLAGGED, HIDDEN, Policy
 from cpdash.views import format as fmt
 
@@ -155,7 +156,7 @@ def score_figures_by_area(
         figures = [_from_published(metric, p, policy) for p in figures]
     else:
         return {a: ScoreFigure(metric, math.nan, math.nan, math.nan, math.nan, "", EMPTY) for a in ids}
-    hide = policy.hidden_in_set(n)
+    hide = policy.hidden_in_set(n, keys=ids)
     return {a: hidden_in_set(fig) if h else fig for a, fig, h in zip(ids, figures, hide, strict=True)}
 
 
@@ -214,8 +215,11 @@ def score_card(
     n_text = policy.n_text(now.raw_n) if now.status != EMPTY else ""
     title = f"{label} ({n_text})" if n_text else label
     then = score_figure(src, metric, before, policy, now.source)
+    if not compared_shown(src, before, policy):  # the choice would be refused over the compared period
+        then = hidden_in_set(then)
     delta = None
     both = not math.isnan(now.raw_n) and not math.isnan(then.raw_n) and min(now.raw_n, then.raw_n) >= policy.k
+    both = both and then.status != HIDDEN
     if comparable and now.source == RESPONSES and both:
         delta = fmt.signed(now.value - then.value, 0, "points")
     help_text = f"Mean answer to '{scores.QUESTIONS.get(metric, metric)}' (0–10) × 10, {SCORE_NOTE}. "
@@ -223,7 +227,8 @@ def score_card(
         help_text = f"Published figure, used as published ({SCORE_NOTE}). "
     help_text += score_words(now, policy) + "."
     if now.source == RESPONSES and then.status not in (EMPTY, HIDDEN):
-        help_text += f" Compared period: {fmt.number(then.value)} ({policy.n_text(then.raw_n)})."
+        when = period_text(before.start, before.end)
+        help_text += f" Compared period ({when}): {fmt.number(then.value)} ({policy.n_text(then.raw_n)})."
     note = None
     if now.status == HIDDEN:
         note = f"{label}: {policy.reason(now.raw_n, 'answers')}."
@@ -251,7 +256,7 @@ def sentiment_card(src: Source, f: Filters, before: Filters, policy: Policy, com
     shown = status not in (EMPTY, HIDDEN)
     value = (fmt.signed(now.net, 0) or "—") + (" ⚠" if status == FLAGGED else "") if shown else "—"
     delta = None
-    if comparable and shown and min(now.n, then.n) >= policy.k:
+    if comparable and shown and min(now.n, then.n) >= policy.k and compared_shown(src, before, policy):
         delta = fmt.signed(now.net - then.net, 0, "points")
     help_text = (
         "Net comment sentiment: % of scored comments positive minus % negative (VADER compound ≥ 0.05 "
@@ -259,6 +264,8 @@ def sentiment_card(src: Source, f: Filters, before: Filters, policy: Policy, com
     )
     if shown:
         help_text += f" {fmt.percent(now.positive)} positive, {fmt.percent(now.negative)} negative."
+    if delta is not None:
+        help_text += f" Compared period ({period_text(before.start, before.end)}): {fmt.signed(then.net, 0)}."
     note = None
     if status in (HIDDEN, FLAGGED):
         note = f"Sentiment: {policy.reason(now.n, 'scored comments')}."

@@ -238,7 +238,7 @@ def sentiment_columns(src: Source, f: Filters, policy: Policy, ids: pd.Index) ->
     table = sentiment.net_by(src, f, (AREA,))
     table = table.set_index(table[AREA].astype("str")).reindex(ids)
     n = table["n"].fillna(0).to_numpy(dtype="float64")
-    hide = policy.hidden_in_set(n)
+    hide = policy.hidden_in_set(n, keys=list(ids))
     status = [HIDDEN if h else policy.status(k) for h, k in zip(hide, n, strict=True)]
     shown = np.array([s in (SHOWN, FLAGGED) for s in status], dtype=bool)
     notes = [

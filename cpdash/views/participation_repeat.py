@@ -109,7 +109,9 @@ def age_profile(
     table = rep.repeat_by(src, f, (AGE,)).set_index(AGE)["participants"]
     counts = table.reindex(list(AGE_GROUPS)).fillna(0).to_numpy(dtype="float64")
     unknown = float(total - counts.sum())  # no age group, or one the contract does not know
-    hide = policy.hidden_in_set(np.append(counts, unknown), whole_shown)
+    hide = policy.hidden_in_set(
+        np.append(counts, unknown), whole_shown, [f"{i:02d}" for i in range(len(AGE_GROUPS) + 1)]
+    )
     if not whole_shown and policy.public:  # the whole is hidden: so is every part, empty ones included
         hide[:] = True
     known = counts.sum()
@@ -190,8 +192,8 @@ def age_caption(ages: pd.DataFrame, unknown: float, status: str, policy: Policy)
         )
     if counts.isna().any():
         parts.append(
-            f"Age groups on fewer than {policy.k} {NOUN} are left blank, with the next smallest when needed so "
-            "that none can be worked out from the others."
+            f"Age groups on fewer than {policy.k} {NOUN} are left blank, with others (the youngest first) when "
+            "needed so that none can be worked out from the others."
         )
     if fmt.is_missing(unknown):
         parts.append("Participants without an age group are left out.")

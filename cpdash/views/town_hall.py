@@ -58,6 +58,7 @@ __all__ = [
     "default_area",
     "pick_quotes",
     "public_safe_choice",
+    "public_safe_refusal",
     "scope",
     "section",
     "setup",
@@ -96,7 +97,7 @@ class Setup:
     notice: str | None  # shown on every slide (the sample data)
     needs: str | None  # what the data lacks, in words
     file_parts: tuple[object, ...]
-    refused: str | None = None  # public view: why this area cannot be shown (cpdash.metrics.selection)
+    refused: str | None = None  # public-safe: why this area cannot be shown (cpdash.metrics.selection)
 
 
 def area_options(names: dict[str, str]) -> list[str]:
@@ -148,7 +149,7 @@ def scope(
     """The scope of a town hall about `area_id` over the filters' period and programs (`concerns`: the
     data set's concerns made ready for lists, when the caller keeps them; `approved`: the only quotes it
     may show, None for any)."""
-    local = Filters(f.start, f.end, (area_id,), f.programs)
+    local = f.with_areas((area_id,))
     name = areas.names(src).get(area_id, area_id)
     before = compared(src, local, compare)
     return Scope(src, ds, area_id, name, local, before, policy, rows, concerns, approved)
@@ -210,7 +211,21 @@ def setup(
         notice=SAMPLE_NOTICE if ds.is_sample else None,
         needs=None if src.has("concerns") else NO_CONCERNS,
         file_parts=name_parts(s.area_name, f.start, f.end),
-        refused=refusal(src, s.f, policy, s.names) if policy.public else None,  # the public deployment
+        refused=public_safe_refusal(src, s.f, policy, s.names) if safe else None,
+    )
+
+
+def public_safe_refusal(src: Source, f: Filters, policy: Policy, names: dict[str, str]) -> str | None:
+    """Why a public-safe town hall (the public view's, or a staff pack to hand out) may not be made for the
+    filters' area: exactly the public view's refusal (cpdash.metrics.selection); in the staff view, with how
+    to get a staff-only one instead."""
+    said = refusal(src, f, Policy(policy.k, public=True), names)
+    if said is None or policy.public:
+        return said
+    return (
+        "No public-safe town hall or pack for this choice: the public view refuses it. "
+        + said
+        + " Turn Public-safe off for a staff-only view (small numbers flagged, not for handing out)."
     )
 
 

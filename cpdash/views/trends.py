@@ -27,7 +27,7 @@ def _monthly(src: Source, metric: str, f: Filters, series: str, policy: Policy) 
         return pd.DataFrame(columns=COLUMNS)
     n = table["n"].to_numpy(dtype="float64")
     whole_shown = policy.status(float(n.sum())) in (SHOWN, FLAGGED)  # the months add up to the period
-    hidden = policy.hidden_in_set(n, whole_shown)
+    hidden = policy.hidden_in_set(n, whole_shown, [f"{m:%Y-%m}" for m in table[MONTH]])
     out = pd.DataFrame(
         {
             "series": series,

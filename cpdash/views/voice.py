@@ -10,6 +10,7 @@ period) through `policy.hidden_in_set`, so that no hidden figure can be found by
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -129,18 +130,27 @@ def no_comments(src) -> str:
 
 
 def part_status(
-    policy: Policy, n: np.ndarray, whole_n: float | None = None, whole_shown: bool = True
+    policy: Policy,
+    n: np.ndarray,
+    whole_n: float | None = None,
+    whole_shown: bool = True,
+    keys: Sequence[object] | None = None,
 ) -> np.ndarray:
     """The policy's verdict on each part of a set that adds up to a whole (EMPTY, SHOWN, FLAGGED, HIDDEN
     or SECONDARY). What the parts leave out of the whole (`whole_n` minus their sum: answers without an
-    area or a group) is never shown, so it counts as hidden when secondary suppression is worked out."""
+    area or a group) is never shown, so it counts as hidden when secondary suppression is worked out. `keys`
+    name the parts (Policy.hidden_in_set: which of equal parts is hidden never depends on their order)."""
     raw = np.asarray(n, dtype="float64")  # NaN: n not published (the figure is shown as published)
     n = np.nan_to_num(raw)
     rest = 0.0 if whole_n is None or fmt.is_missing(whole_n) else max(float(whole_n) - float(n.sum()), 0.0)
     if rest >= policy.k:  # the unshown rest already hides enough: primary suppression alone
         hidden = policy.hidden(n)
     else:
-        hidden = policy.hidden_in_set(np.append(n, rest) if rest > 0 else n, whole_shown)[: len(n)]
+        names = None if keys is None else [str(k) for k in keys] + ["\uffff"]  # the rest after any part
+        if rest > 0:
+            hidden = policy.hidden_in_set(np.append(n, rest), whole_shown, names)[: len(n)]
+        else:
+            hidden = policy.hidden_in_set(n, whole_shown, None if names is None else names[:-1])
     primary = policy.hidden(n)
     status = np.array([policy.status(x) for x in raw], dtype=object)
     status[hidden & ~primary] = SECONDARY

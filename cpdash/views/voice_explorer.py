@@ -90,7 +90,9 @@ def listed_ids(src: Source, f: Filters, policy: Policy) -> pd.Index | None:
     net = sentiment.net_by(src, f, (AREA,))
     whole = sentiment.net_sentiment(src, f)
     shown = policy.status(whole.n) in (SHOWN, FLAGGED)
-    status = voice.part_status(policy, net["n"].to_numpy(dtype="float64"), whole.n, shown)
+    status = voice.part_status(
+        policy, net["n"].to_numpy(dtype="float64"), whole.n, shown, net[AREA].to_numpy(dtype=object)
+    )
     responses = net.set_index(AREA)["comments"].astype("float64")
     for metric in SCORE_METRICS:
         if src.has(metric):

@@ -104,7 +104,8 @@ def breakdown(
         whole_n = None  # published figures are not added up
     else:
         return pd.DataFrame(columns=COLUMNS)
-    status = voice.part_status(policy, table["n"].to_numpy(dtype="float64"), whole_n, whole_shown)
+    n = table["n"].to_numpy(dtype="float64")
+    status = voice.part_status(policy, n, whole_n, whole_shown, table["group"].to_numpy(dtype=object))
     out = pd.DataFrame(
         {
             "group": table["group"].to_numpy(dtype=object),

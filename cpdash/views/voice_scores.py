@@ -79,8 +79,9 @@ def _responses_by_area(src: Source, metric: str, f: Filters, policy: Policy) -> 
     whole = scores.score(src, metric, f)
     shown = policy.status(whole.n) in (SHOWN, FLAGGED)
     columns = {c: _values(table, c)[keep] for c in ("score", "n", "low", "high")}
-    columns["status"] = voice.part_status(policy, columns["n"], whole.n, shown)
-    return {"area_id": table[AREA].to_numpy(dtype=object)[keep], **columns}
+    ids = table[AREA].to_numpy(dtype=object)[keep]
+    columns["status"] = voice.part_status(policy, columns["n"], whole.n, shown, ids)
+    return {"area_id": ids, **columns}
 
 
 def _published_by_area(src: Source, metric: str, f: Filters, policy: Policy) -> dict[str, np.ndarray]:
@@ -94,7 +95,7 @@ def _published_by_area(src: Source, metric: str, f: Filters, policy: Policy) -> 
         "n": n,
         "low": blank,
         "high": blank,
-        "status": voice.part_status(policy, n),
+        "status": voice.part_status(policy, n, keys=table["area_id"].to_numpy(dtype=object)),
     }
 
 

@@ -73,7 +73,8 @@ def net_table(
     table = table[(table["comments"] > 0).to_numpy()].reset_index(drop=True)
     whole = sentiment.net_sentiment(src, f)
     shown = policy.status(whole.n) in (SHOWN, FLAGGED)
-    status = voice.part_status(policy, table["n"].to_numpy(dtype="float64"), whole.n, shown)
+    n = table["n"].to_numpy(dtype="float64")
+    status = voice.part_status(policy, n, whole.n, shown, table[by].astype("string").to_numpy(dtype=object))
     keys = table[by]
     if by == MONTH:
         label = [f"{m:%b %Y}" for m in keys]
