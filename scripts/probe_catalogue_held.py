@@ -457,14 +457,20 @@ probe("deleted/data folder mid-import", HELD, "the data folder deleted between r
       lambda folder: ps.write_rows(folder / "e.csv", ps.rows_with("events", {})), _deleted_mid_import)  # fmt: skip
 
 
+def _outside(folder: Path, source: Path) -> set[Path]:
+    """Every path under the probe's `folder` but outside the data folder `source`."""
+    return {p for p in folder.rglob("*") if p != source and source not in p.parents}
+
+
 def _traversal(kind: str):
     def check(folder: Path, path: Path) -> None:
-        source = ps.make_source(folder)
-        outside = set(folder.parent.rglob("*")) - set(folder.rglob("*"))
+        (folder / "outer").mkdir()
+        source = ps.make_source(folder / "outer")  # ../.. from its mappings lands in `folder`: watched
+        outside = _outside(folder, source)
         if kind == "mapping path":
             args = ("--mapping", "../../../../../../etc/passwd")
         elif kind == "mapping name":
-            args = ("--mapping", "../../" + folder.name + "/e")
+            args = ("--mapping", "../../../e")
         elif kind == "sheet":
             args = ("--mapping", "suggest", "--sheet", "../../etc/passwd")
         else:
@@ -473,7 +479,7 @@ def _traversal(kind: str):
         ps.no_traceback(code, err)
         if kind in ("mapping path", "mapping name", "sheet") and code != 2:
             raise bad(f"{kind} ../..: exit {code}, {(err or out).strip()[:200]!r}")
-        written = set(folder.parent.rglob("*")) - set(folder.rglob("*")) - outside
+        written = _outside(folder, source) - outside
         if written:
             raise bad(f"written outside the data folder: {sorted(written)[:3]}")
         if kind == "file name" and not (source / "events.csv").is_file():
@@ -510,15 +516,13 @@ def _upload_named(folder: Path) -> None:
     from cpdash.importing.importer import prepare, read_upload, suggest_profile
     from cpdash.importing.store import open_store
 
-    source = ps.make_source(folder)
-    before = set(folder.parent.rglob("*"))
-    upload = read_upload(
-        "../../evil.csv", ps.write_rows(folder / "e.csv", ps.rows_with("events", {})).read_bytes()
-    )
+    (folder / "outer").mkdir()
+    source = ps.make_source(folder / "outer")
+    data = ps.write_rows(folder / "e.csv", ps.rows_with("events", {})).read_bytes()
+    before = _outside(folder, source)
+    upload = read_upload("../../evil.csv", data)
     open_store(source).commit(prepare(upload, suggest_profile(upload, "events")))
-    written = {
-        p for p in set(folder.parent.rglob("*")) - before if source not in p.parents and p != folder / "e.csv"
-    }
+    written = _outside(folder, source) - before
     if written:
         raise bad(f"written outside the data folder: {sorted(written)[:3]}")
     if HOSTILE not in set(ps.stored(source, "events")["event_id"]):
