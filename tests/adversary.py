@@ -14,6 +14,10 @@ respondent gives the same answer to the four questions) and scored comments (net
 Periods: a figure rests on the days of the period its page says it shows (the caption under the title, or
 the town hall's), so two links whose periods differ by a day or a month are set against each other like two
 links that differ by an area; the sets sought run over any run of whole months.
+
+`leaks` finds the direct leaks (a hidden figure's canary value, or an n under k, shown anywhere), and
+`view_figures` reads the figures of one view of the app; the disclosure and public-view tests and the
+probes (scripts/probes.py) share them.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from tests import small_groups
-from tests.walk import Output
+from tests.walk import Output, collect, open_app
 
 ANSWERS, COMMENTS = "answers", "scored comments"
 ALL = None  # no restriction
@@ -43,6 +47,14 @@ MONTH = re.compile(r"^(\d{4})-(\d{2})")
 CITY_NAMES = ("city", "all areas", "everyone")
 COMPARED = re.compile(r"Compared period \((\d{1,2} \w{3} \d{4}) – (\d{1,2} \w{3} \d{4})\)")
 PERIOD = re.compile(r"^(\d{1,2} \w{3} \d{4}) – (\d{1,2} \w{3} \d{4})(?: ·|$)")
+N_TEXT = re.compile(
+    r"\bn\s*=\s*(\d[\d,]*)|\b(\d[\d,]*)\s+(?:responses|answers|scored comments|participants)\b"
+)
+N_COLUMN = re.compile(
+    r"(^n$| n$|\(n\)|^responses$|^answers$|scored comments|^participants$|^comments$)", re.I
+)
+CANARY = re.compile("|".join(f"(?:{c})" for c in small_groups.CANARIES))
+SCRIPT = re.compile(r"<(script|style)\b.*?</\1>", re.S | re.I)  # a pack's code and styles, not its figures
 
 
 @dataclass(frozen=True)
@@ -309,3 +321,82 @@ def recovered(figures: list[Figure], k: int) -> list[str]:
                 witness = [shown[i].where for i in touching]
                 found.append(f"{measure}: {name} ({int(target.sum())} responses) from {witness}")
     return found
+
+
+# --- direct leaks: a hidden figure's canary value, or an n under k, shown anywhere ---------------------
+
+
+def _chart_data(text: str) -> str:
+    """A chart's JSON without its template (colours and fonts, not data)."""
+    try:
+        spec = json.loads(text)
+    except ValueError:
+        return text
+    spec.get("layout", {}).pop("template", None)
+    return json.dumps(spec, ensure_ascii=False)
+
+
+def _counts_in_csv(text: str) -> list[tuple[str, float]]:
+    """(column, value) of every count column of a CSV (a table or a download)."""
+    try:
+        frame = pd.read_csv(io.StringIO(text))
+    except (ValueError, pd.errors.ParserError, pd.errors.EmptyDataError):
+        return []
+    found = []
+    for column in frame.columns:
+        if N_COLUMN.search(str(column)):
+            values = pd.to_numeric(frame[column].astype("string").str.replace(",", ""), errors="coerce")
+            found += [(str(column), float(v)) for v in values.dropna()]
+    return found
+
+
+def leaks(outputs: list[Output]) -> list[str]:
+    """Every place where a figure on fewer than k responses, or the n of one, shows."""
+    found = []
+    for o in outputs:
+        text = _chart_data(o.text) if o.kind == "chart" else SCRIPT.sub(" ", o.text)
+        for match in CANARY.finditer(text):
+            context = text[max(0, match.start() - 80) : match.end() + 40].replace("\n", " ")
+            found.append(f"{o.where} [{o.kind}] a hidden figure {match.group(0)!r}: …{context}…")
+        for match in N_TEXT.finditer(text):
+            n = int((match.group(1) or match.group(2)).replace(",", ""))
+            if 0 < n < small_groups.K:
+                context = text[max(0, match.start() - 80) : match.end() + 20].replace("\n", " ")
+                found.append(f"{o.where} [{o.kind}] n under k {match.group(0)!r}: …{context}…")
+        if o.kind in ("table", "download"):
+            for column, n in _counts_in_csv(o.text):
+                if 0 < n < small_groups.K:
+                    found.append(f"{o.where} [{o.kind}] column {column!r} holds {n:g}, under k")
+    return found
+
+
+# --- the figures of one view of the app ----------------------------------------------------------------
+
+
+def view_figures(
+    downloads, page: str, state: dict, areas: list[str], picked: str | None = None, period: list | None = None
+) -> list[Figure]:
+    """The figures of one view: the sidebar's `areas` and `period`, and an area `picked` on the page itself
+    (the Scores tab's area against the city, the town hall's area)."""
+    query = {**state, **({"filter_area": areas} if areas else {})}
+    if period:
+        query["filter_period"] = period
+        query["filter_compare"] = ["The previous period"]  # last year's is before the data
+    town_hall = page.endswith("town_hall.py")
+    if picked and not town_hall:
+        query["voice_area"] = small_groups.AREAS[picked]
+    at = open_app(page, query)
+    if picked and town_hall:
+        at.selectbox(key="town_hall_area").set_value(picked).run()
+    assert not at.exception, [e.value for e in at.exception]
+    selection = frozenset(area_ids(areas)) if areas else None
+    if picked and town_hall:
+        selection = frozenset({picked})
+    outputs = collect(at, downloads, f"{page} {query} {picked or ''}")
+    return Reader().figures(outputs, selection, picked)
+
+
+def area_ids(names: list[str]) -> list[str]:
+    """Area ids of area names."""
+    ids = {name: area for area, name in small_groups.AREAS.items()}
+    return [ids[n] for n in names]

@@ -222,6 +222,11 @@ def router_always_runs(monkeypatch: pytest.MonkeyPatch) -> None:
     alone and lose the widget change being tested. The cold path (a first visit straight to a page's
     URL) is covered by the browser tests on a fresh server.
     """
+    route_pages_through_router(monkeypatch)
+
+
+def route_pages_through_router(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every AppTest run goes through dashboard.py's st.navigation (see router_always_runs)."""
     from streamlit.runtime.pages_manager import PagesManager
 
     original = PagesManager.__init__

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 
 from tests import small_groups
-from tests.adversary import ANSWERS, COMMENTS, Figure, Reader, recovered
+from tests.adversary import ANSWERS, COMMENTS, Figure, recovered, view_figures
 from tests.small_groups import AREAS, BIG, SMALL, K
-from tests.walk import collect, open_app, recording
+from tests.walk import recording
 
 pytestmark = [pytest.mark.apptest, pytest.mark.timeout(900)]  # a hang guard: it walks about 60 views
 
@@ -46,35 +46,6 @@ PERIODS = [  # the 14th of March holds the small areas' seven answers, and nothi
 PERIOD_PAGES = [(VOICE, VOICE_TABS[0]), (VOICE, VOICE_TABS[2]), ("pages/overview.py", {})]
 
 
-def _figures(
-    downloads, page: str, state: dict, areas: list[str], picked: str | None = None, period: list | None = None
-) -> list[Figure]:
-    """The figures of one view: the sidebar's `areas` and `period`, and an area `picked` on the page itself
-    (the Scores tab's area against the city, the town hall's area)."""
-    query = {**state, **({"filter_area": areas} if areas else {})}
-    if period:
-        query["filter_period"] = period
-        query["filter_compare"] = ["The previous period"]  # last year's is before the data
-    town_hall = page.endswith("town_hall.py")
-    if picked and not town_hall:
-        query["voice_area"] = AREAS[picked]
-    at = open_app(page, query)
-    if picked and town_hall:
-        at.selectbox(key="town_hall_area").set_value(picked).run()
-    assert not at.exception, [e.value for e in at.exception]
-    selection = frozenset(small_groups_ids(areas)) if areas else None
-    if picked and town_hall:
-        selection = frozenset({picked})
-    outputs = collect(at, downloads, f"{page} {query} {picked or ''}")
-    return Reader().figures(outputs, selection, picked)
-
-
-def small_groups_ids(names: list[str]) -> list[str]:
-    """Area ids of area names."""
-    ids = {name: area for area, name in AREAS.items()}
-    return [ids[n] for n in names]
-
-
 @pytest.fixture(scope="module")
 def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The small-groups data set, written once for the module."""
@@ -87,13 +58,13 @@ def _walk(env, source: Path, mode: str, selections: list[list[str]], whole: bool
     with recording(pytest.MonkeyPatch()) as downloads:
         for areas in selections:
             for state in VOICE_TABS:
-                figures += _figures(downloads, VOICE, state, areas)
+                figures += view_figures(downloads, VOICE, state, areas)
         if whole:
             for page, state in CITY_PAGES:
-                figures += _figures(downloads, page, state, [])
+                figures += view_figures(downloads, page, state, [])
             for area in AREAS:  # picked on the page, with no areas in the sidebar
-                figures += _figures(downloads, VOICE, VOICE_TABS[0], [], area)
-                figures += _figures(downloads, "pages/town_hall.py", {}, [], area)
+                figures += view_figures(downloads, VOICE, VOICE_TABS[0], [], area)
+                figures += view_figures(downloads, "pages/town_hall.py", {}, [], area)
     return figures
 
 
@@ -122,7 +93,7 @@ def test_no_figure_under_k_can_be_worked_out_from_two_periods(env, source: Path)
         for period in [None, *PERIODS]:
             for areas in ([], [BIG["A1"]]):
                 for page, state in PERIOD_PAGES:
-                    figures += _figures(downloads, page, state, areas, period=period)
+                    figures += view_figures(downloads, page, state, areas, period=period)
     assert len({f.period for f in figures}) > 1  # the reader read the periods
     compared = [f for f in figures if "2025-05-01" in f.where and f.period == ("2025-01-01", "2025-04-30")]
     assert {f.measure for f in compared} == {ANSWERS, COMMENTS}  # and the compared period's figures

@@ -258,6 +258,21 @@ def test_the_importer_rejects_the_same_boundaries_with_the_same_reasons() -> Non
     ]
 
 
+def test_the_import_report_says_which_boundary_was_repaired() -> None:
+    from cpdash.importing.importer import prepare, read_upload, suggest_profile
+
+    features = [feature({"area_id": "a", "name": "A", "level": "district"}, square(0, 0))]
+    features.append(feature({"area_id": "b", "name": "B", "level": "district"}, BOWTIE))
+    upload = read_upload(
+        "areas.geojson", json.dumps({"type": "FeatureCollection", "features": features}).encode()
+    )
+    prepared = prepare(upload, suggest_profile(upload, "areas"))
+    assert prepared.rows_accepted == 2
+    assert "note: 1 area boundary crossed itself and was repaired (feature 2): check them on the map" in (
+        prepared.summary()
+    )
+
+
 def test_the_importer_rejects_event_points_that_are_not_numbers() -> None:
     from cpdash.importing.importer import geometry_problems, read_upload
 

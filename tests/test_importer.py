@@ -445,3 +445,11 @@ def test_a_department_program_validates_and_a_program_column_naming_it_is_kept(t
     prepared = prepare(upload, profile, context)
     assert prepared.accepted["program"].tolist() == ["Peer jury", "Peer jury"]
     assert not prepared.report.warnings or "outside the list" not in " ".join(prepared.report.warnings)
+
+
+def test_an_answer_off_the_scale_names_the_scale_in_its_reason() -> None:
+    upload = read_upload(
+        "r.csv", csv_bytes("response_id,submitted,area_id,trust\nR1,2025-03-01,001,7\nR2,2025-03-01,001,-3\n")
+    )
+    prepared = prepare(upload, suggest_profile(upload, "responses"))
+    assert prepared.rejected["reason"].tolist() == ["trust answer '-3' is not on the 0 to 10 scale"]

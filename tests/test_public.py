@@ -9,29 +9,18 @@ or count column under k.
 
 from __future__ import annotations
 
-import io
-import json
-import re
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
 from tests import small_groups
-from tests.small_groups import BIG, CANARIES, SMALL, SMALL_PROGRAM, K
+from tests.adversary import leaks
+from tests.small_groups import BIG, SMALL, SMALL_PROGRAM, K
 from tests.walk import Output, collect, open_app, recording
 
 pytestmark = pytest.mark.apptest
 
-N_TEXT = re.compile(
-    r"\bn\s*=\s*(\d[\d,]*)|\b(\d[\d,]*)\s+(?:responses|answers|scored comments|participants)\b"
-)
-N_COLUMN = re.compile(
-    r"(^n$| n$|\(n\)|^responses$|^answers$|scored comments|^participants$|^comments$)", re.I
-)
-CANARY = re.compile("|".join(f"(?:{c})" for c in CANARIES))
 NAMES = {**BIG, **SMALL}
-SCRIPT = re.compile(r"<(script|style)\b.*?</\1>", re.S | re.I)  # a pack's code and styles, not its figures
 SELECTIONS = [
     {},
     *({"filter_area": [name]} for name in NAMES.values()),
@@ -54,50 +43,6 @@ def public(env, source: Path):
     env(source, CPDASH_MODE="public", CPDASH_K=str(K))
     with recording(pytest.MonkeyPatch()) as downloads:
         yield downloads
-
-
-def _chart_data(text: str) -> str:
-    """A chart's JSON without its template (colours and fonts, not data)."""
-    try:
-        spec = json.loads(text)
-    except ValueError:
-        return text
-    spec.get("layout", {}).pop("template", None)
-    return json.dumps(spec, ensure_ascii=False)
-
-
-def _counts_in_csv(text: str) -> list[tuple[str, float]]:
-    """(column, value) of every count column of a CSV (a table or a download)."""
-    try:
-        frame = pd.read_csv(io.StringIO(text))
-    except (ValueError, pd.errors.ParserError, pd.errors.EmptyDataError):
-        return []
-    found = []
-    for column in frame.columns:
-        if N_COLUMN.search(str(column)):
-            values = pd.to_numeric(frame[column].astype("string").str.replace(",", ""), errors="coerce")
-            found += [(str(column), float(v)) for v in values.dropna()]
-    return found
-
-
-def leaks(outputs: list[Output]) -> list[str]:
-    """Every place where a figure on fewer than k responses, or the n of one, shows."""
-    found = []
-    for o in outputs:
-        text = _chart_data(o.text) if o.kind == "chart" else SCRIPT.sub(" ", o.text)
-        for match in CANARY.finditer(text):
-            context = text[max(0, match.start() - 80) : match.end() + 40].replace("\n", " ")
-            found.append(f"{o.where} [{o.kind}] a hidden figure {match.group(0)!r}: …{context}…")
-        for match in N_TEXT.finditer(text):
-            n = int((match.group(1) or match.group(2)).replace(",", ""))
-            if 0 < n < K:
-                context = text[max(0, match.start() - 80) : match.end() + 20].replace("\n", " ")
-                found.append(f"{o.where} [{o.kind}] n under k {match.group(0)!r}: …{context}…")
-        if o.kind in ("table", "download"):
-            for column, n in _counts_in_csv(o.text):
-                if 0 < n < K:
-                    found.append(f"{o.where} [{o.kind}] column {column!r} holds {n:g}, under k")
-    return found
 
 
 def assert_none(outputs: list[Output]) -> None:

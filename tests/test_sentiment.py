@@ -229,3 +229,11 @@ def test_a_broken_pool_falls_back_to_one_process(
         )
     assert stats.scored_now == 2 and scores.iloc[0] > 0 > scores.iloc[1]
     assert "worker pool failed" in caplog.text
+
+
+def test_a_long_comment_is_scored_by_its_first_part() -> None:
+    """VADER's cost grows with the square of a text's length (a 1 MB comment: minutes): what follows the
+    first SCORED_CHARS characters is not scored."""
+    head = ("the " * s.SCORED_CHARS)[: s.SCORED_CHARS]
+    assert s.score_texts([head + "terrible awful horrible " * 200]) == [0.0]
+    assert s.score_texts(["terrible awful horrible " * 200])[0] < -0.9

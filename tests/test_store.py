@@ -21,7 +21,6 @@ from conftest import REPO, area_features, write_geojson
 
 from cpdash.data.load import load_dataset, source_signature
 from cpdash.importing import importer, journal
-from cpdash.importing import store as store_module
 from cpdash.importing.importer import prepare, read_upload, suggest_profile
 from cpdash.importing.store import (
     LOG_FILE,
@@ -33,6 +32,7 @@ from cpdash.importing.store import (
     log_frame,
     open_store,
 )
+from tests.store_faults import DISK_STEPS, KILL_STEPS, disk_full_at
 
 
 def events_csv(ids: list[str], program: str = "Town hall", day: int = 1) -> bytes:
@@ -323,47 +323,7 @@ def assert_log_agrees_with_data(folder: Path, new: set[str], mapping: str) -> bo
     return bool(logged)
 
 
-def full_disk(*args, **kwargs):
-    raise OSError(28, "No space left on device")
-
-
-def fail_for(folder: Path):
-    """_fsync_folder failing for `folder` only (not for the store's tmp folder)."""
-    real = store_module._fsync_folder
-
-    def fsync(path: Path) -> None:
-        if path == folder:
-            full_disk()
-        real(path)
-
-    return fsync
-
-
-def fail_when(state: str):
-    """journal.append failing (a full disk) for lines of one state only."""
-    real = journal.append
-
-    def append(path: Path, item: dict) -> None:
-        if item.get("state") == state:
-            full_disk()
-        real(path, item)
-
-    return append
-
-
-@pytest.mark.parametrize(
-    ("step", "happened"),
-    [
-        ("writing the new file", False),
-        ("flushing the new file", False),
-        ("appending the pending entry", False),
-        ("the swap", False),
-        ("the swap, and marking it rolled back", False),
-        ("flushing the folder after the swap", True),
-        ("setting the old file aside", True),
-        ("marking it committed", True),
-    ],
-)
+@pytest.mark.parametrize(("step", "happened"), list(DISK_STEPS.items()))
 def test_a_full_disk_at_any_step_leaves_the_log_agreeing_with_the_data(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, step: str, happened: bool
 ) -> None:
@@ -373,20 +333,7 @@ def test_a_full_disk_at_any_step_leaves_the_log_agreeing_with_the_data(
     pd.read_csv(io.BytesIO(events_csv(["E1", "E2"]))).to_excel(folder / "events.xlsx", index=False)
     before, new = {"E1", "E2"}, {"E3", "E4"}
     prepared = prepared_events(sorted(new))
-    faults = {
-        "writing the new file": (pd.DataFrame, "to_csv", full_disk),
-        "flushing the new file": (store_module.os, "fsync", full_disk),
-        "appending the pending entry": (journal, "append", fail_when(journal.PENDING)),
-        "the swap": (store_module.os, "replace", full_disk),
-        "flushing the folder after the swap": (store_module, "_fsync_folder", fail_for(folder)),
-        "setting the old file aside": (FolderStore, "_set_aside", full_disk),
-        "marking it committed": (journal, "append", fail_when(journal.COMMITTED)),
-    }
-    if step == "the swap, and marking it rolled back":
-        monkeypatch.setattr(store_module.os, "replace", full_disk)
-        monkeypatch.setattr(journal, "append", fail_when(journal.ROLLED_BACK))
-    else:
-        monkeypatch.setattr(*faults[step])
+    disk_full_at(step, folder, monkeypatch)
     if happened:
         entry = open_store(folder).commit(prepared, "add", "M")
         assert entry.accepted == 2
@@ -407,53 +354,21 @@ def test_a_full_disk_at_any_step_leaves_the_log_agreeing_with_the_data(
 
 
 KILLED_AT = """
-import os, signal, sys
+import sys
 from pathlib import Path
-from cpdash.importing import journal, store
+from cpdash.importing import store
 from cpdash.importing.importer import prepare, read_upload
 from cpdash.importing.importer import suggest_profile
-step = sys.argv[2]
+from tests.store_faults import die_at
 rows = "".join(f"K{i},2025-03-01,Town hall,001,t\\n" for i in range(2_000))
 upload = read_upload("events.csv", ("event_id,start,program,area_id,title\\n" + rows).encode())
 prepared = prepare(upload, suggest_profile(upload, "events"))
-
-def die():
-    os.kill(os.getpid(), signal.SIGKILL)
-
-real_append, real_replace = journal.append, os.replace
-
-def append(path, item):
-    if step == "before the pending entry" and item.get("state") == journal.PENDING:
-        die()
-    if step == "before the commit mark" and item.get("state") == journal.COMMITTED:
-        die()
-    real_append(path, item)
-    if step == "after the pending entry" and item.get("state") == journal.PENDING:
-        die()
-    if step == "after the commit mark" and item.get("state") == journal.COMMITTED:
-        die()
-
-def replace(source, target):
-    real_replace(source, target)
-    if step == "right after the swap":
-        die()
-
-journal.append = append
-store.os.replace = replace
+die_at(sys.argv[2])
 store.open_store(Path(sys.argv[1])).commit(prepared, "add", "K")
 """
 
 
-@pytest.mark.parametrize(
-    ("step", "happened"),
-    [
-        ("before the pending entry", False),
-        ("after the pending entry", False),
-        ("right after the swap", True),
-        ("before the commit mark", True),
-        ("after the commit mark", True),
-    ],
-)
+@pytest.mark.parametrize(("step", "happened"), list(KILL_STEPS.items()))
 def test_a_kill_at_any_step_leaves_the_log_agreeing_with_the_data(
     source: Path, step: str, happened: bool
 ) -> None:

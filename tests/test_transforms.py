@@ -56,6 +56,12 @@ def test_mixed_day_first_and_month_first_dates_get_a_clear_message() -> None:
     assert "Day-first and month-first dates cannot both be right" in message
 
 
+def test_times_with_and_without_a_zone_in_one_column_are_counted_not_a_crash() -> None:
+    values = pd.Series(["2025-03-01", "2025-03-02", "9999-12-31T23:59:59Z", "2025-03-01T10:00:00+01:00"])
+    assert t.date_formats_used(values) == {"ISO": 4}
+    assert t.mixed_date_message("start", values) is None
+
+
 def test_one_format_gives_no_message_and_is_suggested() -> None:
     values = pd.Series(["03/15/2025", "04/01/2025"])
     assert t.mixed_date_message("start", values) is None

@@ -145,13 +145,18 @@ def parse_area_features(
         rows.append(props)
         geometries.append(geom)
     if repaired and notes is not None:
-        shown = ", ".join(repaired[:10]) + (", ..." if len(repaired) > 10 else "")
-        notes.append(
-            f"{len(repaired):,} area boundar{'y' if len(repaired) == 1 else 'ies'} crossed "
-            f"{'itself' if len(repaired) == 1 else 'themselves'} and {'was' if len(repaired) == 1 else 'were'} "
-            f"repaired (feature {shown}): check them on the map"
-        )
+        notes.append(repaired_note(repaired))
     return pd.DataFrame.from_records(rows), geometries, problems
+
+
+def repaired_note(numbers: list[str]) -> str:
+    """What the report says of the boundaries (by feature number) that crossed themselves and were repaired."""
+    one = len(numbers) == 1
+    shown = ", ".join(numbers[:10]) + (", ..." if len(numbers) > 10 else "")
+    return (
+        f"{len(numbers):,} area boundar{'y' if one else 'ies'} crossed {'itself' if one else 'themselves'} and "
+        f"{'was' if one else 'were'} repaired (feature {shown}): check them on the map"
+    )
 
 
 def label_points(geometries: list) -> tuple[np.ndarray, np.ndarray]:

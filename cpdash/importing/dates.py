@@ -71,6 +71,15 @@ def parse_times(values: pd.Series) -> pd.Series:
     return pd.Series(text.map(lookup).to_numpy(dtype="timedelta64[ns]"), index=values.index)
 
 
+def _fits(text: pd.Series, fmt: str) -> pd.Series:
+    """`text` read in `fmt` ("ISO8601" or a strptime format), NaT where it does not fit; a column mixing
+    times with and without a zone is read in UTC (which values fit is what is asked, not their time)."""
+    try:
+        return pd.to_datetime(text, format=fmt, errors="coerce")
+    except ValueError:  # "Mixed timezones detected"
+        return pd.to_datetime(text, format=fmt, errors="coerce", utc=True)
+
+
 def date_formats_used(values: pd.Series) -> dict[str, int]:
     """How many distinct values each format reads (ISO first, then each format on what is left)."""
     text = to_text(values).dropna()
@@ -78,20 +87,20 @@ def date_formats_used(values: pd.Series) -> dict[str, int]:
     if distinct.empty:
         return {}
     used: dict[str, int] = {}
-    iso = pd.to_datetime(distinct, format="ISO8601", errors="coerce")
+    iso = _fits(distinct, "ISO8601")
     if iso.notna().any():
         used["ISO"] = int(iso.notna().sum())
     left = distinct[iso.isna()]
     while len(left):
         best, best_count = None, 0
         for fmt in DATE_FORMATS:
-            count = int(pd.to_datetime(left, format=fmt, errors="coerce").notna().sum())
+            count = int(_fits(left, fmt).notna().sum())
             if count > best_count:
                 best, best_count = fmt, count
         if best is None:
             break
         used[best] = best_count
-        left = left[pd.to_datetime(left, format=best, errors="coerce").isna()]
+        left = left[_fits(left, best).isna()]
     return used
 
 
@@ -104,11 +113,7 @@ def mixed_date_message(column: str, values: pd.Series) -> str | None:
     text = to_text(values).dropna()
     examples = []
     for fmt, count in used.items():
-        reads = (
-            pd.to_datetime(text, format="ISO8601", errors="coerce")
-            if fmt == "ISO"
-            else pd.to_datetime(text, format=fmt, errors="coerce")
-        )
+        reads = _fits(text, "ISO8601" if fmt == "ISO" else fmt)
         example = text[reads.notna()].iloc[0] if reads.notna().any() else ""
         examples.append(
             f"{count:,} like '{example}' ({DATE_CHOICES.get(fmt, fmt if fmt != 'ISO' else 'ISO')})"

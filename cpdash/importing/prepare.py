@@ -77,9 +77,9 @@ def _prepare(
     source = upload.frame.reset_index(drop=True)
     numbers = np.arange(len(source)) + upload.row_offset
     early: dict[int, str] = {}  # source position -> reason, found before mapping
-    for position, reason in upload.bad_rows + geometry_problems(upload, table.name):
-        early.setdefault(position, reason)
     notes: list[str] = list(upload.notes)
+    for position, reason in upload.bad_rows + geometry_problems(upload, table.name, notes):
+        early.setdefault(position, reason)
     geometries = upload.geometries
     other = pd.DataFrame()
     if profile.wide is not None:

@@ -111,7 +111,7 @@ def _typed(column, values: pd.Series, source: pd.DataFrame, profile: Profile, ta
             bad,
             f"{column.name} answer "
             + _quoted(to_text(values))
-            + f" is not on the {scales.SCALES[scale]} scale",
+            + f" is not on the {scales.SCALES[scale].split(':', 1)[0]} scale",
         )
         if scale != "0-10":
             notes.append(f"{column.name}: rescaled to 0–10 from {scales.SCALES[scale]}")

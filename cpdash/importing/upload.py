@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from cpdash.config import UPLOAD_LIMIT_MB
-from cpdash.data.geo import polygon_from
+from cpdash.data.geo import polygon_from, repaired_note
 from cpdash.data.readers import DataError, RawFile, read_geojson, read_raw, sheet_for_table, sniff
 
 MAX_UPLOAD_BYTES = UPLOAD_LIMIT_MB * 1024 * 1024  # the server's limit (.streamlit/config.toml)
@@ -154,17 +154,22 @@ def _geojson_upload(name: str, collection: dict, size: int) -> Upload:
     return Upload(name, "geojson", frame, size, geometries=geometries)
 
 
-def geometry_problems(upload: Upload, table: str) -> list[tuple[int, str]]:
-    """(position, reason) for features whose geometry the table cannot use (areas: polygons; else points)."""
+def geometry_problems(upload: Upload, table: str, notes: list[str] | None = None) -> list[tuple[int, str]]:
+    """(position, reason) for features whose geometry the table cannot use (areas: polygons; else points);
+    boundaries that cross themselves are repaired, and a note in `notes` says which."""
     if upload.geometries is None:
         return []
-    problems = []
+    problems, repaired = [], []
     for position, geometry in enumerate(upload.geometries):
         kind = geometry.get("type") if isinstance(geometry, dict) else None
         if table == "areas":
-            _, problem, _ = polygon_from(geometry)  # off the globe, NaN, empty: rejected; crossing: repaired
+            _, problem, fixed = polygon_from(
+                geometry
+            )  # off the globe, NaN, empty: rejected; crossing: repaired
             if problem:
                 problems.append((position, problem))
+            elif fixed:
+                repaired.append(str(position + 1))
         elif kind is not None and kind != "Point":
             problems.append((position, f"geometry must be a Point, not {kind}"))
         elif kind == "Point":
@@ -175,4 +180,6 @@ def geometry_problems(upload: Upload, table: str) -> list[tuple[int, str]]:
             )  # NaN and Infinity are not a place
             if not ok:
                 problems.append((position, f"invalid geometry (Point coordinates {str(coords)[:40]})"))
+    if repaired and notes is not None:
+        notes.append(repaired_note(repaired))
     return problems
