@@ -167,7 +167,8 @@ def test_the_presenter_keeps_its_area_through_esc_and_present(
         wait_for_idle(page)
         assert presenting(page) == area
         page.keyboard.press("ArrowRight")
-        page.wait_for_timeout(300)
+        # the rerun the key asks for may not have begun when the page first looks idle: wait for the slide
+        page.locator(STAGE_CAPTION).first.filter(has_text=" 2 / ").wait_for(timeout=30_000)
         wait_for_idle(page)
         assert " 2 / " in page.locator(STAGE_CAPTION).first.inner_text()
         assert presenting(page) == area
