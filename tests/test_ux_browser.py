@@ -12,6 +12,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 from browser_support import PHONE, chromium, require_browser, server
 from playwright.sync_api import Browser, BrowserContext, Page
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from scripts.serve import PHONE_AGENT, AppServer, open_page, wait_for_drawn, wait_for_idle, wait_for_page
 
@@ -137,6 +138,22 @@ def box_and_caption(page: Page) -> tuple[str, str]:
     )
 
 
+def next_slide_by_keyboard(page: Page) -> None:
+    """→ moves to the second slide. A key pressed while the page is still running the rerun that drew the
+    stage can be dropped before its shortcut is bound (seen on a loaded machine): press again, only while
+    the first slide still shows, so that a late first press cannot skip a slide unseen."""
+    caption = page.locator(STAGE_CAPTION).first
+    for _ in range(3):
+        page.keyboard.press("ArrowRight")
+        try:
+            caption.filter(has_text=" 2 / ").wait_for(timeout=10_000)
+            break
+        except PlaywrightTimeout:
+            if " 1 / " not in caption.inner_text():
+                break
+    wait_for_idle(page)
+
+
 def end_with_escape(page: Page) -> None:
     """Esc ends the presentation."""
     page.keyboard.press("Escape")
@@ -166,10 +183,7 @@ def test_the_presenter_keeps_its_area_through_esc_and_present(
         page.keyboard.press("Enter")
         wait_for_idle(page)
         assert presenting(page) == area
-        page.keyboard.press("ArrowRight")
-        # the rerun the key asks for may not have begun when the page first looks idle: wait for the slide
-        page.locator(STAGE_CAPTION).first.filter(has_text=" 2 / ").wait_for(timeout=30_000)
-        wait_for_idle(page)
+        next_slide_by_keyboard(page)
         assert " 2 / " in page.locator(STAGE_CAPTION).first.inner_text()
         assert presenting(page) == area
         end_with_escape(page)
