@@ -14,7 +14,7 @@ package) runs the configuration rendered from deploy/nginx.conf.template, which 
 sessions. While it serves, a watchdog polls every replica's /_stcore/health and restarts one that exited or
 stopped answering. Ctrl-C or SIGTERM stops nginx, then the replicas.
 
-Used by the deployment test and benchmarks/loadgen.py (`Deployment`). Imports nothing from cpdash.
+Used by the deployment test and benchmarks/loadgen.py (`Deployment`).
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """Start the dashboard on a free localhost port and drive it with Debian's headless Chromium.
 
-Shared by the browser tests, scripts/screenshot.py and benchmarks/bench.py. Imports nothing from cpdash.
+Shared by the browser tests, scripts/screenshot.py and benchmarks/bench.py. From cpdash it takes only the
+Chromium flags the town-hall exports use, so the tests drive the browser the app drives.
 Run alone to serve a data folder until Ctrl-C: `python scripts/serve.py --data DIR`.
 """
 
@@ -26,18 +27,12 @@ if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page, Playwright
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--enable-unsafe-swiftshader",
-]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from cpdash.export.chromium import CHROMIUM_ARGS, CHROMIUM_DEFAULT  # noqa: E402  (one set of browser flags)
+
+CHROMIUM = Path(CHROMIUM_DEFAULT)  # the browser tests drive Debian's Chromium, whatever the app is told
 # The page name in the URL -> the title its first heading shows.
 PAGES: dict[str, str] = {
     "overview": "Overview",
@@ -216,7 +211,7 @@ def launch_chromium(playwright: Playwright) -> Browser:
         raise FileNotFoundError(
             f"{CHROMIUM} is missing: install Debian's chromium package (apt-get install chromium)"
         )
-    return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    return playwright.chromium.launch(executable_path=str(CHROMIUM), args=list(CHROMIUM_ARGS))
 
 
 def wait_for_idle(page: Page, timeout: float = 60_000) -> None:

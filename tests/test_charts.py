@@ -200,3 +200,40 @@ def test_the_trust_trend_draws_its_interval_as_a_band_and_names_its_cross():
     lay = fig.layout
     assert lay.showlegend and (lay.legend.yref, lay.legend.yanchor) == ("container", "top")
     assert lay.legend.y * lay.height <= lay.margin.b - trends.DATE_TICKS  # under the two-line dates
+
+
+def legend_clear_of_the_axis(fig, ticks: int) -> None:
+    """The legend starts under the x axis's tick labels, and its entries fit in the bottom margin one a row
+    (as plotly lays them out on a phone)."""
+    legend, margin, height = fig.layout.legend, fig.layout.margin, fig.layout.height
+    assert fig.layout.showlegend and legend.orientation == "h"
+    assert (legend.yref, legend.yanchor) == ("container", "top")
+    top = legend.y * height  # pixels above the figure's bottom edge
+    assert top <= margin.b - ticks + 1e-9
+    entries = sum(1 for t in fig.data if t.showlegend is not False and t.name)
+    assert top >= entries * 22
+    assert legend.xref == "container"  # rows as wide as the figure, not as the plot beside long labels
+    assert margin.t >= 48 and margin.l == 10  # the rest of the margin is the chart's own
+
+
+def test_community_voice_legends_sit_under_the_tick_labels():
+    """The topic charts' legends are placed in pixels under the tick labels (a fraction of the plot below the
+    axis covered the two-line dates on a short chart), with a row for each entry."""
+    from cpdash.charts import voice
+    from cpdash.charts import voice_comments as vc
+
+    months = pd.date_range("2026-01-01", periods=6, freq="MS")
+    trend = pd.DataFrame(
+        [(t, m, 10.0 + i, 3, 30) for i, t in enumerate("abcde") for m in months],
+        columns=["topic", "month", "share", "comments", "total"],
+    )
+    legend_clear_of_the_axis(vc.topic_trend_chart(trend), voice.DATE_TICKS)
+    rows = pd.DataFrame(
+        {"label": ["lighting (n=40)", "noise (n=12)"], "n": [40, 12], "net": [-10.0, 5.0]}
+        | {"negative": [40.0, 20.0], "neutral": [30.0, 55.0], "positive": [30.0, 25.0]}
+    )
+    legend_clear_of_the_axis(vc.topic_sentiment_chart(rows), voice.ONE_LINE_TICKS)
+    shares = pd.DataFrame({"topic": ["lighting", "noise"], "share": [30.0, 10.0], "comments": [30, 10]})
+    concerns = pd.DataFrame({"topic": ["lighting"], "share": [50.0], "concerns": [4]})
+    legend_clear_of_the_axis(vc.topic_share_chart(shares, concerns), voice.ONE_LINE_TICKS)
+    assert not vc.topic_share_chart(shares).layout.showlegend  # one series: no legend

@@ -612,3 +612,16 @@ def test_breakdown_within_chosen_areas() -> None:
     assert everyone.loc["65+", "score"] == pytest.approx((6 + 8 + 8) / 3 * 10)  # A's two and B's one
     half = T2 * np.std([6, 8, 8], ddof=1) / math.sqrt(3) * 10
     assert everyone.loc["65+", "low"] == pytest.approx(everyone.loc["65+", "score"] - half)
+
+
+def test_the_events_and_trust_legend_sits_under_the_dates() -> None:
+    """An area's score over time above its events: the score's legend under the two-line dates (a fraction
+    of the plot below the axis covered them)."""
+    from test_charts import legend_clear_of_the_axis
+
+    from cpdash.charts import voice
+
+    ds, src = make_ds(), source()
+    trend = score_trend(src, "trust", YEAR, staff(), "A", "Alder", "responses")
+    fig = voice.events_trust_chart(trend, voice_events.area_events(ds, YEAR, "A"), "Trust", "Alder")
+    legend_clear_of_the_axis(fig, voice.DATE_TICKS)

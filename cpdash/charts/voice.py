@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from cpdash.charts.base import FLAG_COLOUR, FONT, SCORE_COLOUR, empty_figure
+from cpdash.charts.base import FLAG_COLOUR, FONT, SCORE_COLOUR, empty_figure, under_axis
 from cpdash.charts.base import figure as build_figure
 from cpdash.charts.maps import program_colour
 from cpdash.charts.trends import month_step, score_trend_chart
@@ -31,7 +31,25 @@ EVENT_SIZE = (7, 22)  # smallest and largest event marker, by attendance
 SCORE_AXIS = [0.0, 100.0]
 SCORE_NOTE = "Score on 0–100, not a percentage"
 MIN_SCORE_SPAN = 30.0  # score axes zoomed to the data span are at least this many points wide
-LEGEND_BELOW = {"orientation": "h", "x": 0, "y": -0.12, "yanchor": "top", "xanchor": "left"}
+LEGEND_ROW_PX, LEGEND_FONT = 22, 12  # one row of a legend under a chart, and its type size
+ONE_LINE_TICKS, DATE_TICKS = 26, 44  # the height of the x axis's tick labels: one line, or month over year
+
+
+def legend_below(plot_height: int, ticks: int, entries: int) -> tuple[int, dict]:
+    """The height of a chart whose plot (with title and tick labels) is `plot_height` pixels, grown by a
+    legend of `entries` right under the x axis's tick labels (`ticks` pixels high), and the layout that puts
+    the legend there. Room is kept for one entry a row, as plotly lays them out on a phone."""
+    rows = max(entries, 1)
+    height = plot_height + rows * LEGEND_ROW_PX + 6
+    layout = under_axis(rows, LEGEND_ROW_PX, ticks, LEGEND_FONT, height)
+    layout["legend"]["xref"] = "container"  # the figure's width, not the plot's beside long area names
+    return height, layout
+
+
+def _in_legend(trace: dict | go.Scatter) -> bool:
+    """True when the trace has an entry in the legend."""
+    d = trace if isinstance(trace, dict) else trace.to_plotly_json()
+    return d.get("showlegend", True) is not False and bool(d.get("name"))
 
 
 def escaped(values: object) -> list[str]:
@@ -64,7 +82,10 @@ def figure(
         "xaxis": {"title": {"text": None}} | (x or {}),
         "yaxis": {"title": {"text": ""}} | (y or {}),
     }
+    margin = more.pop("margin", None)
     layout.update(more)
+    if isinstance(margin, dict):
+        layout["margin"] = {**layout["margin"], **margin}  # type: ignore[dict-item]
     return build_figure(traces, layout)
 
 
@@ -221,10 +242,12 @@ def events_trust_chart(trend: pd.DataFrame, events: pd.DataFrame, label: str, ar
         traces += _event_traces(events, programs)
     when = pd.to_datetime(pd.concat([trend.get("when", pd.Series()), events["start"]], ignore_index=True))
     months = max(int(when.dt.to_period("M").nunique()), 1)
+    entries = sum(1 for t in traces if _in_legend(t))
+    height, legend = legend_below(EVENT_TOP_PX + bottom_px + 130, DATE_TICKS, entries)
     return figure(
         traces,
         title,
-        EVENT_TOP_PX + bottom_px + 130,
+        height,
         subtitle=f"{SCORE_NOTE}, above the events held in the area",
         x={
             "dtick": month_step(months),
@@ -234,8 +257,7 @@ def events_trust_chart(trend: pd.DataFrame, events: pd.DataFrame, label: str, ar
             "type": "date",
         },
         y={"range": SCORE_AXIS, "title": {"text": "Score"}, "domain": [split + 0.08, 1.0]},
-        showlegend=True,
-        legend=LEGEND_BELOW,
+        **legend,
         hovermode="closest",
         yaxis2={
             "domain": [0.0, split],

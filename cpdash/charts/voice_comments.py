@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 
 from cpdash.charts.base import PALETTE, empty_figure
 from cpdash.charts.trends import month_step
-from cpdash.charts.voice import LEGEND_BELOW, escaped, figure, row_height
+from cpdash.charts.voice import DATE_TICKS, ONE_LINE_TICKS, escaped, figure, legend_below, row_height
 
 POSITIVE_COLOUR = "#0072B2"  # blue: positive comments (Okabe-Ito)
 NEGATIVE_COLOUR = "#D55E00"  # vermilion: negative comments
@@ -165,15 +165,17 @@ def topic_share_chart(shares: pd.DataFrame, concerns: pd.DataFrame | None = None
                 "hovertemplate": "%{y}: %{x:.0f} % of concerns (%{customdata:,.0f})<extra></extra>",
             }
         )
+    height, legend = row_height(len(shares) * len(traces) * 0.75) + 24, {"showlegend": False}
+    if len(traces) > 1:
+        height, legend = legend_below(height, ONE_LINE_TICKS, len(traces))
     return figure(
         traces,
         title,
-        row_height(len(shares) * len(traces) * 0.75) + 24,
+        height,
         subtitle=subtitle + " (one can mention several)",
         x={"ticksuffix": " %"},
         y={"autorange": "reversed", "automargin": True},
-        showlegend=len(traces) > 1,
-        legend=LEGEND_BELOW,
+        **legend,
         barmode="group",
         hovermode="y unified",
     )
@@ -200,15 +202,15 @@ def topic_trend_chart(trend: pd.DataFrame) -> go.Figure:
                 + ": %{y:.0f} % (%{customdata[0]:,} of %{customdata[1]:,})<extra></extra>",
             }
         )
+    height, legend = legend_below(300, DATE_TICKS, len(traces))
     return figure(
         traces,
         title,
-        360,
+        height,
         subtitle="Share of each month's comments mentioning the topic",
         x={"dtick": month_step(trend["month"].nunique()), **TICKS},
         y={"ticksuffix": " %", "rangemode": "tozero", "title": {"text": "% of comments"}},
-        showlegend=True,
-        legend=LEGEND_BELOW | {"y": -0.25},  # below the two-line dates
+        **legend,
     )
 
 
@@ -238,15 +240,15 @@ def topic_sentiment_chart(rows: pd.DataFrame) -> go.Figure:
             ("positive", "Positive", POSITIVE_COLOUR),
         )
     ]
+    height, legend = legend_below(row_height(len(rows)) + 24, ONE_LINE_TICKS, len(traces))
     return figure(
         traces,
         title,
-        row_height(len(rows)) + 24,
+        height,
         subtitle="Negative, neutral and positive shares of the topic's scored comments",
         x={"range": [0, 100], "ticksuffix": " %"},
         y={"autorange": "reversed", "automargin": True},
-        showlegend=True,
-        legend=LEGEND_BELOW | {"traceorder": "normal"},
+        **legend,
         barmode="stack",
         hovermode="y unified",
     )
