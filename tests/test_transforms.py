@@ -108,6 +108,9 @@ def test_answers_off_the_scale_are_flagged_and_no_answer_is_blank() -> None:
         (["55", "80", "100"], "0-100"),
         (["0", "7", "10"], "0-10"),
         (["1", "7", "10"], "1-10"),
+        (["0", "3", "7", "10", "5", "6", "8", "2", "9", "11"], "0-10"),  # one 11 is a typo, not 0-100
+        (["1", "2", "3", "4", "5", "4", "3", "2", "1", "55"], "1-5"),
+        (["5", "80", "9", "65", "100"], "0-100"),
     ],
 )
 def test_scale_suggested_from_the_answers(answers: list[str], scale: str) -> None:

@@ -41,6 +41,9 @@ AGREE_ANSWERS: dict[str, float] = {
     "agree strongly": 10.0,
     "strongly agree": 10.0,
 }
+# Answers on 0 to 100 are mostly above 10; when fewer than this share are, the rest suggest a 0-10 scale and
+# the few above 10 (an 11, a 55 typed for 5) are answers off the scale, rejected with their reason.
+ABOVE_TEN_SHARE = 0.2
 NO_ANSWER = ("don t know", "dont know", "not sure", "prefer not to say", "refused", "no answer", "n a")
 
 # Published score values: how a value is put on 0 to 100.
@@ -90,8 +93,12 @@ def suggest_scale(values: pd.Series) -> str:
     if numbers.empty:
         return "0-10"
     low, high = numbers.min(), numbers.max()
-    if high > 10:
+    if (numbers > 10).mean() >= ABOVE_TEN_SHARE:
         return "0-100"
+    numbers = numbers[numbers <= 10]  # a few answers above 10 on a 0-10 scale are typos, rejected on import
+    if numbers.empty:
+        return "0-10"
+    low, high = numbers.min(), numbers.max()
     if low >= 1 and high <= 5:
         return "1-5"
     if low >= 1 and (numbers == numbers.round()).all() and high == 10 and 0 not in set(numbers):
