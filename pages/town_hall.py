@@ -14,7 +14,7 @@ PRESENTER_CHART_HEIGHT = 450  # fits below the title on a 1280x720 projector
 SLIDE = "town_hall_slide_index"
 # A constant stylesheet (no data in it): presenter mode hides the sidebar, the app's header and every
 # element outside the stage, and sets large, high-contrast type for a 1280x720 projector (growing with
-# wider screens).
+# wider screens); on a phone, type that fits and a bar of buttons under the slide, not over it.
 PRESENTER_CSS = """<style>
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stHeader"],
 [data-testid="stToolbar"], [data-testid="stDecoration"], [data-testid="stStatusWidget"],
@@ -48,6 +48,21 @@ html { font-size: max(16px, 1.25vw) !important; }
   z-index: 999990; gap: 0.8rem !important; }
 .st-key-town_hall_nav button { min-height: 3rem !important; padding: 0 1.4rem !important; }
 .st-key-town_hall_nav button p { font-size: 1.3rem !important; }
+@media (max-width: 640px) {
+  html { font-size: 16px !important; }
+  [data-testid="stMainBlockContainer"] { padding: 0.6rem 1rem 5.5rem !important; }
+  .st-key-town_hall_stage h1 { font-size: 2rem !important; }
+  .st-key-town_hall_stage [data-testid="stMarkdownContainer"] p,
+  .st-key-town_hall_stage [data-testid="stMarkdownContainer"] li { font-size: 1.15rem !important; }
+  .st-key-town_hall_stage [data-testid="stMetricValue"],
+  .st-key-town_hall_stage [data-testid="stMetricValue"] p { font-size: 2.3rem !important; }
+  .st-key-town_hall_stage [data-testid="stMetricLabel"] p { font-size: 1.05rem !important; }
+  .st-key-town_hall_stage blockquote p { font-size: 1.1rem !important; }
+  .st-key-town_hall_nav { left: 0; right: 0; bottom: 0; width: 100% !important; padding: 0.5rem 0.75rem !important;
+    background: #ffffff; border-top: 1px solid #d0d0d0; justify-content: space-between; gap: 0.4rem !important; }
+  .st-key-town_hall_nav button { min-height: 2.6rem !important; padding: 0 0.7rem !important; }
+  .st-key-town_hall_nav button p { font-size: 1.05rem !important; }
+}
 </style>"""
 
 ctx = ui.page_context()
@@ -94,12 +109,13 @@ def show_section(section: th.Section, big: bool, slot: str) -> None:
             box.markdown(f"**We did** · {card.resolved:%-d %b %Y}{days}")
             box.markdown(md(card.did) if card.did else "_No action was recorded._")
     if chart is not None:
+        projected = big and not ctx.phone  # a phone keeps the page's chart type, which fits its width
         for name, fig in section.charts:
             chart.plotly_chart(
-                projector(fig, height=PRESENTER_CHART_HEIGHT) if big else fig,
+                projector(fig, height=PRESENTER_CHART_HEIGHT) if projected else fig,
                 key=f"town_hall_{slot}_{name}",
                 config={"displayModeBar": False},
-                theme=None if big else "streamlit",
+                theme=None if projected else "streamlit",
             )
     if section.notes:
         st.caption("  \n".join(md(n) for n in section.notes))

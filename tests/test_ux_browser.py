@@ -278,3 +278,44 @@ def test_back_after_a_drill_down_returns_to_the_overview_as_it_was(page: Page, a
     assert sorted(query(page).get("filter_area", [])) == sorted(chosen), page.url
     shown = areas_chosen(page)
     assert all(name in shown for name in chosen), shown
+
+
+def test_the_presenter_on_a_phone(browser: Browser, app: AppServer) -> None:
+    """390x844: every slide's text fits the screen's width, its charts keep a phone's type (a projector's
+    cut their titles), and the buttons sit in a bar of their own under the slide (scrolled to the end,
+    nothing of the slide is behind them)."""
+    context = browser.new_context(viewport=PHONE, has_touch=True, is_mobile=True, user_agent=PHONE_AGENT)
+    page = context.new_page()
+    try:
+        open_page(page, app.url, "town_hall")
+        page.get_by_role("button", name="Present").click()
+        page.locator(".st-key-town_hall_stage").wait_for()
+        for slide in range(1, 4):
+            page.locator(STAGE_CAPTION, has_text=f" {slide} / ").first.wait_for(timeout=60_000)
+            wait_for_idle(page)
+            wait_for_drawn(page)
+            page.locator("[data-testid=stMain]").evaluate("e => e.scrollTo(0, e.scrollHeight)")
+            page.wait_for_timeout(200)
+            found = page.evaluate(
+                """() => {
+                     const nav = document.querySelector('.st-key-town_hall_nav').getBoundingClientRect();
+                     const parts = [...document.querySelectorAll(
+                       '.st-key-town_hall_stage [data-testid=stMarkdownContainer],'
+                       + ' .st-key-town_hall_stage [data-testid=stMetric],'
+                       + ' .st-key-town_hall_stage [data-testid=stPlotlyChart]')]
+                       .filter((e) => !e.closest('.st-key-town_hall_nav'))
+                       .map((e) => e.getBoundingClientRect()).filter((r) => r.height > 0);
+                     const titles = [...document.querySelectorAll('.st-key-town_hall_stage .gtitle')]
+                       .filter((t) => parseFloat(getComputedStyle(t).fontSize) > 18).length;
+                     return {
+                       titles,
+                       wide: parts.filter((r) => r.right > window.innerWidth + 1).length,
+                       under: parts.filter((r) => r.bottom > nav.top + 1 && r.top < nav.bottom).length,
+                       navWide: nav.width >= window.innerWidth - 1,
+                     };
+                   }"""
+            )
+            assert found == {"titles": 0, "wide": 0, "under": 0, "navWide": True}, f"slide {slide}: {found}"
+            page.get_by_role("button", name="Next →").click()
+    finally:
+        context.close()
