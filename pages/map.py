@@ -3,7 +3,7 @@
 import streamlit as st
 
 from cpdash import ui
-from cpdash.charts.maps import MAP_HEIGHT_PX, legend_html
+from cpdash.charts.maps import legend_html, map_height, map_width
 from cpdash.ui.data import get_event_basis, get_map_details, get_map_figures
 from cpdash.views import map as view
 from cpdash.views import map_details as details
@@ -115,7 +115,7 @@ if options.layers:
     with map_column:
         st.pydeck_chart(
             drawn.deck,
-            height=MAP_HEIGHT_PX,
+            height=map_height(map_width(ctx.phone)),
             key=DECK_KEY,
             on_select=_on_pick,
             selection_mode="single-object",

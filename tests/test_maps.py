@@ -192,7 +192,7 @@ def test_fit_view_fits_the_box_into_the_narrowest_map():
 
     half_width = (east - west) / 360 * scale / 2
     half_height = (merc(north) - merc(south)) / (2 * math.pi) * scale / 2
-    assert half_width <= maps.MAP_MIN_WIDTH_PX / 2 and half_height <= maps.MAP_HEIGHT_PX / 2
+    assert half_width <= maps.MAP_MIN_WIDTH_PX / 2 and half_height <= maps.MAP_PHONE_HEIGHT_PX / 2
     assert maps.MAP_MIN_WIDTH_PX <= 390 - 2 * 16  # a 390 px phone's map, less the page's margins
 
 
@@ -204,6 +204,17 @@ def test_a_desktop_first_view_is_fitted_to_a_wider_map_than_a_phone_one():
     assert (desktop.latitude, desktop.longitude) == (phone.latitude, phone.longitude)
     scale = 512 * 2**desktop.zoom
     assert (box[2] - box[0]) / 360 * scale <= maps.MAP_WIDE_WIDTH_PX  # still the whole box
+
+
+def test_a_phone_map_is_shorter_and_a_tall_city_still_fits_it():
+    """On a phone the map is about as tall as it is wide (a desktop's height left a band of blank above and
+    below the city); a city taller than it is wide is zoomed out to fit that height."""
+    assert maps.map_height(maps.map_width(True)) == maps.MAP_PHONE_HEIGHT_PX < maps.MAP_HEIGHT_PX
+    assert maps.map_height(maps.map_width(False)) == maps.MAP_HEIGHT_PX
+    west, south, east, north = -87.75, 41.6, -87.70, 42.0  # narrow and tall
+    v = maps.fit_view(west, south, east, north, maps.map_width(True))
+    merc = [math.log(math.tan(math.pi / 4 + math.radians(lat) / 2)) for lat in (south, north)]
+    assert (merc[1] - merc[0]) / (2 * math.pi) * 512 * 2**v.zoom <= maps.MAP_PHONE_HEIGHT_PX
 
 
 def test_fit_view_centres_on_the_box_and_zooms_in_on_smaller_boxes():

@@ -20,6 +20,7 @@ from cpdash.charts.maps_deck import (
     LABEL_LAYER,
     MAP_HEIGHT_PX,
     MAP_MIN_WIDTH_PX,
+    MAP_PHONE_HEIGHT_PX,
     MAP_WIDE_WIDTH_PX,
     MAX_DECK_BYTES,
     OUTLINE_LAYER,
@@ -28,6 +29,7 @@ from cpdash.charts.maps_deck import (
     Shapes,
     compact_shapes,
     fit_view,
+    map_height,
     map_width,
 )
 from cpdash.charts.maps_density import (
@@ -87,6 +89,7 @@ __all__ = [
     "LABEL_LAYER",
     "MAP_HEIGHT_PX",
     "MAP_MIN_WIDTH_PX",
+    "MAP_PHONE_HEIGHT_PX",
     "MAP_WIDE_WIDTH_PX",
     "MAX_DECK_BYTES",
     "MAX_EVENT_POINTS",
@@ -117,6 +120,7 @@ __all__ = [
     "events_map",
     "fine_cells",
     "fit_view",
+    "map_height",
     "map_width",
     "label_key",
     "label_records",

@@ -53,6 +53,7 @@ EVENTS_DECK_BYTES = 600_000  # ... and what the events deck aims at: room for th
 # The first view fits the areas into the narrowest map the page draws (a 360 px phone less its margins) and
 # the map's height: the zoom does not depend on the screen, so the whole city is in view at any width.
 MAP_MIN_WIDTH_PX, MAP_HEIGHT_PX = 328, 480
+MAP_PHONE_HEIGHT_PX = 380  # a phone's map: about as tall as it is wide, as a city is, with little blank
 MAP_WIDE_WIDTH_PX = 600  # the map's width beside its details on a laptop's screen (1440 px) or wider
 TILE_PX = 512
 DEFAULT_VIEW = {"latitude": 41.86, "longitude": -87.69, "zoom": 10.5}
@@ -205,11 +206,16 @@ def map_width(phone: bool) -> int:
     return MAP_MIN_WIDTH_PX if phone else MAP_WIDE_WIDTH_PX
 
 
+def map_height(width_px: int) -> int:
+    """The height of a map fitted to `width_px` (map_width): shorter on a phone."""
+    return MAP_PHONE_HEIGHT_PX if width_px <= MAP_MIN_WIDTH_PX else MAP_HEIGHT_PX
+
+
 def fit_view(
     west: float, south: float, east: float, north: float, width_px: int = MAP_MIN_WIDTH_PX
 ) -> pdk.ViewState:
-    """A view that shows the box from `west`,`south` to `east`,`north` in a map `width_px` wide (and so in
-    any wider one); the default is the narrowest map the page draws."""
+    """A view that shows the box from `west`,`south` to `east`,`north` in a map `width_px` wide and
+    map_height(width_px) tall (and so in any wider one); the default is the narrowest map the page draws."""
     if not all(np.isfinite([west, south, east, north])):
         return pdk.ViewState(**DEFAULT_VIEW)
 
@@ -220,7 +226,7 @@ def fit_view(
     lon_span = max(east - west, 1e-4)
     y_span = max(merc_y(north) - merc_y(south), 1e-6)
     zoom_x = math.log2(width_px * 360 / (TILE_PX * lon_span))
-    zoom_y = math.log2(MAP_HEIGHT_PX * 2 * math.pi / (TILE_PX * y_span))
+    zoom_y = math.log2(map_height(width_px) * 2 * math.pi / (TILE_PX * y_span))
     zoom = float(np.clip(min(zoom_x, zoom_y) - 0.15, 3, 16))
     centre_y = (merc_y(north) + merc_y(south)) / 2
     latitude = math.degrees(2 * math.atan(math.exp(centre_y)) - math.pi / 2)
