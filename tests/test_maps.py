@@ -508,6 +508,12 @@ def test_label_records_wrap_long_names_and_number_those_that_would_overlap():
     assert [r["n"] for r in records] == ["Greenfield\nCommons", "1", "Fenwick"]
     assert numbered == ["1 Zed Lane"] and maps.label_key(numbered).endswith("overlap: 1 Zed Lane.")
     assert (records[2]["x"], records[2]["y"]) == (-87.775, 41.805)  # no point: the centre of its outline
+    # a number sits on an opaque box with an edge (it stood out from nothing among event dots); a name has none
+    assert [r["b"][3] for r in records] == [0, 240, 0] and [r["e"][3] for r in records] == [0, 255, 0]
+    (drawn,), _ = maps_labels.label_layer(labels, v, shapes)
+    spec = json.loads(pdk.Deck(layers=[drawn], map_provider=None).to_json())["layers"][0]
+    assert spec["background"] is True
+    assert (spec["getBackgroundColor"], spec["getBorderColor"]) == ("@@=b", "@@=e")
 
 
 # --- per-area figures --------------------------------------------------------------------------------------

@@ -44,7 +44,7 @@ COORD_DECIMALS = 5  # ~1 m
 SIMPLIFY_DEGREES = 0.00002  # first simplification tolerance (~2 m), doubled until within budget
 MAX_SHAPE_VERTICES = 20_000  # area outlines are simplified until they have at most this many vertices
 FEATURE_OVERHEAD_BYTES = 150  # a feature's JSON beyond its coordinates (type, properties, tooltip)
-LABEL_BYTES = 60  # one area label in the deck's JSON
+LABEL_BYTES = 90  # one area label in the deck's JSON (its text, place and box colour)
 RECORD_BYTES = 80  # an event's JSON record beyond its tooltip and id
 DECK_MARGIN_BYTES = 20_000  # layer settings, view, and rounding in the estimates
 

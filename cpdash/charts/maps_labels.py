@@ -22,6 +22,10 @@ LABEL_WRAP_CHARS = 11  # a longer name is drawn on two lines
 LABEL_CHAR_PX = 6.3  # estimated width of a label character (bold, LABEL_SIZE)
 LABEL_LINE_PX = 14  # height of a label line
 LABEL_GAP_PX = 2  # the least room between two labels
+# A number sits on a white box with a dark edge, which picks it out among event dots; a name has its halo.
+NUMBER_BOX, NO_BOX = [255, 255, 255, 240], [255, 255, 255, 0]
+NUMBER_EDGE = [60, 60, 60, 255]
+NUMBER_PADDING_PX = [3, 1, 3, 1]
 NUMBER_NUDGES_PX = ((0, 0), (0, 12), (0, -12), (14, 0), (-14, 0), (10, 10), (-10, 10), (10, -10), (-10, -10))
 
 
@@ -113,6 +117,8 @@ def label_records(labels: pd.DataFrame, view: pdk.ViewState, shapes: Shapes) -> 
             "x": round(float(lon[i]), COORD_DECIMALS),
             "y": round(float(lat[i]), COORD_DECIMALS),
             "n": number.get(i) or _wrapped(names[i]),
+            "b": NUMBER_BOX if i in number else NO_BOX,
+            "e": NUMBER_EDGE if i in number else NO_BOX,
         }
         for i in placed
     ]
@@ -147,6 +153,11 @@ def label_layer(labels: pd.DataFrame, view: pdk.ViewState, shapes: Shapes) -> tu
         outline_width=3,
         outline_color=LABEL_HALO,
         line_height=1.05,
+        background=True,
+        get_background_color="b",
+        get_border_color="e",
+        get_border_width=1,
+        background_padding=NUMBER_PADDING_PX,
         character_set=pdk.types.String("auto"),
         pickable=False,
     )
