@@ -143,6 +143,9 @@ class SqlSource(SqlLabels):
     def _numbers(rows: pd.DataFrame, name: str) -> np.ndarray:
         if name not in rows.columns:
             return np.zeros(len(rows))
+        if rows[name].dtype == "float64":  # converted once when fetched
+            values = rows[name].to_numpy()
+            return np.where(np.isnan(values), 0.0, values)
         return pd.to_numeric(rows[name], errors="coerce").fillna(0).to_numpy(dtype="float64")
 
     @staticmethod
@@ -173,11 +176,15 @@ class SqlSource(SqlLabels):
             if cube is not None:
                 every = [x.name for x in cube.measures]
                 if not by:  # the total: from the areas' rows, which the figures by area read too
-                    rows = self._rows(*cube_query(cube, every, BY_AREA, f.start, f.end, f.areas))
+                    rows = self._rows(
+                        *cube_query(cube, every, BY_AREA, f.start, f.end, f.areas), numbers=True
+                    )
                     return merged(rows, cube.measures)
-                return self._rows(*cube_query(cube, every, by, f.start, f.end, f.areas))
+                return self._rows(*cube_query(cube, every, by, f.start, f.end, f.areas), numbers=True)
             measures = cube_for("answers", ()).measures
-            return self._rows(*raw_query(self.schema, "answers", measures, by, f.start, f.end, f.areas))
+            return self._rows(
+                *raw_query(self.schema, "answers", measures, by, f.start, f.end, f.areas), numbers=True
+            )
 
         groups, _ = self._groups("answers", by, f, run, names, RESPONSES)
         pairs = (("n", f"n_{m}"), ("total", f"total_{m}"), ("m2", f"m2_{m}"))
@@ -192,9 +199,13 @@ class SqlSource(SqlLabels):
         def run() -> pd.DataFrame:
             if cube is not None:  # the total from the areas' rows (summed up below), as answers
                 keys = names or BY_AREA
-                return self._rows(*cube_query(cube, COMMENT_NAMES, keys, f.start, f.end, f.areas))
+                return self._rows(
+                    *cube_query(cube, COMMENT_NAMES, keys, f.start, f.end, f.areas), numbers=True
+                )
             measures = cube_for("comments", ()).measures
-            return self._rows(*raw_query(self.schema, "comments", measures, names, f.start, f.end, f.areas))
+            return self._rows(
+                *raw_query(self.schema, "comments", measures, names, f.start, f.end, f.areas), numbers=True
+            )
 
         if TOPICS in names and set(names) <= KEYS["comments"]:
             return self._by_topic("comments", names, f, run, COMMENT_NAMES, "comments")
@@ -234,7 +245,7 @@ class SqlSource(SqlLabels):
             return self._groups("events", by, f, pd.DataFrame, EVENT_STATS, "events")[0]
 
         def run() -> pd.DataFrame:  # the total from the areas' rows (summed up below), as answers
-            return self._rows(*events_query(self.schema, f, by or BY_AREA))
+            return self._rows(*events_query(self.schema, f, by or BY_AREA), numbers=True)
 
         return self._groups("events", by, f, run, EVENT_STATS, "events")[0]
 
@@ -246,7 +257,7 @@ class SqlSource(SqlLabels):
         def run() -> pd.DataFrame:
             if not s.has("concerns", "raised"):
                 return pd.DataFrame(columns=[*names, "selected", *CONCERN_STATS])
-            return self._rows(*concerns_query(s, f, names or BY_AREA, CONCERN_STATS))
+            return self._rows(*concerns_query(s, f, names or BY_AREA, CONCERN_STATS), numbers=True)
 
         if TOPICS in names and set(names) <= KEYS["concerns"]:
             groups = self._by_topic("concerns", names, f, run, CONCERN_STATS, "selected")
@@ -254,7 +265,7 @@ class SqlSource(SqlLabels):
         groups, span = self._groups("concerns", names, f, run, CONCERN_STATS, "selected")
         if not s.has("concerns", "raised") or not len(groups) or not set(names) <= KEYS["concerns"]:
             return Groups(groups.keys, groups.stats, NO_DAYS)
-        rows = self._rows(*days_query(s, f, names or BY_AREA))
+        rows = self._rows(*days_query(s, f, names or BY_AREA), numbers=True)
         group, _ = self._layout("concerns", names, rows, [self.labels("concerns", k) for k in names], span)
         keep = group >= 0
         days = pd.to_numeric(rows["days"]).to_numpy(dtype="float64") if len(rows) else np.zeros(0)
@@ -268,7 +279,7 @@ class SqlSource(SqlLabels):
             return Groups(keys, {name: np.zeros(len(keys)) for name in ATTENDEE_STATS})
 
         def run() -> pd.DataFrame:
-            return self._rows(*attendees_query(f, by))
+            return self._rows(*attendees_query(f, by), numbers=True)
 
         return self._groups("attendees", by, f, run, ATTENDEE_STATS, "records")[0]
 
