@@ -16,6 +16,7 @@ from postgres_support import TABLE_FILES, binaries, postgres_cluster
 from streamlit.testing.v1 import AppTest
 
 from cpdash.config import DEFAULT_DATA, REPO_ROOT
+from cpdash.data import database
 from cpdash.data.database import make_engine
 from cpdash.data.load import load_dataset
 from cpdash.data.schema import SCORE_METRICS
@@ -219,3 +220,43 @@ def test_the_public_view_keeps_to_whole_blocks_of_months_by_sql(
     memory = MemorySource(load_dataset(city), default_taxonomy())
     assert ctx.filters.grid == period_grid(memory, PUBLIC)
     assert ctx.filters.start in ctx.filters.grid and ctx.filters.start != start + dt.timedelta(days=9)
+
+
+def test_a_pooled_connection_is_checked_only_after_sitting_idle(
+    city: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The figures of a rerun ask one query after another: a connection given back moments ago is used
+    without a check (a round trip per query), one idle for longer is checked first."""
+    engine = make_engine(city)
+    checks: list[object] = []
+    ping = engine.dialect.do_ping
+    monkeypatch.setattr(engine.dialect, "do_ping", lambda conn: checks.append(conn) or ping(conn))
+    for _ in range(5):
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+    assert checks == []
+    monkeypatch.setattr(database, "IDLE_CHECK_SECONDS", -1.0)
+    with engine.connect() as conn:
+        conn.execute(sa.text("SELECT 1"))
+    assert len(checks) == 1
+    engine.dispose()
+
+
+def test_the_database_source_answers_after_the_server_closed_its_connections(city: str) -> None:
+    """A connection the server ended while it sat in the pool (a restart, an idle timeout) fails its query
+    without a check before use: the source asks once more on a new connection."""
+    engine = make_engine(city)
+    sql = SqlSource(engine, dataclasses.replace(load_dataset(city), responses=None, attendees=None))
+    f = Filters(dt.date(2024, 3, 10), dt.date(2025, 2, 20))
+    before = sql.answers("trust", f, (AREA,))
+    other = make_engine(city)
+    with other.connect() as conn:
+        ended = conn.execute(
+            sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid <> pg_backend_pid() "
+                    "AND datname = current_database() AND backend_type = 'client backend'")
+        ).all()  # fmt: skip
+    other.dispose()
+    assert ended and all(row[0] for row in ended)
+    after = sql.answers("trust", f.with_areas(["A02"]), (AREA,))  # a new question: not a kept answer
+    assert after["n"].sum() > 0 and after["n"].sum() < before["n"].sum()
+    engine.dispose()

@@ -73,9 +73,12 @@ class SqlLabels:
             if found is not None:
                 self._recent.move_to_end(key)
                 return found
-        with self.engine.connect() as conn:
-            result = conn.execute(sa.text(sql), params or {})
-            frame = pd.DataFrame(result.all(), columns=list(result.keys()))
+        try:
+            frame = self._read(sql, params)
+        except sa.exc.DBAPIError as exc:
+            if not exc.connection_invalidated:
+                raise
+            frame = self._read(sql, params)  # the pooled connection had died: once more, on a new one
         if numbers:
             frame = floats(frame)
         with self._lock:
@@ -83,6 +86,13 @@ class SqlLabels:
             if len(self._recent) > RECENT:
                 self._recent.popitem(last=False)
         return frame
+
+    def _read(self, sql: str, params: dict[str, object] | None) -> pd.DataFrame:
+        """The rows of a query, read outside a transaction (one round trip: no BEGIN and ROLLBACK around
+        it; each query sees the committed tables, as it did alone in its own transaction)."""
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            result = conn.execute(sa.text(sql), params or {})
+            return pd.DataFrame(result.all(), columns=list(result.keys()))
 
     @property
     def schema(self) -> Schema:
