@@ -13,8 +13,10 @@ builds the statistics tables again. Then each source is opened by a fresh app pr
 as benchmarks/bench.py): the demo folder (rows in memory), the demo in PostgreSQL and the N responses in
 PostgreSQL (figures by SQL). For each: the first page (a new process's Overview, the data loaded), every
 page's render in a new session and the reruns after a filter change (the sidebar period, then an area),
-medians of --runs, and the process's resident memory at the end (VmRSS) and at its peak. With --reuse
-(and --server) it measures again the databases an earlier run left on the server, without building them.
+medians of --runs, and the process's resident memory at the end (VmRSS) and at its peak; and for each
+database the time the public view's blocks of months take to work out (once per data version, in the
+replica that first needs them). With --reuse (and --server) it measures again the databases an earlier run
+left on the server, without building them.
 """
 
 from __future__ import annotations
@@ -128,6 +130,30 @@ def count(url: str) -> int:
     return total
 
 
+def grid(url: str) -> dict[str, Any]:
+    """The public view's blocks of months gathered by SQL (cpdash.metrics.selection.period_grid, worked out
+    once per data version in a replica): seconds (the labels of the keys read first), queries, blocks."""
+    import sqlalchemy as sa
+
+    from cpdash.data.database import make_engine
+    from cpdash.data.load import load_dataset
+    from cpdash.data.schema import TABLES
+    from cpdash.metrics.selection import period_grid
+    from cpdash.metrics.sql import IN_DATABASE, SqlSource
+    from cpdash.metrics.suppression import Policy
+
+    engine = make_engine(url)
+    src = SqlSource(engine, load_dataset(url, tables=[t for t in TABLES if t not in IN_DATABASE]))
+    src.extent(), src.area_labels, src.program_labels  # what any page reads first
+    asked: list[str] = []
+    sa.event.listen(engine, "before_cursor_execute", lambda *args: asked.append(args[2]))
+    began = time.perf_counter()
+    blocks = period_grid(src, Policy(public=True))
+    out = {"seconds": time.perf_counter() - began, "queries": len(asked), "blocks": max(len(blocks) - 1, 0)}
+    engine.dispose()
+    return out
+
+
 # --- the app process -------------------------------------------------------------------------------------
 
 
@@ -225,6 +251,9 @@ def report(out: dict[str, Any]) -> None:
     big, demo = out["sources"][out["big"]], out["sources"]["demo folder"]
     ratio = big["rss_mb"] / demo["rss_mb"]
     change = summary(big)["slowest_filter_change_s"] or 0.0
+    for name, g in out.get("public_grid", {}).items():
+        print(f"public view's blocks of months, {name}: {g['seconds']:.2f} s ({g['queries']} queries, "
+              f"{g['blocks']} blocks)")  # fmt: skip
     print(f"\nmemory with {out['responses']:,} responses / demo folder: {ratio:.2f}x "
           f"(target <= {TARGET_MEMORY_RATIO}x): {'pass' if ratio <= TARGET_MEMORY_RATIO else 'FAIL'}")  # fmt: skip
     print(f"slowest filter change with {out['responses']:,} responses: {change:.2f} s "
@@ -261,8 +290,11 @@ def measure(server: str, args: argparse.Namespace) -> dict[str, Any]:
     cache = Path(tempfile.mkdtemp(prefix="cpdash-sql-bench-"))
     run_worker(str(DEMO), cache / "folder", 1, [])  # the comments' scores cached, as in a running deployment
     sources = {"demo folder": str(DEMO), "demo in PostgreSQL": demo, out["big"]: big}
-    out["sources"] = {}
+    out["sources"], out["public_grid"] = {}, {}
     for name, data in sources.items():
+        if data != str(DEMO):
+            out["public_grid"][name] = grid(data)
+            say(f"{name}: the public view's blocks of months {out['public_grid'][name]}")
         say(f"{name}:")
         folder = "folder" if data == str(DEMO) else name.split()[-1]  # the folder's scores cached above
         out["sources"][name] = run_worker(data, cache / folder, args.runs, args.pages)

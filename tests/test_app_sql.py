@@ -11,19 +11,23 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import sqlalchemy as sa
 from postgres_support import TABLE_FILES, binaries, postgres_cluster
 from streamlit.testing.v1 import AppTest
 
 from cpdash.config import DEFAULT_DATA, REPO_ROOT
+from cpdash.data import database
 from cpdash.data.database import make_engine
 from cpdash.data.load import load_dataset
+from cpdash.data.schema import SCORE_METRICS
 from cpdash.importing import importer
 from cpdash.importing.importer import prepare, read_upload, suggest_profile
 from cpdash.importing.store import open_store
-from cpdash.metrics import engagement, repeat, scores, sentiment, sql_build
+from cpdash.metrics import engagement, follow_through, repeat, scores, sentiment, sql_build
 from cpdash.metrics.gather import AGE, AREA, COMMENT_TOPIC, MONTH, PROGRAM
 from cpdash.metrics.memory import MemorySource
 from cpdash.metrics.periods import Filters
+from cpdash.metrics.selection import period_grid
 from cpdash.metrics.sql import SqlSource, usable
 from cpdash.metrics.suppression import Policy
 from cpdash.text.topics import default_taxonomy
@@ -36,6 +40,7 @@ if binaries() is None:
     pytest.skip("PostgreSQL binaries not installed (apt-get install postgresql)", allow_module_level=True)
 
 pytestmark = pytest.mark.apptest
+PUBLIC = Policy(public=True)
 
 
 def commit(url: str, name: str, data: bytes, table: str, mode: str = "add") -> None:
@@ -62,6 +67,15 @@ def same(a: pd.DataFrame, b: pd.DataFrame) -> None:
 
 def figures(src, f: Filters) -> dict[str, object]:
     return {
+        "totals": {  # a period's totals, which the database source sums up from the rows of its areas
+            **{f"trust_{k}": v for k, v in vars(scores.score(src, "trust", f)).items()},
+            **{f"follow_{k}": v for k, v in vars(follow_through.follow_through(src, f)).items()},
+            **{
+                f"events_{k}": v
+                for k, v in vars(engagement.engagement(src, f)).items()
+                if k != "areas_without_event"
+            },
+        },
         "trust": scores.scores_by(src, "trust", f, (AREA,)),
         "trust_monthly": scores.scores_by(src, "safety", f, (MONTH,)),
         "sentiment": vars(sentiment.net_sentiment(src, f)),
@@ -82,11 +96,13 @@ def assert_same_figures(url: str) -> None:
         mine, theirs = figures(sql, f), figures(memory, f)
         for name in ("trust", "trust_monthly", "engagement", "repeat_by", "repeat_by_area"):
             same(mine[name], theirs[name])
-        for name in ("sentiment", "repeat"):
+        for name in ("sentiment", "repeat", "totals"):
             assert mine[name] == pytest.approx(theirs[name], nan_ok=True), name
         a, b = sql.comments(f, (COMMENT_TOPIC,)), memory.comments(f, (COMMENT_TOPIC,))
         same(a.frame(a.stats), b.frame(b.stats))
         same_explorer(sql, memory, f)
+    grid = period_grid(sql, PUBLIC)  # the public view's blocks of months, gathered by SQL
+    assert len(grid) > 3 and grid == period_grid(memory, PUBLIC)
 
 
 EXPLORER_CHOICES = (
@@ -161,3 +177,86 @@ def test_every_page_renders_from_sql(city: str, page: str, monkeypatch: pytest.M
     assert not at.exception, f"{page}: {[e.value for e in at.exception]}"
     ctx = at.session_state["page_context"]
     assert isinstance(ctx.src, SqlSource) and ctx.ds.responses is None and ctx.ds.attendees is None
+
+
+def test_the_figures_of_one_filter_state_share_their_queries(city: str) -> None:
+    """Every metric's answers come in one query, a total comes from the rows of its areas (which the
+    figures by area read too), and participants and their events come together: a filter change asks the
+    database once per grouping, not once per figure."""
+    taxonomy = default_taxonomy()
+    engine = make_engine(city)
+    sql = SqlSource(engine, dataclasses.replace(load_dataset(city), responses=None, attendees=None), taxonomy)
+    asked: list[str] = []
+    for by in ((), (AREA,), (MONTH,)):  # the labels of the keys, read once per source
+        sql.answers("trust", Filters(), by), sql.events(Filters(), by), sql.concerns(Filters(), by)
+        sql.comments(Filters(), by), sql.attendees(Filters(), by)
+    sa.event.listen(engine, "before_cursor_execute", lambda *args: asked.append(args[2]))
+    f = Filters(dt.date(2024, 3, 10), dt.date(2025, 2, 20), ("A02", "A07"))
+    for metric in SCORE_METRICS:
+        sql.answers(metric, f, (AREA,)), sql.answers(metric, f)
+    assert len(asked) == 1, asked
+    sql.comments(f), sql.comments(f, (AREA,))
+    sql.events(f), sql.events(f, (AREA,))
+    sql.concerns(f), sql.concerns(f, (AREA,))
+    sql.attendees(f, (MONTH,))
+    assert len(asked) == 1 + 1 + 1 + 2 + 1, asked  # concerns: their counts, and their days to resolve
+
+
+def test_the_public_view_keeps_to_whole_blocks_of_months_by_sql(
+    city: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("CPDASH_DATA", city)
+    monkeypatch.setenv("CPDASH_OFFLINE", "1")
+    monkeypatch.setenv("CPDASH_MODE", "public")
+    monkeypatch.setenv("CPDASH_CACHE", str(tmp_path / "cache"))
+    at = AppTest.from_file(str(REPO_ROOT / "dashboard.py"), default_timeout=120)
+    at.run()
+    widget = at.date_input(key="filter_period")
+    start, end = widget.value
+    widget.set_value((start + dt.timedelta(days=9), end)).run()
+    assert not at.exception, [e.value for e in at.exception]
+    ctx = at.session_state["page_context"]
+    assert isinstance(ctx.src, SqlSource) and ctx.public
+    memory = MemorySource(load_dataset(city), default_taxonomy())
+    assert ctx.filters.grid == period_grid(memory, PUBLIC)
+    assert ctx.filters.start in ctx.filters.grid and ctx.filters.start != start + dt.timedelta(days=9)
+
+
+def test_a_pooled_connection_is_checked_only_after_sitting_idle(
+    city: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The figures of a rerun ask one query after another: a connection given back moments ago is used
+    without a check (a round trip per query), one idle for longer is checked first."""
+    engine = make_engine(city)
+    checks: list[object] = []
+    ping = engine.dialect.do_ping
+    monkeypatch.setattr(engine.dialect, "do_ping", lambda conn: checks.append(conn) or ping(conn))
+    for _ in range(5):
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+    assert checks == []
+    monkeypatch.setattr(database, "IDLE_CHECK_SECONDS", -1.0)
+    with engine.connect() as conn:
+        conn.execute(sa.text("SELECT 1"))
+    assert len(checks) == 1
+    engine.dispose()
+
+
+def test_the_database_source_answers_after_the_server_closed_its_connections(city: str) -> None:
+    """A connection the server ended while it sat in the pool (a restart, an idle timeout) fails its query
+    without a check before use: the source asks once more on a new connection."""
+    engine = make_engine(city)
+    sql = SqlSource(engine, dataclasses.replace(load_dataset(city), responses=None, attendees=None))
+    f = Filters(dt.date(2024, 3, 10), dt.date(2025, 2, 20))
+    before = sql.answers("trust", f, (AREA,))
+    other = make_engine(city)
+    with other.connect() as conn:
+        ended = conn.execute(
+            sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid <> pg_backend_pid() "
+                    "AND datname = current_database() AND backend_type = 'client backend'")
+        ).all()  # fmt: skip
+    other.dispose()
+    assert ended and all(row[0] for row in ended)
+    after = sql.answers("trust", f.with_areas(["A02"]), (AREA,))  # a new question: not a kept answer
+    assert after["n"].sum() > 0 and after["n"].sum() < before["n"].sum()
+    engine.dispose()

@@ -35,6 +35,7 @@ ADVISORY_LOCK = 7_210_417  # one import at a time (PostgreSQL advisory lock key)
 INSERT_CHUNK = 5_000
 KEY_CHUNK = 1_000
 RETRY_SECONDS = 60  # an unreachable database is tried again after this long
+IDLE_CHECK_SECONDS = 5.0  # a pooled connection idle for longer is checked before it is used again
 SQL_TYPES = {
     "id": sa.Text,
     "text": sa.Text,
@@ -110,17 +111,43 @@ def scrub(text: str, url: str) -> str:
 
 
 def make_engine(url: str) -> Engine:
-    """An engine for `url`: a small pool of connections, checked before each use.
+    """An engine for `url`: a small pool of connections, each checked before use when it sat idle.
 
     The app keeps one per process (cpdash.ui) so that the source's version, asked for on every rerun, costs
-    one query on an open connection rather than a new connection and dialect set-up (~20 ms).
+    one query on an open connection rather than a new connection and dialect set-up (~20 ms). A connection
+    given back moments ago (the figures of one rerun ask one query after another) is used without a check,
+    which would cost a round trip per query; one that died meanwhile fails its query and is dropped (the
+    database source asks once more, cpdash.metrics.sql_labels).
     """
     try:
         if url.startswith("sqlite"):
             return sa.create_engine(url, poolclass=NullPool)
-        return sa.create_engine(url, pool_size=2, max_overflow=4, pool_pre_ping=True, pool_recycle=600)
+        engine = sa.create_engine(url, pool_size=2, max_overflow=4, pool_recycle=600)
     except Exception as exc:
         raise DataError(f"{display_url(url)}: not a usable database URL ({_first(exc, url)})") from None
+    sa.event.listen(engine, "connect", _used)
+    sa.event.listen(engine, "checkin", _used)
+    sa.event.listen(
+        engine, "checkout", lambda dbapi, record, _: _check_if_idle(engine.dialect, dbapi, record)
+    )
+    return engine
+
+
+def _used(dbapi_connection: object, record: object) -> None:
+    """Note when a connection was last known to work (opened, or given back to the pool)."""
+    record.info["used"] = time.monotonic()
+
+
+def _check_if_idle(dialect: sa.Dialect, dbapi_connection: object, record: object) -> None:
+    """Check a connection that sat idle in the pool before it is used; the pool replaces a dead one."""
+    if time.monotonic() - record.info.get("used", float("-inf")) <= IDLE_CHECK_SECONDS:
+        return
+    try:
+        alive = dialect.do_ping(dbapi_connection)
+    except Exception:
+        alive = False
+    if not alive:
+        raise sa.exc.DisconnectionError("the connection was closed")
 
 
 def _first(exc: Exception, url: str) -> str:

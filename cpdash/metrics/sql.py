@@ -7,6 +7,10 @@ their rows (cpdash.metrics.sql_tables). The app's memory
 holds none of the responses: only the small tables the loader keeps (areas, published scores, and the
 events and concerns that pages list row by row).
 
+Figures of one filter state share their queries (each answer kept for the next figure that asks it, see
+SqlLabels._rows): one query gives every metric's answers, a total is summed up from the rows of its areas
+(which the figures by area read too), and participants come with their events.
+
 The answers are those of cpdash.metrics.memory, group for group: the same dense keys in the same order
 and the same statistics (tests/test_engine_sql.py checks every figure against the in-memory source).
 """
@@ -39,13 +43,14 @@ from cpdash.metrics.gather import (
 )
 from cpdash.metrics.periods import Filters
 from cpdash.metrics.sentiment import CLASSES
-from cpdash.metrics.sql_attendees import attendee_events_query, attendees_query
+from cpdash.metrics.sql_attendees import attendees_query
 from cpdash.metrics.sql_build import problem
 from cpdash.metrics.sql_comments import Wanted, count_query, page_query
 from cpdash.metrics.sql_cubes import (
     FACTS,
     RESPONSES,
     TOPICS,
+    Measure,
     Params,
     cube_for,
     cube_query,
@@ -70,6 +75,7 @@ KEYS = {
     "concerns": {AREA, STATUS, TOPIC, MONTH, TOPICS},
     "attendees": {AREA, PROGRAM, AGE, MONTH},
 }
+BY_AREA = (AREA,)  # what a total is summed up from (see merged)
 NO_DAYS = {"days": (np.zeros(0, "int64"), np.zeros(0), np.zeros(0))}
 Query = Callable[[], pd.DataFrame]
 
@@ -137,6 +143,9 @@ class SqlSource(SqlLabels):
     def _numbers(rows: pd.DataFrame, name: str) -> np.ndarray:
         if name not in rows.columns:
             return np.zeros(len(rows))
+        if rows[name].dtype == "float64":  # converted once when fetched
+            values = rows[name].to_numpy()
+            return np.where(np.isnan(values), 0.0, values)
         return pd.to_numeric(rows[name], errors="coerce").fillna(0).to_numpy(dtype="float64")
 
     @staticmethod
@@ -163,11 +172,19 @@ class SqlSource(SqlLabels):
         names = [RESPONSES, f"n_{m}", f"total_{m}", f"m2_{m}"]
         cube = cube_for("answers", by)
 
-        def run() -> pd.DataFrame:
+        def run() -> pd.DataFrame:  # every metric's: one query answers the figures of the others too
             if cube is not None:
-                return self._rows(*cube_query(cube, names, by, f.start, f.end, f.areas))
-            measures = [x for x in cube_for("answers", ()).measures if x.name in names]
-            return self._rows(*raw_query(self.schema, "answers", measures, by, f.start, f.end, f.areas))
+                every = [x.name for x in cube.measures]
+                if not by:  # the total: from the areas' rows, which the figures by area read too
+                    rows = self._rows(
+                        *cube_query(cube, every, BY_AREA, f.start, f.end, f.areas), numbers=True
+                    )
+                    return merged(rows, cube.measures)
+                return self._rows(*cube_query(cube, every, by, f.start, f.end, f.areas), numbers=True)
+            measures = cube_for("answers", ()).measures
+            return self._rows(
+                *raw_query(self.schema, "answers", measures, by, f.start, f.end, f.areas), numbers=True
+            )
 
         groups, _ = self._groups("answers", by, f, run, names, RESPONSES)
         pairs = (("n", f"n_{m}"), ("total", f"total_{m}"), ("m2", f"m2_{m}"))
@@ -180,10 +197,15 @@ class SqlSource(SqlLabels):
         cube = cube_for("comments", names)
 
         def run() -> pd.DataFrame:
-            if cube is not None:
-                return self._rows(*cube_query(cube, COMMENT_NAMES, names, f.start, f.end, f.areas))
+            if cube is not None:  # the total from the areas' rows (summed up below), as answers
+                keys = names or BY_AREA
+                return self._rows(
+                    *cube_query(cube, COMMENT_NAMES, keys, f.start, f.end, f.areas), numbers=True
+                )
             measures = cube_for("comments", ()).measures
-            return self._rows(*raw_query(self.schema, "comments", measures, names, f.start, f.end, f.areas))
+            return self._rows(
+                *raw_query(self.schema, "comments", measures, names, f.start, f.end, f.areas), numbers=True
+            )
 
         if TOPICS in names and set(names) <= KEYS["comments"]:
             return self._by_topic("comments", names, f, run, COMMENT_NAMES, "comments")
@@ -222,8 +244,8 @@ class SqlSource(SqlLabels):
         if not self.schema.has("events", "start"):
             return self._groups("events", by, f, pd.DataFrame, EVENT_STATS, "events")[0]
 
-        def run() -> pd.DataFrame:
-            return self._rows(*events_query(self.schema, f, by))
+        def run() -> pd.DataFrame:  # the total from the areas' rows (summed up below), as answers
+            return self._rows(*events_query(self.schema, f, by or BY_AREA), numbers=True)
 
         return self._groups("events", by, f, run, EVENT_STATS, "events")[0]
 
@@ -235,7 +257,7 @@ class SqlSource(SqlLabels):
         def run() -> pd.DataFrame:
             if not s.has("concerns", "raised"):
                 return pd.DataFrame(columns=[*names, "selected", *CONCERN_STATS])
-            return self._rows(*concerns_query(s, f, names, CONCERN_STATS))
+            return self._rows(*concerns_query(s, f, names or BY_AREA, CONCERN_STATS), numbers=True)
 
         if TOPICS in names and set(names) <= KEYS["concerns"]:
             groups = self._by_topic("concerns", names, f, run, CONCERN_STATS, "selected")
@@ -243,7 +265,7 @@ class SqlSource(SqlLabels):
         groups, span = self._groups("concerns", names, f, run, CONCERN_STATS, "selected")
         if not s.has("concerns", "raised") or not len(groups) or not set(names) <= KEYS["concerns"]:
             return Groups(groups.keys, groups.stats, NO_DAYS)
-        rows = self._rows(*days_query(s, f, names))
+        rows = self._rows(*days_query(s, f, names or BY_AREA), numbers=True)
         group, _ = self._layout("concerns", names, rows, [self.labels("concerns", k) for k in names], span)
         keep = group >= 0
         days = pd.to_numeric(rows["days"]).to_numpy(dtype="float64") if len(rows) else np.zeros(0)
@@ -257,16 +279,7 @@ class SqlSource(SqlLabels):
             return Groups(keys, {name: np.zeros(len(keys)) for name in ATTENDEE_STATS})
 
         def run() -> pd.DataFrame:
-            people = self._rows(*attendees_query(f, by))
-            events = self._rows(*attendee_events_query(f, by))
-            if not by:
-                return pd.concat([people, events], axis=1)
-            keys = list(by)
-            return (
-                people.merge(events, on=keys, how="outer")
-                if len(people)
-                else people.assign(events_with_records=[])
-            )
+            return self._rows(*attendees_query(f, by), numbers=True)
 
         return self._groups("attendees", by, f, run, ATTENDEE_STATS, "records")[0]
 
@@ -329,6 +342,21 @@ class SqlSource(SqlLabels):
         else:  # not scored
             counted = groups["comments"] - sum(groups[name] for name in CLASSES)
         return int(round(float(np.asarray(counted)[keep].sum())))
+
+
+def merged(rows: pd.DataFrame, measures: Sequence[Measure]) -> pd.DataFrame:
+    """Rows of groups made ready to be summed up into one: each m2 gets its group's n times the squared
+    distance of the group's mean from the mean of all (as sql_cubes.aggregate merges cells)."""
+    out = rows.copy()
+    for m in measures:
+        if m.kind != "m2" or not len(out):
+            continue
+        n, total = SqlSource._numbers(out, m.n), SqlSource._numbers(out, m.total)
+        every = n.sum()
+        mean = total.sum() / every if every > 0 else 0.0
+        safe = np.where(n > 0, n, 1)
+        out[m.name] = SqlSource._numbers(out, m.name) + np.where(n > 0, n * (total / safe - mean) ** 2, 0.0)
+    return out
 
 
 def usable(engine: sa.Engine, taxonomy: Taxonomy) -> bool:

@@ -107,7 +107,8 @@ def _selected(f: Filters, p: Params, by: Sequence[str]) -> str:
 
 def attendees_query(f: Filters, by: Sequence[str]) -> tuple[str, dict[str, object]]:
     """Per group: records, distinct participants, repeat (2 or more records) and returning participants
-    (first event in the data before the group's month, or before the period)."""
+    (first event in the data before the group's month, or before the period), and the events with at least
+    one selected record: one query over the selected records."""
     p = Params()
     rows = _selected(f, p, by)
     group = ", ".join(by)
@@ -118,21 +119,16 @@ def attendees_query(f: Filters, by: Sequence[str]) -> tuple[str, dict[str, objec
         returning = f"first_day < {p.add(f.start)}"
     else:
         returning = "FALSE"
-    per_person = (
-        f"SELECT {lead}pk, count(*) AS n, min(first_day) AS first_day FROM ({rows}) sel GROUP BY {lead}pk"
-    )
-    return (
+    per_person = f"SELECT {lead}pk, count(*) AS n, min(first_day) AS first_day FROM sel GROUP BY {lead}pk"
+    people = (
         f"SELECT {lead}CAST(sum(n) AS float8) AS records, count(*) AS participants, "
         f"count(*) FILTER (WHERE n >= 2) AS repeat, count(*) FILTER (WHERE {returning}) AS returning "
-        f"FROM ({per_person}) people{tail}",
+        f"FROM ({per_person}) per_person{tail}"
+    )
+    events = f"SELECT {lead}count(DISTINCT event_id) AS events_with_records FROM sel{tail}"
+    same = " AND ".join(f"people.{k} IS NOT DISTINCT FROM events.{k}" for k in by) or "TRUE"
+    return (
+        f"WITH sel AS ({rows}), people AS ({people}), events AS ({events}) "
+        f"SELECT people.*, events.events_with_records FROM people JOIN events ON {same}",
         p.values,
     )
-
-
-def attendee_events_query(f: Filters, by: Sequence[str]) -> tuple[str, dict[str, object]]:
-    """Per group: the events with at least one selected attendee record."""
-    p = Params()
-    rows = _selected(f, p, by)
-    group = ", ".join(by)
-    lead, tail = (f"{group}, " if by else ""), (f" GROUP BY {group}" if by else "")
-    return f"SELECT {lead}count(DISTINCT event_id) AS events_with_records FROM ({rows}) sel{tail}", p.values

@@ -36,6 +36,13 @@ IN_DATABASE = ("responses", "attendees")  # the tables the loader leaves in the 
 ANSWERS_MONTH = "cpdash_stats_answers_month"
 COMMENTS_MONTH = "cpdash_stats_comments_month"
 RECENT = 512  # query answers kept per source (each a few hundred groups at most)
+NUMERIC = ("integer", "floating", "decimal", "mixed-integer-float")
+
+
+def floats(frame: pd.DataFrame) -> pd.DataFrame:
+    """The table with its numeric columns (counts, sums, decimals) as float64, NULL as NaN."""
+    numeric = [n for n in frame.columns if pd.api.types.infer_dtype(frame[n], skipna=True) in NUMERIC]
+    return frame.astype(dict.fromkeys(numeric, "float64")) if numeric else frame
 
 
 class SqlLabels:
@@ -47,7 +54,7 @@ class SqlLabels:
         self.taxonomy = taxonomy or default_taxonomy()
         self._lock = threading.RLock()
         self._memo: dict[str, object] = {}
-        self._recent: OrderedDict[tuple[str, str], pd.DataFrame] = OrderedDict()
+        self._recent: OrderedDict[tuple[str, str, bool], pd.DataFrame] = OrderedDict()
 
     def _once(self, name: str, make: Callable[[], object]) -> object:
         """A value worked out once per source, shared by every session."""
@@ -56,23 +63,36 @@ class SqlLabels:
                 self._memo[name] = make()
             return self._memo[name]
 
-    def _rows(self, sql: str, params: dict[str, object] | None = None) -> pd.DataFrame:
+    def _rows(self, sql: str, params: dict[str, object] | None = None, numbers: bool = False) -> pd.DataFrame:
         """The rows of a query, as a table (read-only: the last RECENT answers are kept, shared by every
-        session, since figures on one page often ask the same question; a new import makes a new source)."""
-        key = (sql, repr(sorted((params or {}).items())))
+        session, since figures on one page often ask the same question; a new import makes a new source);
+        with `numbers`, its numeric columns as float64 (NULL as NaN), converted once for every figure."""
+        key = (sql, repr(sorted((params or {}).items())), numbers)
         with self._lock:
             found = self._recent.get(key)
             if found is not None:
                 self._recent.move_to_end(key)
                 return found
-        with self.engine.connect() as conn:
-            result = conn.execute(sa.text(sql), params or {})
-            frame = pd.DataFrame(result.all(), columns=list(result.keys()))
+        try:
+            frame = self._read(sql, params)
+        except sa.exc.DBAPIError as exc:
+            if not exc.connection_invalidated:
+                raise
+            frame = self._read(sql, params)  # the pooled connection had died: once more, on a new one
+        if numbers:
+            frame = floats(frame)
         with self._lock:
             self._recent[key] = frame
             if len(self._recent) > RECENT:
                 self._recent.popitem(last=False)
         return frame
+
+    def _read(self, sql: str, params: dict[str, object] | None) -> pd.DataFrame:
+        """The rows of a query, read outside a transaction (one round trip: no BEGIN and ROLLBACK around
+        it; each query sees the committed tables, as it did alone in its own transaction)."""
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            result = conn.execute(sa.text(sql), params or {})
+            return pd.DataFrame(result.all(), columns=list(result.keys()))
 
     @property
     def schema(self) -> Schema:
