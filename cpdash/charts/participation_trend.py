@@ -253,6 +253,18 @@ def returning_chart(monthly: pd.DataFrame, empty: str | None = None) -> go.Figur
             "hovertemplate": "new: %{y:,}<extra></extra>",
         },
     ]
+    unsplit = monthly["participants"].where(monthly["returning"].isna())
+    if unsplit.notna().any():  # shown, but not split: returning or new rests on too few
+        traces.append(
+            {
+                "type": "bar",
+                "x": x,
+                "y": unsplit.to_numpy(),
+                "name": "Not split (too few to show)",
+                "marker": {"color": OTHER_COLOUR},
+                "hovertemplate": "participants: %{y:,}<extra></extra>",
+            }
+        )
     return _figure(
         traces,
         title,

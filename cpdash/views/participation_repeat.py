@@ -62,6 +62,12 @@ def _notes(policy: Policy, n: np.ndarray) -> np.ndarray:
     return np.where(policy.flagged(n), f"{FLAG} fewer than {policy.k} {NOUN}", "")
 
 
+def _split_hidden(policy: Policy, part: float, rest: float) -> bool:
+    """True when a count of people split in two (returning and new, at two or more events and at one) may
+    not show its parts: one rests on fewer than k, and the other would give it (the whole minus it)."""
+    return bool(policy.hidden_in_set(np.array([part, rest], dtype="float64"), True, ("0", "1")).any())
+
+
 def population_age_shares(areas: pd.DataFrame) -> pd.Series:
     """Share of residents in each age group across `areas` (population and the share_* columns), weighted
     by population; NaN when no area has both."""
@@ -80,20 +86,25 @@ def population_age_shares(areas: pd.DataFrame) -> pd.Series:
 def returning_by_month(src: Source, f: Filters, policy: Policy, whole_shown: bool = True) -> pd.DataFrame:
     """Per month of the period: participants, returning (had been to an earlier event, any program or
     area), new and the returning share; in public, a month on fewer than k participants is hidden, and
-    every month when the period's participants are."""
+    every month when the period's participants are; returning and new, the two parts of a month's
+    participants, are hidden together when either rests on fewer than k."""
     table = rep.repeat_by(src, f, (MONTH,))
     people = table["participants"].to_numpy(dtype="float64")
+    returning = table["returning"].to_numpy(dtype="float64")
     hidden = policy.hidden(people) | (policy.public and not whole_shown)
+    split = hidden | np.array(
+        [_split_hidden(policy, r, p - r) for r, p in zip(returning, people, strict=True)]
+    )
 
-    def blank(values: object) -> np.ndarray:
-        return np.where(hidden, np.nan, np.asarray(values, dtype="float64"))
+    def blank(values: object, where: np.ndarray = split) -> np.ndarray:
+        return np.where(where, np.nan, np.asarray(values, dtype="float64"))
 
     return pd.DataFrame(
         {
             "month": pd.DatetimeIndex(table[MONTH]),
-            "participants": blank(people),
-            "returning": blank(table["returning"]),
-            "new": blank(people - table["returning"].to_numpy(dtype="float64")),
+            "participants": blank(people, hidden),
+            "returning": blank(returning),
+            "new": blank(people - returning),
             "share_returning": blank(table["share_returning"]),
             "note": _notes(policy, people),
         }
@@ -135,6 +146,12 @@ def repeat_caption(r: rep.Repeat, status: str, policy: Policy) -> str:
         return "No attendee records in this period and selection."
     if status == HIDDEN:
         return f"Fewer than {policy.k} {NOUN} in this selection: figures are not shown."
+    if _split_hidden(policy, r.repeat, r.participants - r.repeat):
+        return (
+            f"{count_words(r.participants, 'participant')} with attendee records. How many came to "
+            f"{REPEAT_MIN_EVENTS} or more events is not shown: they, or those who came once, are fewer than "
+            f"{policy.k}."
+        )
     flag = f" {FLAG} fewer than {policy.k} {NOUN}: treat with care." if status == FLAGGED else ""
     return (
         f"{r.share_repeat * 100:.0f} % of the {count_words(r.participants, 'participant')} with attendee records "
@@ -144,9 +161,9 @@ def repeat_caption(r: rep.Repeat, status: str, policy: Policy) -> str:
 
 def returning_caption(monthly: pd.DataFrame, k: int = 10) -> str:
     """The latest shown month's share of returning participants, against the first shown month."""
-    active = monthly[monthly["participants"] > 0]
+    active = monthly[(monthly["participants"] > 0) & monthly["share_returning"].notna()]
     if len(active) == 0:
-        if monthly["participants"].isna().any():
+        if (monthly["participants"].fillna(1) > 0).any():
             return f"Every month rests on too few {NOUN} to show."
         return "No attendee records in this period and selection."
     last = active.iloc[-1]
@@ -160,6 +177,8 @@ def returning_caption(monthly: pd.DataFrame, k: int = 10) -> str:
     text += ". Returning means any earlier event in the data, whatever its program or area."
     if monthly["participants"].isna().any():
         text += f" Months with fewer than {k} {NOUN} are left blank (not zero)."
+    if (monthly["participants"].notna() & monthly["returning"].isna()).any():
+        text += f" Returning and new are left blank in months where either is fewer than {k}."
     return text
 
 
@@ -226,7 +245,9 @@ def repeat_engagement(
         empty = "None of the events in this period and selection has attendee records."
     return RepeatView(
         participants="—" if hidden else fmt.number(r.participants) + mark,
-        share_repeat="—" if hidden else fmt.percent(r.share_repeat * 100) + mark,
+        share_repeat="—"
+        if hidden or _split_hidden(policy, r.repeat, r.participants - r.repeat)
+        else fmt.percent(r.share_repeat * 100) + mark,
         coverage=f"{r.events_with_records:,} of {events:,}",
         status=status,
         monthly=monthly,
