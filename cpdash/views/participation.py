@@ -110,7 +110,7 @@ def participation(
     """The Participation page's figures for the filters, compared as `compare` says; the trend split by
     `split` (program | area) and the trend and heat map counting `measure` (attendance | events)."""
     src = _Remembering(src)
-    period = compared(src, f, compare)
+    period = compared(src, f, compare, policy)
     before = period.filters if period.ok else None
     areas = by_area(src, f)  # once, for the cards, reach and the residents' ages
     now = engagement(src, f, areas)

@@ -75,7 +75,9 @@ class Resolved:
 
 
 def _help(text: str, before: Compared, value: str) -> str:
-    """A card's help with the compared period's value."""
+    """A card's help with the compared period's value (when a change may be shown)."""
+    if not before.ok:
+        return text
     period = period_text(before.filters.start, before.filters.end)
     return f"{text} Compared period ({period}): {value}."
 
@@ -178,7 +180,7 @@ def summary(
 ) -> Summary:
     """The cards, what limits them and the topics (`every_topic` when the caller kept `topics(src)`), for
     the filters."""
-    before = compared(src, f, compare)
+    before = compared(src, f, compare, policy)
     intro = "Concerns residents raised, what was done about them and what is still open. " + before.text
     if not src.has("concerns"):
         return Summary(False, intro, [], [], [ALL_TOPICS], False)
