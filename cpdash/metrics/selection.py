@@ -16,7 +16,7 @@ or all programs instead of those chosen; the choice with one chosen area or prog
 difference is the number of people who came only to what one adds to the other, and a difference of 1 to
 k-1 refuses the choice (the choice of everything never is). Two choices that differ by more than one item
 (three programs against one of them, areas against other programs) are not set beside each other directly.
-Periods likewise (people_over_period_shown): a period's participants, those at two or more events and its
+Periods likewise (people_over_period_hidden): a period's participants, those at two or more events and its
 age groups are hidden where a shorter period of whole blocks inside it, or one of its months, gives one of
 them 1 to k-1 apart.
 
@@ -190,35 +190,39 @@ def refusal(src: Source, f: Filters, policy: Policy, names: dict[str, str]) -> s
     )
 
 
-def people_over_period_shown(src: Source, f: Filters, policy: Policy, what: str = "participants") -> bool:
-    """Whether counts of people over the filters' whole period may be shown: `what` is "participants",
-    "repeat" (those at two or more events and those at one) or "age" (the age groups); a month's counts are
-    the same whatever the period. In public, not when a shorter period inside it (whole blocks, or one of
-    its months) gives one of them 1 to k-1 apart (the people who came only, or came again, in the rest of
-    the period): the longer period hides, so any two periods shown differ by none or k."""
+PARTICIPANTS, REPEAT, AGES = "participants", "repeat", "ages"  # what people_over_period_hidden may hide
+
+
+def _over_period(key: tuple[str, str, str]) -> str:
+    """Which of PARTICIPANTS, REPEAT and AGES a count of _people over the period is."""
+    kind, _, count = key
+    return AGES if kind == "age" else PARTICIPANTS if count == "participants" else REPEAT
+
+
+def people_over_period_hidden(src: Source, f: Filters, policy: Policy) -> frozenset[str]:
+    """Which counts of people over the filters' whole period may not be shown: PARTICIPANTS, REPEAT (those at
+    two or more events and those at one) and AGES (the age groups); a month's counts are the same whatever
+    the period. In public, those a shorter period inside it (whole blocks, or one of its months) gives 1 to
+    k-1 apart (the people who came only, or came again, in the rest of the period): the longer period
+    hides, so any two periods shown differ by none or k."""
     if not policy.public or not f.grid or f.start is None or f.end is None or not src.has("attendees"):
-        return True
+        return frozenset()
     one = dt.timedelta(days=1)
     edges = [d for d in f.grid if f.start <= d <= f.end + one]
     shown = _people(src, f, policy)
-    counts = {"participants": ("participants",), "repeat": ("repeat", "once")}.get(what, ())
-    mine = {
-        key: n
-        for key, n in shown.items()
-        if (key[0] == "age" if what == "age" else key[0] == "period" and key[2] in counts)
-    }
+    mine = {key: n for key, n in shown.items() if key[0] != "month"}
+    hidden = set()
     whole = mine.get(("period", "", "participants"))
     months = [n for (kind, _, count), n in shown.items() if kind == "month" and count == "participants"]
     if whole is not None and any(0 < whole - n < policy.k for n in months):  # a month is a shorter period
-        return False
+        hidden.add(PARTICIPANTS)
     for i, start in enumerate(edges[:-1]):
         for end in edges[i + 1 :]:
-            if (start, end - one) == (f.start, f.end):
-                continue
-            theirs = _people(src, f.with_period(start, end - one), policy)
-            if any(0 < abs(mine[key] - theirs[key]) < policy.k for key in mine.keys() & theirs.keys()):
-                return False
-    return True
+            if (start, end - one) != (f.start, f.end):
+                theirs = _people(src, f.with_period(start, end - one), policy)
+                common = mine.keys() & theirs.keys()
+                hidden |= {_over_period(key) for key in common if 0 < abs(mine[key] - theirs[key]) < policy.k}
+    return frozenset(hidden)
 
 
 def compared_shown(src: Source, before: Filters, policy: Policy) -> bool:

@@ -19,7 +19,7 @@ from cpdash.metrics import repeat as rep
 from cpdash.metrics.engagement import scope
 from cpdash.metrics.gather import MONTH, Source
 from cpdash.metrics.periods import Filters
-from cpdash.metrics.selection import people_by_age, people_over_period_shown
+from cpdash.metrics.selection import AGES, PARTICIPANTS, REPEAT, people_by_age, people_over_period_hidden
 from cpdash.metrics.suppression import EMPTY, FLAG, FLAGGED, HIDDEN, Policy
 from cpdash.views import format as fmt
 from cpdash.views.participation_text import count_words, month_name
@@ -236,9 +236,8 @@ def repeat_engagement(
         return None
     status = policy.status(r.participants)
     hidden = status == HIDDEN
-    over_period = hidden or people_over_period_shown(src, f, policy)
-    ages_over_period = hidden or people_over_period_shown(src, f, policy, "age")
-    repeat_over_period = hidden or people_over_period_shown(src, f, policy, "repeat")
+    over = frozenset() if hidden else people_over_period_hidden(src, f, policy)
+    over_period, ages_over_period, repeat_over_period = (x not in over for x in (PARTICIPANTS, AGES, REPEAT))
     mark = policy.mark(r.participants)
     monthly = returning_by_month(src, f, policy, not hidden)
     population = population_age_shares(scope(src, f) if areas is None else areas)
