@@ -107,3 +107,35 @@ def test_no_change_among_the_areas_that_need_attention(data) -> None:
     public = attention.needs_attention(src, city, 10, policy=PUBLIC)
     assert "A1" not in set(public["area_id"])  # its words and its rank would give the earlier backlog
     assert [a.name for a in ov.overview(src, city, PUBLIC).attention if a.area_id == "A1"] == []
+
+
+def test_no_compared_figure_in_the_you_said_tables(data) -> None:
+    """Per area, Alder's row gives no figure of the compared period (Birch's does); per topic, none for the
+    choice of Alder."""
+    ds, src, alder = data
+    names = dict(zip(ds.areas["area_id"], ds.areas["name"], strict=True))
+    prev = ["open_at_end_prev", "median_days_prev", "share_90_prev"]
+    table = ys.status_table(src, alder.with_areas(()), "area_id", names, policy=PUBLIC).set_index("area_id")
+    assert table.loc["A1", prev].isna().all()
+    assert table.loc["A2", "open_at_end_prev"] == 0
+    topics = ys.status_table(src, alder, "topic", names, policy=PUBLIC)
+    assert len(topics) and topics[prev].isna().all().all()
+    staff = ys.status_table(src, alder, "topic", names, policy=STAFF)
+    assert staff["open_at_end_prev"].notna().all()
+    view = ys.by_group(src, alder, "Topic", names, policy=PUBLIC).view
+    assert view["Still open, compared period"].isna().all()
+
+
+def test_no_same_month_last_year_where_the_public_view_would_not_show_it(data) -> None:
+    """A year on (2026, with the data of 2025 as last year), Alder's trend gives no month of last year
+    where the public view would not show Alder over those months."""
+    ds, src, _ = data
+    names = dict(zip(ds.areas["area_id"], ds.areas["name"], strict=True))
+    later = Filters(dt.date(2026, 1, 1), dt.date(2026, 4, 30), ("A1",))
+    assert not compared_shown(src, later.last_year(), PUBLIC)
+    public = pa.participation(src, notables(ds.events), later, PUBLIC, names).trend
+    assert public.months["last_year"].isna().all() and "last year" not in public.caption.replace(
+        "no comparison with last year", ""
+    )
+    staff = pa.participation(src, notables(ds.events), later, STAFF, names).trend
+    assert staff.months["last_year"].notna().any()
