@@ -344,6 +344,20 @@ def test_repeat_charts(src):
     fig = reach_charts.age_chart(r.ages)
     assert [t.name for t in fig.data] == ["Residents", "Participants"]
     assert fig.data[1].y[0] == pytest.approx(100 / 3)
+    hidden = repeat_of(src, policy=Policy(10, public=True))  # four participants: nothing by age
+    assert "Not shown" in str(reach_charts.age_chart(hidden.ages).layout.annotations[0].text)
+
+
+def test_a_month_not_split_is_drawn_whole():
+    """February's 13 participants, whose one newcomer is hidden, are drawn as one grey bar."""
+    regulars = [(event, f"R{i}", "25-34") for event in ("C1", "C2", "C3") for i in range(12)]
+    attendees = pd.DataFrame(
+        [*regulars, ("C3", "NEW", "25-34")], columns=["event_id", "participant_key", "age_group"]
+    )
+    public = repeat_of(source_of(events_frame(), areas_frame(), attendees), policy=Policy(5, public=True))
+    fig = trend_charts.returning_chart(public.monthly)
+    assert [t.name for t in fig.data] == ["Returning", "New", "Not split"]
+    assert list(fig.data[2].y)[:2] == [pytest.approx(np.nan, nan_ok=True), 13]
 
 
 def test_returning_and_new_are_hidden_together_when_either_is_under_k():

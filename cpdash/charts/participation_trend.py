@@ -260,9 +260,9 @@ def returning_chart(monthly: pd.DataFrame, empty: str | None = None) -> go.Figur
                 "type": "bar",
                 "x": x,
                 "y": unsplit.to_numpy(),
-                "name": "Not split (too few to show)",
+                "name": "Not split",
                 "marker": {"color": OTHER_COLOUR},
-                "hovertemplate": "participants: %{y:,}<extra></extra>",
+                "hovertemplate": "participants: %{y:,} (returning or new too few to show)<extra></extra>",
             }
         )
     return _figure(
