@@ -75,10 +75,13 @@ def people_by_age(
     return counts, unknown, hide
 
 
-def _people(src: Source, f: Filters, policy: Policy) -> dict[tuple[str, str, str], float]:
+def _people(
+    src: Source, f: Filters, policy: Policy, months: bool = True
+) -> dict[tuple[str, str, str], float]:
     """The counts of people the public view shows for the filters: participants over the period, per month
-    and per age group, and the parts they split into (returning and new per month, at 2+ events and at one
-    over the period) where the policy shows them; keyed (row kind, row, count)."""
+    (unless `months` is False) and per age group, and the parts they split into (returning and new per
+    month, at 2+ events and at one over the period) where the policy shows them; keyed (row kind, row,
+    count)."""
     whole = src.attendees(f)
     people, repeat = whole.first("participants"), whole.first("repeat")
     if policy.status(people) != SHOWN:
@@ -86,12 +89,13 @@ def _people(src: Source, f: Filters, policy: Policy) -> dict[tuple[str, str, str
     shown = {("period", "", "participants"): people}
     if not policy.split_hidden(repeat, people):
         shown |= {("period", "", "repeat"): repeat, ("period", "", "once"): people - repeat}
-    months = src.attendees(f, (MONTH,))
-    labels = months.keys[MONTH].astype("string").fillna("").to_numpy()
-    for label, n, back in zip(labels, months["participants"], months["returning"], strict=True):
-        shown[("month", str(label), "participants")] = float(n)
-        if not policy.split_hidden(back, n):
-            shown |= {("month", str(label), "returning"): back, ("month", str(label), "new"): n - back}
+    if months:
+        per_month = src.attendees(f, (MONTH,))
+        labels = per_month.keys[MONTH].astype("string").fillna("").to_numpy()
+        for label, n, back in zip(labels, per_month["participants"], per_month["returning"], strict=True):
+            shown[("month", str(label), "participants")] = float(n)
+            if not policy.split_hidden(back, n):
+                shown |= {("month", str(label), "returning"): back, ("month", str(label), "new"): n - back}
     counts, unknown, hide = people_by_age(src, f, policy, people)
     for label, n, hidden in zip([*AGE_GROUPS, "unknown"], [*counts, unknown], hide, strict=True):
         if not hidden:
@@ -219,7 +223,7 @@ def people_over_period_hidden(src: Source, f: Filters, policy: Policy) -> frozen
     for i, start in enumerate(edges[:-1]):
         for end in edges[i + 1 :]:
             if (start, end - one) != (f.start, f.end):
-                theirs = _people(src, f.with_period(start, end - one), policy)
+                theirs = _people(src, f.with_period(start, end - one), policy, months=False)
                 common = mine.keys() & theirs.keys()
                 hidden |= {_over_period(key) for key in common if 0 < abs(mine[key] - theirs[key]) < policy.k}
     return frozenset(hidden)
