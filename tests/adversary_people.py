@@ -7,6 +7,7 @@ Distinct counts do not add up across months or programs (one person at two progr
 together), so tests/adversary.py's linear algebra does not apply. What does:
 - within one count, its parts add up: participants = returning + new = at 2+ events + at one event, and the
   age groups add up to the participants (those hidden are the total minus those shown);
+- two areas (or programs) each alone and together give the people at both (a + b - together);
 - between two selections, one inside the other (all programs and all but one, two areas and one of them,
   an area and the same area without a program, a year and its last months), the larger's count minus the
   smaller's is the number of people who came only to what the larger adds: a group of its own, which must
@@ -161,7 +162,31 @@ def derived(shown: list[Count], k: int) -> list[str]:
                             f"areas={_name(big.areas)} programs={_name(big.programs)} period={big.period} and not "
                             f"in areas={_name(small.areas)} programs={_name(small.programs)} period={small.period}"
                         )
+    found += _overlaps(shown, k)
     return sorted(set(found))
+
+
+def _overlaps(shown: list[Count], k: int) -> list[str]:
+    """People at both of two areas (or programs): each alone plus the other, less the two together."""
+    index = {(c.areas, c.programs, c.row, c.column, _view(c)[2]): c.value for c in shown}
+    found = []
+    for (areas, programs, row, column, period), together in index.items():
+        if column not in ("participants", "returning", "new"):
+            continue
+        for pair, first in ((areas, True), (programs, False)):
+            if pair is None or len(pair) != 2:
+                continue
+            parts = [
+                index.get(
+                    ((frozenset({x}), programs) if first else (areas, frozenset({x}))) + (row, column, period)
+                )
+                for x in sorted(pair)
+            ]
+            if None not in parts and 0 < sum(parts) - together < k:
+                found.append(
+                    f"{column} {row or 'whole'}: {sum(parts) - together:g} people at both of {sorted(pair)}"
+                )
+    return found
 
 
 def _months_as_periods(shown: list[Count]) -> list[Count]:

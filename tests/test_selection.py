@@ -237,3 +237,24 @@ def test_the_participants_of_a_period_are_hidden_where_a_shorter_one_gives_a_few
     )
     assert not people_over_period_hidden(src, year.with_period(dt.date(2025, 9, 1), YEAR.end), PUBLIC)
     assert not people_over_period_hidden(src, year, STAFF)
+
+
+def test_two_programs_whose_people_overlap_by_a_few_are_refused() -> None:
+    """Twelve at Coffee with a Cop, twelve others at Youth sports, one at both: each program alone (13), the
+    two together (25) and everything (25) differ by twelve or none, but 13 + 13 - 25 gives the one at both."""
+    import pandas as pd
+
+    from tests.participation_data import COFFEE, PERIOD, SPORTS, areas_frame, events_frame, source_of
+
+    people = [("C1", f"C{i}") for i in range(12)] + [("C3", f"S{i}") for i in range(12)]
+    people += [("C1", "BOTH"), ("C3", "BOTH")]
+    attendees = pd.DataFrame(people, columns=["event_id", "participant_key"]).assign(age_group="25-34")
+    src = source_of(events_frame(), areas_frame(), attendees)
+
+    def refused(*programs: str) -> str | None:
+        return refusal(src, Filters(PERIOD.start, PERIOD.end, (), programs), PUBLIC, {})
+
+    assert refused(COFFEE) is None and refused(SPORTS) is None
+    said = refused(COFFEE, SPORTS)
+    assert said and "both" in said and " 1 " not in said
+    assert refusal(src, Filters(PERIOD.start, PERIOD.end, (), (COFFEE, SPORTS)), STAFF, {}) is None

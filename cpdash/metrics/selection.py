@@ -14,8 +14,10 @@ shows for a choice (participants over the period, per month and per age group; r
 more events and at one, where shown) is set beside the same count for the choices just around it (all areas
 or all programs instead of those chosen; the choice with one chosen area or program left out): the
 difference is the number of people who came only to what one adds to the other, and a difference of 1 to
-k-1 refuses the choice (the choice of everything never is). Two choices that differ by more than one item
-(three programs against one of them, areas against other programs) are not set beside each other directly.
+k-1 refuses the choice (the choice of everything never is). A choice of two areas (or programs) is refused
+too when each alone and the two together give the people at both (a + b - together) as 1 to k-1. Two choices
+that differ by more than one item (three programs against one of them, areas against other programs) are not
+set beside each other directly.
 Periods likewise (people_over_period_hidden): a period's participants, those at two or more events and its
 age groups are hidden where a shorter period of whole blocks inside it, or one of its months, gives one of
 them 1 to k-1 apart.
@@ -144,6 +146,31 @@ def _people_gap(src: Source, f: Filters, policy: Policy, names: dict[str, str]) 
             return (
                 f"this choice cannot be shown beside all {wider}: the participants who came only to the "
                 f"{wider} it leaves out are fewer than {policy.k}"
+            )
+    return _overlap(src, f, policy, names, mine)
+
+
+UNIONS = ("participants", "returning", "new")  # counts of a choice of two: those of each less those at both
+
+
+def _overlap(
+    src: Source, f: Filters, policy: Policy, names: dict[str, str], mine: dict[tuple[str, str, str], float]
+) -> str | None:
+    """For a choice of two areas (or two programs): what to say when each alone and the two together give
+    the people at both by adding and subtracting (a + b - both together) as 1 to k-1; None otherwise."""
+    for chosen, alone, label in (
+        (f.areas, lambda x: f.with_areas((x,)), lambda x: str(names.get(x, x))),
+        (f.programs, lambda x: Filters(f.start, f.end, f.areas, (x,), f.grid), str),
+    ):
+        if len(chosen) != 2:
+            continue
+        first, second = (_people(src, alone(x), policy) for x in chosen)
+        keys = [key for key in mine.keys() & first.keys() & second.keys() if key[2] in UNIONS]
+        both = [first[key] + second[key] - mine[key] for key in keys]
+        if any(0 < n < policy.k for n in both):
+            return (
+                f"{' and '.join(label(x) for x in chosen)} cannot be shown together: with each on its own, "
+                f"they would give away the participants who came to both, fewer than {policy.k}"
             )
     return None
 
