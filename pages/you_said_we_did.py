@@ -42,7 +42,7 @@ label = (
     st.segmented_control("Group by", list(ys.GROUPINGS), default="Area", required=True, key="you_said_by")
     or "Area"
 )
-group = ui.get_you_said_group(ctx.settings, ctx.src, f, label, ctx.compare)
+group = ui.get_you_said_group(ctx.settings, ctx.src, f, label, ctx.compare, ctx.policy)
 st.plotly_chart(charts.status_chart(group.table, group.label), key="you_said_status_chart")
 with st.expander(f"Table: every {group.label.lower()}, with the compared period", expanded=False):
     st.dataframe(group.view, hide_index=True, key="you_said_status_table")

@@ -344,3 +344,39 @@ def test_repeat_charts(src):
     fig = reach_charts.age_chart(r.ages)
     assert [t.name for t in fig.data] == ["Residents", "Participants"]
     assert fig.data[1].y[0] == pytest.approx(100 / 3)
+    hidden = repeat_of(src, policy=Policy(10, public=True))  # four participants: nothing by age
+    assert "Not shown" in str(reach_charts.age_chart(hidden.ages).layout.annotations[0].text)
+
+
+def test_a_month_not_split_is_drawn_whole():
+    """February's 13 participants, whose one newcomer is hidden, are drawn as one grey bar."""
+    regulars = [(event, f"R{i}", "25-34") for event in ("C1", "C2", "C3") for i in range(12)]
+    attendees = pd.DataFrame(
+        [*regulars, ("C3", "NEW", "25-34")], columns=["event_id", "participant_key", "age_group"]
+    )
+    public = repeat_of(source_of(events_frame(), areas_frame(), attendees), policy=Policy(5, public=True))
+    fig = trend_charts.returning_chart(public.monthly)
+    assert [t.name for t in fig.data] == ["Returning", "New", "Not split"]
+    assert list(fig.data[2].y)[:2] == [pytest.approx(np.nan, nan_ok=True), 13]
+
+
+def test_returning_and_new_are_hidden_together_when_either_is_under_k():
+    """Twelve came to both January events; in February the same twelve and one newcomer: February's 13 participants are
+    shown, but not that one of them was new (nor that 12 returned, which gives the same). All thirteen came
+    twice or more but the newcomer: the share at two or more events would give that one person too."""
+    regulars = [(event, f"R{i}", "25-34") for event in ("C1", "C2", "C3") for i in range(12)]
+    attendees = pd.DataFrame(
+        [*regulars, ("C3", "NEW", "25-34")], columns=["event_id", "participant_key", "age_group"]
+    )
+    src = source_of(events_frame(), areas_frame(), attendees)
+    public = repeat_of(src, policy=Policy(5, public=True))
+    months = public.monthly.set_index(public.monthly["month"].dt.month)
+    assert months.loc[1, "participants"] == 12 and months.loc[1, "new"] == 12
+    assert months.loc[2, "participants"] == 13
+    assert np.isnan(months.loc[2, "new"]) and np.isnan(months.loc[2, "returning"])
+    assert np.isnan(months.loc[2, "share_returning"])
+    assert public.participants == "13" and public.share_repeat == "—"
+    assert "is not shown" in public.caption and "12 people" not in public.caption
+    assert "left blank in months where either is fewer than 5" in public.returning_caption
+    staff = repeat_of(src, policy=Policy(5))
+    assert staff.share_repeat.startswith("92 %") and staff.monthly["new"].tolist()[1] == 1

@@ -195,3 +195,66 @@ def test_no_compared_figure_where_the_compared_period_would_be_refused(data) -> 
         "Compared period (1 Jan 2025 – 30 Apr 2025)"
         in score_card(src, "trust", city, city.previous(), PUBLIC).help
     )
+
+
+def test_a_choice_of_programs_that_leaves_out_a_few_people_is_refused(data) -> None:
+    """Coffee with a Cop and Block party hold every regular participant each month; in May all programs
+    count 74, these two 72: the two May participants of the youth program would follow by subtraction (the
+    youth program itself is hidden: three participants)."""
+    said = _refused(data, programs=["Coffee with a Cop", "Block party"])
+    assert said and "participants" in said and "fewer than 10" in said
+    assert "2 " not in said and "74" not in said and "72" not in said  # never the counts themselves
+    assert _refused(data, ["A3"], ["Coffee with a Cop", "Block party"]) is None  # Cedar holds no youth event
+    assert _refused(data, programs=["Coffee with a Cop", "Block party"], policy=STAFF) is None
+
+
+def test_an_area_beside_itself_without_a_program_is_refused(data) -> None:
+    """Birch with and without a program: the regulars' months differ by 0 or by all twelve, and Birch is
+    shown; one area and two areas differ by an area's twelve regulars."""
+    assert _refused(data, ["A2"], ["Coffee with a Cop"]) is None
+    assert _refused(data, ["A2", "A3"]) is None
+    assert _refused(data, ["A2"], ["Coffee with a Cop", "Block party"]) is None
+
+
+def test_choices_of_one_program_are_shown(data) -> None:
+    """Each regular program, alone, leaves out a dozen or more people every month: nothing small follows."""
+    for program in ("Coffee with a Cop", "Beat / community meeting", "Block party"):
+        assert _refused(data, programs=[program]) is None, program
+
+
+def test_the_participants_of_a_period_are_hidden_where_a_shorter_one_gives_a_few_away(data) -> None:
+    """The youth program's three came in April, one of them only then: the year's participants set beside
+    May to December (or beside March) would give them away, so the year (the longer period) hides them;
+    May to December, beside September to December, hides its own (two came in May only)."""
+    from cpdash.metrics.selection import PARTICIPANTS, people_over_period_hidden, period_grid
+
+    _, src, _ = data
+    grid = period_grid(src, PUBLIC)
+    year = Filters(YEAR.start, YEAR.end, grid=grid)
+    assert PARTICIPANTS in people_over_period_hidden(src, year, PUBLIC)
+    assert PARTICIPANTS in people_over_period_hidden(
+        src, year.with_period(dt.date(2025, 5, 1), YEAR.end), PUBLIC
+    )
+    assert not people_over_period_hidden(src, year.with_period(dt.date(2025, 9, 1), YEAR.end), PUBLIC)
+    assert not people_over_period_hidden(src, year, STAFF)
+
+
+def test_two_programs_whose_people_overlap_by_a_few_are_refused() -> None:
+    """Twelve at Coffee with a Cop, twelve others at Youth sports, one at both: each program alone (13), the
+    two together (25) and everything (25) differ by twelve or none, but 13 + 13 - 25 gives the one at both."""
+    import pandas as pd
+
+    from tests.participation_data import COFFEE, PERIOD, SPORTS, areas_frame, events_frame, source_of
+
+    people = [("C1", f"C{i}") for i in range(12)] + [("C3", f"S{i}") for i in range(12)]
+    people += [("C1", "BOTH"), ("C3", "BOTH")]
+    attendees = pd.DataFrame(people, columns=["event_id", "participant_key"]).assign(age_group="25-34")
+    src = source_of(events_frame(), areas_frame(), attendees)
+
+    def refused(*programs: str) -> str | None:
+        return refusal(src, Filters(PERIOD.start, PERIOD.end, (), programs), PUBLIC, {})
+
+    assert refused(COFFEE) is None and refused(SPORTS) is None
+    said = refused(COFFEE, SPORTS)
+    assert said and "both" in said and " 1 " not in said
+    assert refusal(src, Filters(PERIOD.start, PERIOD.end, (), (COFFEE, SPORTS)), STAFF, {}) is None

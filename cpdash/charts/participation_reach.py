@@ -148,6 +148,8 @@ def reach_chart(shown: pd.DataFrame, total_areas: int, empty: str | None = None)
 def age_chart(ages: pd.DataFrame, empty: str | None = None) -> go.Figure:
     """Share of participants in each age group beside the share of residents."""
     title = "Who attends: participants and residents by age"
+    if len(ages) and ages["participants"].isna().all():  # hidden in public: the caption says why
+        return empty_figure(title, empty or "Not shown: too few people to show safely")
     if empty or len(ages) == 0 or ages["participants"].sum() == 0:
         return empty_figure(title, empty or "No age groups in the attendee records")
     groups = [str(g) for g in ages["age_group"]]

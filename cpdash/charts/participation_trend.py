@@ -253,6 +253,18 @@ def returning_chart(monthly: pd.DataFrame, empty: str | None = None) -> go.Figur
             "hovertemplate": "new: %{y:,}<extra></extra>",
         },
     ]
+    unsplit = monthly["participants"].where(monthly["returning"].isna())
+    if unsplit.notna().any():  # shown, but not split: returning or new rests on too few
+        traces.append(
+            {
+                "type": "bar",
+                "x": x,
+                "y": unsplit.to_numpy(),
+                "name": "Not split",
+                "marker": {"color": OTHER_COLOUR},
+                "hovertemplate": "participants: %{y:,} (returning or new too few to show)<extra></extra>",
+            }
+        )
     return _figure(
         traces,
         title,

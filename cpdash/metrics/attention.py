@@ -10,6 +10,11 @@ period and the period it is compared with, and size matters:
   on that base / OPEN_MIN_GROWTH;
 - an area with no event is 1.0, or 1.5 with none in the compared period either.
 An area's rank score adds its issues' severities: several issues, or one far past its threshold, come first.
+
+In the public view an issue that rests on the compared period (falling trust, a growing backlog, "nor in
+the compared period") is left out for an area the public view would not show alone over it, or over the
+period (cpdash.metrics.selection.compared_shown): its words and its severity would give the earlier figure
+away.
 """
 
 from __future__ import annotations
@@ -21,6 +26,8 @@ from cpdash.metrics import areas as area_scope
 from cpdash.metrics import engagement, scores
 from cpdash.metrics.gather import AREA, Source
 from cpdash.metrics.periods import PREVIOUS, Filters, period_text
+from cpdash.metrics.selection import compared_shown
+from cpdash.metrics.suppression import Policy
 
 TRUST_DROP = 5.0  # score points between the two periods
 Z95 = 1.96  # a drop must exceed 1.96 standard errors of the difference
@@ -120,15 +127,38 @@ def _no_engagement(now: pd.DataFrame, then: pd.DataFrame, f: Filters) -> list[di
     return out
 
 
+def _without_hidden_changes(found: list[dict], src: Source, f: Filters, before: Filters, policy: Policy):
+    """The issues less what rests on a compared figure the public view would not show (see the module
+    docstring)."""
+    out = []
+    for row in found:
+        area = (row[AREA],)
+        if compared_shown(src, f.with_areas(area), policy) and compared_shown(
+            src, before.with_areas(area), policy
+        ):
+            out.append(row)
+        elif row["issue"] == NO_ENGAGEMENT:  # no event now: said without the compared period
+            out.append(
+                {
+                    **row,
+                    "detail": row["detail"].removesuffix(", nor in the compared period"),
+                    "severity": NO_EVENT_SEVERITY,
+                }
+            )
+    return out
+
+
 def needs_attention(
     src: Source,
     f: Filters,
     k: int,
     compare: str = PREVIOUS,
     by_area: tuple[pd.DataFrame, pd.DataFrame] | None = None,
+    policy: Policy | None = None,
 ) -> pd.DataFrame:
     """Areas with falling trust, growing open concerns or no engagement, most urgent first (`by_area`:
-    engagement.by_area of the period and of the compared one, when already made).
+    engagement.by_area of the period and of the compared one, when already made; `policy`: the public
+    view's, to leave out changes it would not show).
 
     Columns: area_id, name, issue, detail, page, severity.
     """
@@ -142,6 +172,8 @@ def needs_attention(
     ]
     if f.areas:
         found = [row for row in found if row[AREA] in f.areas]
+    if policy is not None and policy.public:
+        found = _without_hidden_changes(found, src, f, before, policy)
     if not found:
         return pd.DataFrame({c: pd.Series(dtype="float64" if c == "severity" else "str") for c in COLUMNS})
     names = area_scope.names(src)

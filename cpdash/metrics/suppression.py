@@ -88,6 +88,12 @@ class Policy:
             pick = np.argmin(n[candidates]) if rank is None else np.argmin(rank[candidates])
             hide[candidates[pick]] = True
 
+    def split_hidden(self, part: float, whole: float) -> bool:
+        """True when a count of people split in two (returning and new, at two or more events and at one)
+        may not show its parts: one rests on fewer than k, and the other would give it (the whole minus it)."""
+        parts = np.array([part, whole - part], dtype="float64")
+        return bool(self.hidden_in_set(parts, True, ("0", "1")).any())
+
     def show(self, value: float, n: float | None) -> float:
         """`value` when it may be shown, NaN when hidden or empty."""
         return value if self.status(n) in (SHOWN, FLAGGED) else math.nan

@@ -315,17 +315,17 @@ def get_you_said(
 
 @st.cache_data(show_spinner=False, max_entries=128)
 def _you_said_group(
-    signature: str, f: Filters, label: str, compare: str, _src: MemorySource
+    signature: str, f: Filters, label: str, compare: str, policy: Policy | None, _src: MemorySource
 ) -> you_said.ByGroup:
     """Follow-through per area or topic for one filter state (shared by sessions)."""
-    return you_said.by_group(_src, f, label, area_scope.names(_src), compare)
+    return you_said.by_group(_src, f, label, area_scope.names(_src), compare, policy)
 
 
 def get_you_said_group(
-    settings: Settings, src: MemorySource, f: Filters, label: str, compare: str
+    settings: Settings, src: MemorySource, f: Filters, label: str, compare: str, policy: Policy | None = None
 ) -> you_said.ByGroup:
-    """Follow-through per area ("Area") or per topic ("Topic") for the filters."""
-    return _you_said_group(_signature(settings), f, label, compare, src)
+    """Follow-through per area ("Area") or per topic ("Topic") for the filters, through `policy`."""
+    return _you_said_group(_signature(settings), f, label, compare, policy, src)
 
 
 @st.cache_data(show_spinner=False, max_entries=128)

@@ -27,17 +27,19 @@ COMPARED_SHORT = {PREVIOUS: "the previous period", LAST_YEAR: "the same period l
 
 @dataclass(frozen=True)
 class Compared:
-    """The period figures are compared with, whether it lies within the data, and both in words."""
+    """The period figures are compared with, whether a change may be shown, and both in words."""
 
     filters: Filters
-    ok: bool  # False when the compared period began before the data: no change is shown
+    ok: bool  # False when the compared period began before the data or may not be shown: no change
     text: str  # "Changes compare with the period of equal length just before (…)."
     short: str  # "the previous period"
     note: str | None  # why no change is shown
 
 
-def compared(src: Source, f: Filters, compare: str = PREVIOUS) -> Compared:
-    """The compared period of the filters (PREVIOUS or LAST_YEAR) and whether a change can be shown."""
+def compared(src: Source, f: Filters, compare: str = PREVIOUS, policy: Policy | None = None) -> Compared:
+    """The compared period of the filters (PREVIOUS or LAST_YEAR) and whether a change can be shown: not
+    when it begins before the data, nor (with the public view's `policy`) when the public view would not
+    show the filters' choice over it (compared_shown: a change gives the earlier figure away)."""
     before = f.compared(compare)
     extent = src.extent()
     ok = extent is not None and before.start >= extent[0]
@@ -46,6 +48,12 @@ def compared(src: Source, f: Filters, compare: str = PREVIOUS) -> Compared:
         note = (
             f"No change is shown: the data starts on {extent[0]:%-d %b %Y}, after the compared period began "
             f"({before.start:%-d %b %Y})."
+        )
+    elif ok and policy is not None and not compared_shown(src, before, policy):
+        ok = False
+        note = (
+            f"No change is shown: the public view does not show this choice of areas and programs over the "
+            f"compared period ({period_text(before.start, before.end)}), so it shows no change against it."
         )
     text = f"Changes compare with {COMPARISONS[compare]} ({period_text(before.start, before.end)})."
     return Compared(before, ok, text, COMPARED_SHORT.get(compare, "the compared period"), note)

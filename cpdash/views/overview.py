@@ -125,7 +125,7 @@ def attention_by_area(
     src: Source, f: Filters, policy: Policy, compare: str, by_area: tuple[pd.DataFrame, pd.DataFrame]
 ) -> list[AttentionArea]:
     """Every area that needs attention, ranked (attention.ranked), each with all its issues and its reason."""
-    ranked = attention.ranked(attention.needs_attention(src, f, policy.k, compare, by_area))
+    ranked = attention.ranked(attention.needs_attention(src, f, policy.k, compare, by_area, policy))
     out = []
     for rank, row in enumerate(ranked.itertuples(), start=1):
         lines, pages = [], []
@@ -143,7 +143,7 @@ def attention_by_area(
 
 def overview(src: Source, f: Filters, policy: Policy, compare: str = PREVIOUS) -> Overview:
     """The Overview's cards, trends and areas needing attention for the filters."""
-    period = compared(src, f, compare)
+    period = compared(src, f, compare, policy)
     before, ok = period.filters, period.ok
     areas = (engagement.by_area(src, f), engagement.by_area(src, before))
     cards = engagement_cards(src, f, before, ok, areas)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from cpdash.metrics.engagement import Engagement, by_area, engagement
 from cpdash.metrics.gather import Groups, Source
 from cpdash.metrics.periods import PREVIOUS, Filters
+from cpdash.metrics.selection import compared_shown
 from cpdash.metrics.suppression import Policy
 from cpdash.views import format as fmt
 from cpdash.views.figures import Card, attendance_card, compared, count_card, events_card
@@ -110,7 +111,7 @@ def participation(
     """The Participation page's figures for the filters, compared as `compare` says; the trend split by
     `split` (program | area) and the trend and heat map counting `measure` (attendance | events)."""
     src = _Remembering(src)
-    period = compared(src, f, compare)
+    period = compared(src, f, compare, policy)
     before = period.filters if period.ok else None
     areas = by_area(src, f)  # once, for the cards, reach and the residents' ages
     now = engagement(src, f, areas)
@@ -122,7 +123,15 @@ def participation(
         intro=f"{INTRO} {period.text}",
         cards=cards,
         notes=notes,
-        trend=trend(src, notable_events(notables, f, names), f, split, measure, names),
+        trend=trend(
+            src,
+            notable_events(notables, f, names),
+            f,
+            split,
+            measure,
+            names,
+            compared_shown(src, f.last_year(), policy),
+        ),
         programs=program_mix(src, f, before, compared_words(compare)),
         season=seasonality(src, f, measure),
         reach=reach(src, f, areas),

@@ -17,8 +17,9 @@ import pandas as pd
 from cpdash.data.schema import AGE_GROUPS, AGE_SHARE_COLUMNS
 from cpdash.metrics import repeat as rep
 from cpdash.metrics.engagement import scope
-from cpdash.metrics.gather import AGE, MONTH, Source
+from cpdash.metrics.gather import MONTH, Source
 from cpdash.metrics.periods import Filters
+from cpdash.metrics.selection import AGES, PARTICIPANTS, REPEAT, people_by_age, people_over_period_hidden
 from cpdash.metrics.suppression import EMPTY, FLAG, FLAGGED, HIDDEN, Policy
 from cpdash.views import format as fmt
 from cpdash.views.participation_text import count_words, month_name
@@ -32,6 +33,22 @@ NO_ATTENDEES = (
     "With it, this section shows the share of participants who come back, returning participants by month "
     "and who attends compared with the area's population. Sign-in sheets or registration exports can "
     "provide it."
+)
+
+# What the section says when the period's counts of people would give away a few by a shorter period.
+OVER_PERIOD = (
+    "The participants over the whole period are not shown: set beside a shorter period of whole months, they "
+    "would give away fewer than {k} people who came only in the rest of it. Each month's are shown below."
+)
+
+OVER_PERIOD_REPEAT = (
+    "{n} participants with attendee records. How many came to two or more events is not shown: set beside a "
+    "shorter period of whole months, it would give away fewer than {k} people who came again only in the rest "
+    "of it."
+)
+OVER_PERIOD_AGES = (
+    "The age profile over the whole period is not shown: set beside a shorter period of whole months, it "
+    "would give away fewer than {k} people of an age group who came only in the rest of it."
 )
 
 
@@ -80,20 +97,23 @@ def population_age_shares(areas: pd.DataFrame) -> pd.Series:
 def returning_by_month(src: Source, f: Filters, policy: Policy, whole_shown: bool = True) -> pd.DataFrame:
     """Per month of the period: participants, returning (had been to an earlier event, any program or
     area), new and the returning share; in public, a month on fewer than k participants is hidden, and
-    every month when the period's participants are."""
+    every month when the period's participants are; returning and new, the two parts of a month's
+    participants, are hidden together when either rests on fewer than k."""
     table = rep.repeat_by(src, f, (MONTH,))
     people = table["participants"].to_numpy(dtype="float64")
+    returning = table["returning"].to_numpy(dtype="float64")
     hidden = policy.hidden(people) | (policy.public and not whole_shown)
+    split = hidden | np.array([policy.split_hidden(r, p) for r, p in zip(returning, people, strict=True)])
 
-    def blank(values: object) -> np.ndarray:
-        return np.where(hidden, np.nan, np.asarray(values, dtype="float64"))
+    def blank(values: object, where: np.ndarray = split) -> np.ndarray:
+        return np.where(where, np.nan, np.asarray(values, dtype="float64"))
 
     return pd.DataFrame(
         {
             "month": pd.DatetimeIndex(table[MONTH]),
-            "participants": blank(people),
-            "returning": blank(table["returning"]),
-            "new": blank(people - table["returning"].to_numpy(dtype="float64")),
+            "participants": blank(people, hidden),
+            "returning": blank(returning),
+            "new": blank(people - returning),
             "share_returning": blank(table["share_returning"]),
             "note": _notes(policy, people),
         }
@@ -106,14 +126,7 @@ def age_profile(
     """Participants by age group beside the residents' shares (age_group, participants, share,
     population_share, difference: fractions), and the participants without an age group; the groups and
     the unknown ones are parts of the `total`, hidden as a set (NaN) in public."""
-    table = rep.repeat_by(src, f, (AGE,)).set_index(AGE)["participants"]
-    counts = table.reindex(list(AGE_GROUPS)).fillna(0).to_numpy(dtype="float64")
-    unknown = float(total - counts.sum())  # no age group, or one the contract does not know
-    hide = policy.hidden_in_set(
-        np.append(counts, unknown), whole_shown, [f"{i:02d}" for i in range(len(AGE_GROUPS) + 1)]
-    )
-    if not whole_shown and policy.public:  # the whole is hidden: so is every part, empty ones included
-        hide[:] = True
+    counts, unknown, hide = people_by_age(src, f, policy, total, whole_shown)
     known = counts.sum()
     share = counts / known if known else np.full(len(counts), np.nan)
     out = pd.DataFrame(
@@ -135,6 +148,12 @@ def repeat_caption(r: rep.Repeat, status: str, policy: Policy) -> str:
         return "No attendee records in this period and selection."
     if status == HIDDEN:
         return f"Fewer than {policy.k} {NOUN} in this selection: figures are not shown."
+    if policy.split_hidden(r.repeat, r.participants):
+        return (
+            f"{count_words(r.participants, 'participant')} with attendee records. How many came to "
+            f"{REPEAT_MIN_EVENTS} or more events is not shown: they, or those who came once, are fewer than "
+            f"{policy.k}."
+        )
     flag = f" {FLAG} fewer than {policy.k} {NOUN}: treat with care." if status == FLAGGED else ""
     return (
         f"{r.share_repeat * 100:.0f} % of the {count_words(r.participants, 'participant')} with attendee records "
@@ -144,9 +163,9 @@ def repeat_caption(r: rep.Repeat, status: str, policy: Policy) -> str:
 
 def returning_caption(monthly: pd.DataFrame, k: int = 10) -> str:
     """The latest shown month's share of returning participants, against the first shown month."""
-    active = monthly[monthly["participants"] > 0]
+    active = monthly[(monthly["participants"] > 0) & monthly["share_returning"].notna()]
     if len(active) == 0:
-        if monthly["participants"].isna().any():
+        if (monthly["participants"].fillna(1) > 0).any():
             return f"Every month rests on too few {NOUN} to show."
         return "No attendee records in this period and selection."
     last = active.iloc[-1]
@@ -160,6 +179,8 @@ def returning_caption(monthly: pd.DataFrame, k: int = 10) -> str:
     text += ". Returning means any earlier event in the data, whatever its program or area."
     if monthly["participants"].isna().any():
         text += f" Months with fewer than {k} {NOUN} are left blank (not zero)."
+    if (monthly["participants"].notna() & monthly["returning"].isna()).any():
+        text += f" Returning and new are left blank in months where either is fewer than {k}."
     return text
 
 
@@ -215,25 +236,36 @@ def repeat_engagement(
         return None
     status = policy.status(r.participants)
     hidden = status == HIDDEN
+    over = frozenset() if hidden else people_over_period_hidden(src, f, policy)
+    over_period, ages_over_period, repeat_over_period = (x not in over for x in (PARTICIPANTS, AGES, REPEAT))
     mark = policy.mark(r.participants)
     monthly = returning_by_month(src, f, policy, not hidden)
     population = population_age_shares(scope(src, f) if areas is None else areas)
-    ages, unknown = age_profile(src, f, policy, r.participants, population, not hidden)
+    ages, unknown = age_profile(src, f, policy, r.participants, population, not hidden and ages_over_period)
+    blank = (
+        hidden or not (over_period and repeat_over_period) or policy.split_hidden(r.repeat, r.participants)
+    )
     empty = None
     if events == 0:
         empty = "No event in this period and selection: there is no attendance to follow."
     elif r.participants == 0:
         empty = "None of the events in this period and selection has attendee records."
     return RepeatView(
-        participants="—" if hidden else fmt.number(r.participants) + mark,
-        share_repeat="—" if hidden else fmt.percent(r.share_repeat * 100) + mark,
+        participants="—" if hidden or not over_period else fmt.number(r.participants) + mark,
+        share_repeat="—" if blank else fmt.percent(r.share_repeat * 100) + mark,
         coverage=f"{r.events_with_records:,} of {events:,}",
         status=status,
         monthly=monthly,
         ages=ages,
-        caption=repeat_caption(r, status, policy),
+        caption=repeat_caption(r, status, policy)
+        if over_period and repeat_over_period
+        else (OVER_PERIOD if not over_period else OVER_PERIOD_REPEAT).format(
+            k=policy.k, n=fmt.number(r.participants)
+        ),
         returning_caption=returning_caption(monthly, policy.k),
-        age_caption=age_caption(ages, unknown, status, policy),
+        age_caption=age_caption(ages, unknown, status, policy)
+        if ages_over_period
+        else OVER_PERIOD_AGES.format(k=policy.k),
         empty=empty,
     )
 

@@ -292,14 +292,26 @@ def spread_note(groups: pd.DataFrame, split: str, measure: str) -> str | None:
 
 
 def trend(
-    src: Source, notable_events: pd.DataFrame, f: Filters, split: str, measure: str, names: dict[str, str]
+    src: Source,
+    notable_events: pd.DataFrame,
+    f: Filters,
+    split: str,
+    measure: str,
+    names: dict[str, str],
+    last_year_shown: bool = True,
 ) -> Trend:
-    """Everything the trend chart and its caption need (`notable_events`: those of the filters)."""
+    """Everything the trend chart and its caption need (`notable_events`: those of the filters;
+    `last_year_shown`: False where the public view would not show the choice the same days a year before,
+    so that nothing is compared with them)."""
     first = first_event_month(src)
     months = monthly_totals(src, f, measure, first)
     groups = monthly_by_group(src, f, split, names, TOP_GROUPS, measure)
     changes = group_change(src, f, split, names, measure)
-    caption = trend_caption(months, changes, measure, last_year_covered(f, first), notable_events)
+    if not last_year_shown:
+        months[["last_year", "last_year_events", "last_year_events_without_attendance"]] = np.nan
+        changes = changes.iloc[0:0]
+    covered = last_year_shown and last_year_covered(f, first)
+    caption = trend_caption(months, changes, measure, covered, notable_events)
     spread = spread_note(groups, split, measure)
     if spread:
         caption += " " + spread

@@ -151,7 +151,7 @@ def scope(
     may show, None for any)."""
     local = f.with_areas((area_id,))
     name = areas.names(src).get(area_id, area_id)
-    before = compared(src, local, compare)
+    before = compared(src, local, compare, policy)
     return Scope(src, ds, area_id, name, local, before, policy, rows, concerns, approved)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from cpdash.metrics import follow_through
@@ -17,6 +18,7 @@ from cpdash.metrics.change import change
 from cpdash.metrics.follow_through import RESOLVE_WITHIN_DAYS, ConcernTable, FollowThrough
 from cpdash.metrics.gather import AREA, TOPIC, Source
 from cpdash.metrics.periods import PREVIOUS, Filters, period_text
+from cpdash.metrics.selection import compared_shown
 from cpdash.metrics.suppression import Policy
 from cpdash.views import concerns as lists
 from cpdash.views import format as fmt
@@ -75,7 +77,9 @@ class Resolved:
 
 
 def _help(text: str, before: Compared, value: str) -> str:
-    """A card's help with the compared period's value."""
+    """A card's help with the compared period's value (when a change may be shown)."""
+    if not before.ok:
+        return text
     period = period_text(before.filters.start, before.filters.end)
     return f"{text} Compared period ({period}): {value}."
 
@@ -178,7 +182,7 @@ def summary(
 ) -> Summary:
     """The cards, what limits them and the topics (`every_topic` when the caller kept `topics(src)`), for
     the filters."""
-    before = compared(src, f, compare)
+    before = compared(src, f, compare, policy)
     intro = "Concerns residents raised, what was done about them and what is still open. " + before.text
     if not src.has("concerns"):
         return Summary(False, intro, [], [], [ALL_TOPICS], False)
@@ -192,10 +196,17 @@ def summary(
 
 
 def status_table(
-    src: Source, f: Filters, by: str, names: dict[str, str], compare: str = PREVIOUS
+    src: Source,
+    f: Filters,
+    by: str,
+    names: dict[str, str],
+    compare: str = PREVIOUS,
+    policy: Policy | None = None,
 ) -> pd.DataFrame:
     """Per area or topic: by, label, the STATUS_COLUMNS, median_days_to_resolve, share_resolved_within_90,
-    and the compared period's open_at_end_prev, median_days_prev and share_90_prev; most concerns first."""
+    and the compared period's open_at_end_prev, median_days_prev and share_90_prev; most concerns first.
+    With the public view's `policy`, the compared figures are blank (NaN) where it would not show the choice
+    (or, per area, the area alone) over the compared period (compared_shown)."""
     columns = [by, "label", *STATUS_COLUMNS, "median_days_to_resolve", "share_resolved_within_90"]
     columns += ["open_at_end_prev", "median_days_prev", "share_90_prev"]
     now = follow_through.follow_through_by(src, f, (by,))
@@ -215,6 +226,16 @@ def status_table(
     out["open_at_end_prev"] = out["open_at_end_prev"].fillna(0).astype("int64")
     out[by] = out[by].astype("str")
     out["label"] = [names.get(v, v) for v in out[by].to_numpy(dtype=object)] if by == AREA else out[by]
+    if policy is not None and policy.public:
+        before = f.compared(compare)
+        if not compared_shown(src, before, policy):
+            hide = np.ones(len(out), dtype=bool)
+        elif by == AREA:
+            hide = np.array([not compared_shown(src, before.with_areas((a,)), policy) for a in out[by]])
+        else:
+            hide = np.zeros(len(out), dtype=bool)
+        out = out.astype({"open_at_end_prev": "float64"})
+        out.loc[hide, ["open_at_end_prev", "median_days_prev", "share_90_prev"]] = np.nan
     out["_size"] = out["raised"] + out["open_at_end"]
     out = out.sort_values(["_size", "label"], ascending=[False, True], kind="stable")
     return out[columns].reset_index(drop=True)
@@ -244,9 +265,16 @@ def status_view(table: pd.DataFrame, label: str) -> pd.DataFrame:
     )
 
 
-def by_group(src: Source, f: Filters, label: str, names: dict[str, str], compare: str = PREVIOUS) -> ByGroup:
-    """Where concerns stand per area or per topic ("Area" or "Topic")."""
-    table = status_table(src, f, GROUPINGS.get(label, AREA), names, compare)
+def by_group(
+    src: Source,
+    f: Filters,
+    label: str,
+    names: dict[str, str],
+    compare: str = PREVIOUS,
+    policy: Policy | None = None,
+) -> ByGroup:
+    """Where concerns stand per area or per topic ("Area" or "Topic"), through `policy` (status_table)."""
+    table = status_table(src, f, GROUPINGS.get(label, AREA), names, compare, policy)
     return ByGroup(label, table, status_view(table, label))
 
 
