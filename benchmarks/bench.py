@@ -5,7 +5,10 @@
 
 What it measures (each in its own process where a fresh process matters; see benchmarks/README.md):
 
-- cold load: load_dataset() with an empty score cache (comment sentiment scored), in a fresh process;
+- cold load: load_dataset() with an empty score cache, in a fresh process, as the app loads: the tables at
+  once, comment sentiment scored after them in a thread while the Overview's figures are made; timed to the
+  first page (tables and the Overview's figures) and, separately, until sentiment is filled in, each with the
+  machine's load average (the machine may be shared);
 - warm load: the same in another fresh process, with the score cache the cold load filled; peak RSS of each;
 - changed load: the same after the concerns file was touched (a new modification time): every other table
   is read from its validated snapshot;
@@ -143,11 +146,36 @@ def touch_concerns(data: Path) -> None:
 
 
 def worker_load(data: Path, cache: Path) -> dict[str, Any]:
-    """Load the data set once with the given score cache; time, steps and peak RSS."""
-    from cpdash.data.load import load_dataset
+    """Load the data set once with the given score cache as the app does (sentiment scored in a thread after
+    the tables, while the Overview's figures are made): time to the first page and until sentiment is filled
+    in, steps, load averages and peak RSS."""
+    import threading
 
-    began, cpu = now(), cpu_time()
-    ds = load_dataset(data, cache_dir=cache)
+    from cpdash.data.load import load_dataset
+    from cpdash.data.scoring import finish
+    from cpdash.metrics.memory import MemorySource
+    from cpdash.metrics.periods import Filters
+    from cpdash.metrics.suppression import Policy
+    from cpdash.ui.scoring import SCORE_LATER_MIN
+    from cpdash.views.overview import overview
+
+    began, cpu, load_before = now(), cpu_time(), os.getloadavg()[0]
+    ds = load_dataset(data, cache_dir=cache, later=SCORE_LATER_MIN)
+    tables = now() - began
+    scored: list[Any] = []
+    scorer = threading.Thread(target=lambda: scored.append(finish(ds))) if ds.scoring is not None else None
+    if scorer is not None:
+        scorer.start()
+    src = MemorySource(ds)
+    extent = src.extent()
+    if extent is not None:
+        overview(
+            src, Filters(max(extent[0], extent[1] - timedelta(days=90)), extent[1]), Policy(10), "previous"
+        )
+    first_page, load_first = now() - began, os.getloadavg()[0]
+    if scorer is not None:
+        scorer.join()
+    ds = scored[0] if scored else ds
     seconds, cpu_seconds = now() - began, cpu_time() - cpu
     rows = {
         name: len(frame)
@@ -155,7 +183,10 @@ def worker_load(data: Path, cache: Path) -> dict[str, Any]:
         if (frame := getattr(ds, name)) is not None
     }
     return {
-        "seconds": seconds,
+        "seconds": first_page,
+        "tables_seconds": tables,
+        "sentiment_seconds": seconds if scorer is not None else None,
+        "load_average": {"start": load_before, "first_page": load_first, "end": os.getloadavg()[0]},
         "cpu_seconds": cpu_seconds,
         "steps": ds.report.seconds,
         "peak_rss_mb": peak_rss_bytes() / MB,
@@ -468,7 +499,7 @@ def targets(result: dict[str, Any]) -> list[dict[str, Any]]:
     checks = []
     load = result.get("load", {})
     if "cold" in load:
-        checks.append(check("cold load (sentiment scored)", load["cold"]["seconds"], TARGET_COLD_S, "s"))
+        checks.append(check("cold load to the first page", load["cold"]["seconds"], TARGET_COLD_S, "s"))
     if "warm" in load:
         checks.append(check("warm load (scores cached)", load["warm"]["seconds"], TARGET_WARM_S, "s"))
     if "changed" in load:
@@ -499,9 +530,17 @@ def print_report(result: dict[str, Any]) -> None:
             stats = load[kind]
             steps = ", ".join(f"{k} {v:.2f}" for k, v in stats["steps"].items())
             print(
-                f"{kind:7} load  {stats['seconds']:7.2f} s (CPU {stats.get('cpu_seconds', 0):.2f} s)   "
-                f"peak RSS {stats['peak_rss_mb']:7.0f} MB   ({steps})"
+                f"{kind:7} load  {stats['seconds']:7.2f} s to the first page (CPU {stats.get('cpu_seconds', 0):.2f} s)"
+                f"   peak RSS {stats['peak_rss_mb']:7.0f} MB   ({steps})"
             )
+            if stats.get("sentiment_seconds") is not None:
+                print(f"{'':7} sentiment filled in after {stats['sentiment_seconds']:.2f} s")
+            if "load_average" in stats:
+                averages = stats["load_average"]
+                print(
+                    f"{'':7} load average {averages['start']:.1f} / {averages['first_page']:.1f} / {averages['end']:.1f}"
+                    " (start / first page / end)"
+                )
     if load:
         rows = load.get("cold", load.get("warm", {})).get("rows", {})
         print("rows: " + ", ".join(f"{k} {v:,}" for k, v in rows.items()))
@@ -632,7 +671,11 @@ def main(argv: list[str] | None = None) -> int:
         if "load" not in args.skip:
             print("cold load (empty score cache), fresh process …", flush=True)
             cold = run_worker("load", data, cache)
-            print(f"  {cold['seconds']:.2f} s; warm load (score cache filled), fresh process …", flush=True)
+            print(
+                f"  {cold['seconds']:.2f} s to the first page, sentiment filled in after "
+                f"{cold['sentiment_seconds'] or cold['seconds']:.2f} s; warm load (score cache filled), fresh process …",
+                flush=True,
+            )
             warm = run_worker("load", data, cache)
             print(
                 f"  {warm['seconds']:.2f} s; load after the concerns file changed, fresh process …",

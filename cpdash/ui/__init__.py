@@ -28,10 +28,8 @@ from cpdash.ui.data import (
     get_source,
     get_town_hall,
     get_town_hall_section,
-    get_you_said,
-    get_you_said_group,
-    get_you_said_resolved,
 )
+from cpdash.ui.data_you_said import get_you_said, get_you_said_group, get_you_said_resolved
 from cpdash.ui.exporter import get_chromium
 from cpdash.ui.filters import sidebar_filters
 from cpdash.ui.quotes import approved_quotes, quotes_section

@@ -250,6 +250,8 @@ def sentiment_card(src: Source, f: Filters, before: Filters, policy: Policy, com
         return Card(
             "sentiment", label, "—", note="No scored comments in the data: sentiment cannot be shown."
         )
+    if sentiment.pending(src):
+        return Card("sentiment", label, "…", help=f"{sentiment.PENDING}.", note=f"{sentiment.PENDING}.")
     now, then = sentiment.net_sentiment(src, f), sentiment.net_sentiment(src, before)
     status = policy.status(now.n)
     n_text = policy.n_text(now.n) if status != EMPTY else ""

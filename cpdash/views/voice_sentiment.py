@@ -160,6 +160,8 @@ def sentiment_tab(
     if not src.has("comments"):
         empty = voice.no_comments(src) + ", so comment sentiment cannot be shown."
         return SentimentTab(empty, "", [], [], *[pd.DataFrame(), ""] * 3, pd.DataFrame())
+    if sentiment.pending(src):
+        return SentimentTab(f"{sentiment.PENDING}.", "", [], [], *[pd.DataFrame(), ""] * 3, pd.DataFrame())
     lang = languages(src, f)
     cards = _cards(src, f, policy, compare, lang)
     monthly = net_table(src, f, policy, MONTH)
