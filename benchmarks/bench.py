@@ -183,8 +183,8 @@ def worker_load(data: Path, cache: Path) -> dict[str, Any]:
         if (frame := getattr(ds, name)) is not None
     }
     return {
-        "seconds": first_page,
-        "tables_seconds": tables,
+        "seconds": tables,
+        "first_page_seconds": first_page,
         "sentiment_seconds": seconds if scorer is not None else None,
         "load_average": {"start": load_before, "first_page": load_first, "end": os.getloadavg()[0]},
         "cpu_seconds": cpu_seconds,
@@ -499,7 +499,9 @@ def targets(result: dict[str, Any]) -> list[dict[str, Any]]:
     checks = []
     load = result.get("load", {})
     if "cold" in load:
-        checks.append(check("cold load to the first page", load["cold"]["seconds"], TARGET_COLD_S, "s"))
+        cold = load["cold"]
+        first_page = cold.get("first_page_seconds", cold["seconds"])
+        checks.append(check("cold load to the first page", first_page, TARGET_COLD_S, "s"))
     if "warm" in load:
         checks.append(check("warm load (scores cached)", load["warm"]["seconds"], TARGET_WARM_S, "s"))
     if "changed" in load:
@@ -530,9 +532,13 @@ def print_report(result: dict[str, Any]) -> None:
             stats = load[kind]
             steps = ", ".join(f"{k} {v:.2f}" for k, v in stats["steps"].items())
             print(
-                f"{kind:7} load  {stats['seconds']:7.2f} s to the first page (CPU {stats.get('cpu_seconds', 0):.2f} s)"
-                f"   peak RSS {stats['peak_rss_mb']:7.0f} MB   ({steps})"
+                f"{kind:7} load  {stats['seconds']:7.2f} s (CPU {stats.get('cpu_seconds', 0):.2f} s)   "
+                f"peak RSS {stats['peak_rss_mb']:7.0f} MB   ({steps})"
             )
+            if stats.get("first_page_seconds") is not None:
+                print(
+                    f"{'':7} first page (the Overview's figures made) after {stats['first_page_seconds']:.2f} s"
+                )
             if stats.get("sentiment_seconds") is not None:
                 print(f"{'':7} sentiment filled in after {stats['sentiment_seconds']:.2f} s")
             if "load_average" in stats:
@@ -672,7 +678,7 @@ def main(argv: list[str] | None = None) -> int:
             print("cold load (empty score cache), fresh process …", flush=True)
             cold = run_worker("load", data, cache)
             print(
-                f"  {cold['seconds']:.2f} s to the first page, sentiment filled in after "
+                f"  first page after {cold['first_page_seconds']:.2f} s, sentiment filled in after "
                 f"{cold['sentiment_seconds'] or cold['seconds']:.2f} s; warm load (score cache filled), fresh process …",
                 flush=True,
             )

@@ -364,7 +364,7 @@ def _load(
             on = lambda fraction, message: progress(0.75 + 0.25 * fraction, message)  # noqa: E731
             responses = scored(responses, report, cache_dir, on)
             keep("responses", responses, report.notes[before:])
-        step("sentiment")
+        step("sentiment" if scoring is None else "comments to score")
     if kept:
         report.notes.append(
             f"read from the validated snapshot, their files unchanged since last checked: {', '.join(kept)}"
