@@ -25,7 +25,7 @@ from cpdash.metrics.suppression import Policy
 from cpdash.text.sentiment import score_texts
 from cpdash.views import map as map_view
 from cpdash.views import town_hall, voice_explorer, voice_sentiment, voice_topics
-from cpdash.views.figures import sentiment_card
+from cpdash.views.figures import COMPUTING, sentiment_card
 
 
 @pytest.fixture(scope="module")
@@ -79,8 +79,8 @@ def test_every_figure_resting_on_sentiment_waits_for_it(loads) -> None:
     f = period(done)
     policy = Policy(10)
     card = sentiment_card(waiting, f, f.compared("previous"), policy)
-    assert card.value == "…" and sentiment.PENDING in card.note
-    assert sentiment_card(done, f, f.compared("previous"), policy).value not in ("…", "—")
+    assert card.value == COMPUTING and sentiment.PENDING in card.note
+    assert sentiment_card(done, f, f.compared("previous"), policy).value not in (COMPUTING, "—")
     tab = voice_sentiment.sentiment_tab(waiting, f, policy, {})
     assert tab.empty.startswith(sentiment.PENDING) and len(tab.table) == 0
     topics = voice_topics.topics_tab(waiting, f, policy)
@@ -141,10 +141,12 @@ def test_the_overview_shows_sentiment_once_scoring_is_done(
         at.run()
         assert not at.exception, [e.value for e in at.exception]
         waiting = [m.value for m in at.metric if m.label.startswith("Sentiment")]
-        assert waiting == ["…"]
+        assert waiting == [COMPUTING]
         said = " ".join(i.value for i in at.info)
         assert "Sentiment is still being computed (0 of " in said
-        assert [m.value for m in at.metric if m.label.startswith("Trust")] != ["…"]  # the others show now
+        assert [m.value for m in at.metric if m.label.startswith("Trust")] != [
+            COMPUTING
+        ]  # the others show now
     finally:
         release.set()
     for thread in threading.enumerate():
@@ -153,5 +155,5 @@ def test_the_overview_shows_sentiment_once_scoring_is_done(
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     shown = [m.value for m in at.metric if m.label.startswith("Sentiment")]
-    assert len(shown) == 1 and shown[0] not in ("…", "—")
+    assert len(shown) == 1 and shown[0] not in (COMPUTING, "—")
     assert not any("still being computed" in i.value for i in at.info)
