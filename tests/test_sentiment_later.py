@@ -140,13 +140,16 @@ def test_the_overview_shows_sentiment_once_scoring_is_done(
     try:
         at.run()
         assert not at.exception, [e.value for e in at.exception]
-        waiting = [m.value for m in at.metric if m.label.startswith("Sentiment")]
-        assert waiting == [COMPUTING]
+        assert [m.value for m in at.metric if m.label.startswith("Sentiment")] == [COMPUTING]
         said = " ".join(i.value for i in at.info)
         assert "Sentiment is still being computed (0 of " in said
-        assert [m.value for m in at.metric if m.label.startswith("Trust")] != [
-            COMPUTING
-        ]  # the others show now
+        trust = [m.value for m in at.metric if m.label.startswith("Trust")]
+        assert len(trust) == 1 and trust[0] not in (COMPUTING, "—")  # every other figure shows at once
+        at.switch_page("pages/town_hall.py")
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        assert town_hall.PACK_WAITS in [i.value for i in at.info]  # the pack is refused, and says why
+        assert not packs(at)
     finally:
         release.set()
     for thread in threading.enumerate():
@@ -154,6 +157,15 @@ def test_the_overview_shows_sentiment_once_scoring_is_done(
             thread.join()
     at.run()
     assert not at.exception, [e.value for e in at.exception]
+    assert packs(at) and town_hall.PACK_WAITS not in [i.value for i in at.info]
+    at.switch_page("pages/overview.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
     shown = [m.value for m in at.metric if m.label.startswith("Sentiment")]
     assert len(shown) == 1 and shown[0] not in (COMPUTING, "—")
     assert not any("still being computed" in i.value for i in at.info)
+
+
+def packs(at: AppTest) -> list:
+    """The town hall's pack downloads on the page."""
+    return [b for b in at.get("download_button") if b.proto.label.startswith(("Pack", "Everything"))]
