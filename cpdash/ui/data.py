@@ -84,6 +84,7 @@ class _Slot:
 
     lock: threading.Lock = field(default_factory=threading.Lock)
     dataset: Dataset | None = None
+    stale: bool = False  # what was made while its sentiment was being scored is still kept
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)
@@ -108,7 +109,15 @@ def get_settings() -> Settings:
 def get_dataset(settings: Settings) -> Dataset:
     """The shared data set; the first load shows its progress (reading, validating), and many comments
     are scored after it, in the background (cpdash.ui.scoring)."""
-    ds = _loaded(_slot(_source_signature(settings)), settings)
+    base = _source_signature(settings)
+    slot = _slot(base)
+    ds = _loaded(slot, settings)
+    if ds.scoring is not None:
+        slot.stale = True
+    elif slot.stale:  # scoring is done: let go of the statistics made from the data set that waited for it
+        slot.stale = False
+        for made in (_source, _event_basis, _participation_notables, _concern_table):
+            made.clear(base + PENDING, *((str(settings.data), False) if made is _source else ()), None)
     if get_script_run_ctx() is not None:
         st.session_state[_RUN_PENDING] = ds.scoring is not None
     return ds
