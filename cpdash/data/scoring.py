@@ -19,6 +19,8 @@ from cpdash.data.dataset import SENTIMENT, Dataset, LoadReport, Scoring
 from cpdash.data.snapshot import Saved, TableSnapshots, save
 from cpdash.text.sentiment import Progress, Scorer, SentimentStats, scorable, score_comments
 
+BACKGROUND_NICENESS = 10  # scoring's worker processes yield the CPU to the pages being served
+
 
 def note(stats: SentimentStats) -> str:
     """What scoring did, for the load report."""
@@ -68,6 +70,7 @@ def finish(ds: Dataset, scorer: Scorer | None = None) -> Dataset:
         cache_dir=job.cache_dir,
         tally=job.tally,
         scorer=scorer,
+        niceness=BACKGROUND_NICENESS,
     )
     responses = responses.assign(**{SENTIMENT: scores.to_numpy(dtype="float64")})
     text = note(stats)

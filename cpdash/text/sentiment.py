@@ -243,13 +243,19 @@ def _workers_skip_main() -> Iterator[None]:
 
 
 def _score_parallel(
-    texts: list[str], workers: int, progress: Progress | None, done: float, counted: Callable[[int], None]
+    texts: list[str],
+    workers: int,
+    progress: Progress | None,
+    done: float,
+    counted: Callable[[int], None],
+    niceness: int = 0,
 ) -> list[float]:
-    """Score `texts` in a pool of `workers` processes, in chunks, keeping their order."""
+    """Score `texts` in a pool of `workers` processes (niced by `niceness`), in chunks, in order."""
     size = max(MIN_CHUNK, math.ceil(len(texts) / (workers * CHUNKS_PER_WORKER)))
     chunks = [texts[i : i + size] for i in range(0, len(texts), size)]
     results: list[list[float] | None] = [None] * len(chunks)
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+    nice = getattr(os, "nice", None) if niceness else None  # each worker lowers its own priority
+    with ProcessPoolExecutor(workers, get_context("spawn"), initializer=nice, initargs=(niceness,)) as pool:
         with _workers_skip_main():  # workers start as tasks are submitted
             futures = {pool.submit(score_texts, chunk): i for i, chunk in enumerate(chunks)}
         for finished, future in enumerate(as_completed(futures), start=1):
@@ -300,11 +306,12 @@ def score_comments(
     workers: int | None = None,
     tally: Tally | None = None,
     scorer: Scorer | None = None,
+    niceness: int = 0,
 ) -> tuple[pd.Series, SentimentStats]:
     """VADER compound per row (NaN for blank or non-English text), each distinct text scored once, cached.
 
     `tally` hears how many distinct comments have their score so far; `scorer` replaces VADER (in this
-    process).
+    process); `niceness` lowers the worker processes' priority (scoring in the background).
     """
     started = time.perf_counter()
 
@@ -327,8 +334,7 @@ def score_comments(
     missing = np.flatnonzero(np.isnan(scores))
     from_cache = len(keys) - len(missing)
 
-    def counted(scored: int) -> None:
-        """Tell the caller how many distinct comments have their score."""
+    def counted(scored: int) -> None:  # tell the caller how many distinct comments have their score
         if tally is not None:
             tally(from_cache + scored, len(keys))
 
@@ -340,7 +346,7 @@ def score_comments(
         fresh = None
         if scorer is None and len(todo) >= PARALLEL_MIN_TEXTS and pool_size > 1:
             try:
-                fresh = _score_parallel(todo, pool_size, progress, 0.1, counted)
+                fresh = _score_parallel(todo, pool_size, progress, 0.1, counted, niceness)
             except (BrokenProcessPool, OSError, RuntimeError) as error:  # no pool: score here, slower
                 log.warning("scoring in one process: the worker pool failed (%s)", error)
         if fresh is None:
