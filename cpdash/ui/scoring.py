@@ -10,11 +10,11 @@ from typing import Protocol
 import streamlit as st
 
 from cpdash.data.dataset import Dataset
-from cpdash.data.scoring import finish
+from cpdash.data.scoring import LATER_MIN, finish
 from cpdash.metrics.sentiment import PENDING
 from cpdash.text.sentiment import Scorer
 
-SCORE_LATER_MIN = 50_000  # comments to score (about 1.5 s of VADER) before a load leaves them for later
+SCORE_LATER_MIN = LATER_MIN  # comments to score before a load leaves them for later (tests lower it)
 POLL_SECONDS = 2.0  # how often an open page asks whether scoring is done
 SCORER: Scorer | None = None  # VADER; tests put a scorer they hold back here
 log = logging.getLogger(__name__)
