@@ -150,6 +150,12 @@ def test_the_overview_shows_sentiment_once_scoring_is_done(
         assert not at.exception, [e.value for e in at.exception]
         assert town_hall.PACK_WAITS in [i.value for i in at.info]  # the pack is refused, and says why
         assert not packs(at)
+        voice = voice_tab("Comment sentiment")  # another session: the same data set, still being scored
+        assert any(i.value.startswith(sentiment.PENDING + ": net sentiment") for i in voice.info)
+        assert not voice.get("plotly_chart")
+        voice = voice_tab("Comment explorer")
+        assert voice.selectbox(key="voice_explorer_sentiment").options == ["Any"]
+        assert any(sentiment.PENDING in c.value for c in voice.caption)
     finally:
         release.set()
     for thread in threading.enumerate():
@@ -164,6 +170,16 @@ def test_the_overview_shows_sentiment_once_scoring_is_done(
     shown = [m.value for m in at.metric if m.label.startswith("Sentiment")]
     assert len(shown) == 1 and shown[0] not in (COMPUTING, "—")
     assert not any("still being computed" in i.value for i in at.info)
+
+
+def voice_tab(tab: str) -> AppTest:
+    """A new session on the Community voice page with `tab` open."""
+    at = AppTest.from_file(str(REPO_ROOT / "dashboard.py"), default_timeout=60)
+    at.query_params["voice_tab"] = tab
+    at.switch_page("pages/community_voice.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
 
 
 def packs(at: AppTest) -> list:
