@@ -32,6 +32,7 @@ CODE_FILES = (
     "data/geo.py",
     "data/readers.py",
     "data/load.py",
+    "data/scoring.py",
     "data/placing.py",
     "data/programs.py",
     "data/schema.py",
