@@ -54,6 +54,7 @@ CITY_DIR = ROOT / "benchmarks" / "data" / "city"
 DEMO_DIR = ROOT / "sample_data"
 DEMO_FALLBACK = ROOT / "benchmarks" / "data" / "demo"
 PAGE_FILES = {name: f"pages/{name}.py" for name in PAGES}
+COMPUTING = "Computing…"  # the sentiment card's value until sentiment is filled in (cpdash.views.figures)
 PERIOD_KEY = "filter_period"
 AREA_KEY = "filter_area"
 APP_TIMEOUT = 600.0
@@ -437,6 +438,40 @@ def measure_bytes(data: Path, cache: Path, pages: list[str]) -> dict[str, dict[s
     return result
 
 
+def measure_cold_page(data: Path) -> dict[str, Any]:
+    """A real server started with an empty score cache, one Chromium session on the Overview: seconds from
+    the server's start to the page drawn, and to its sentiment card filled in (the page fills in by itself),
+    with the machine's load average; then the same for a second start with the cache the first filled."""
+    from playwright.sync_api import sync_playwright
+
+    result: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix="cpdash-bench-cold-") as cache_name:
+        for kind in ("cold", "warm"):
+            began, load_start = now(), os.getloadavg()[0]
+            with (
+                AppServer(data, cache_dir=Path(cache_name), start_timeout=300) as server,
+                sync_playwright() as pw,
+            ):
+                browser = launch_chromium(pw)
+                page = browser.new_page(viewport={"width": 1280, "height": 900})
+                open_page(page, server.url, "overview", timeout=APP_TIMEOUT * 1000)
+                first_page, load_first = now() - began, os.getloadavg()[0]
+                card = page.locator('[data-testid="stMetric"]', has_text="Sentiment")
+                waited = COMPUTING in card.inner_text()
+                deadline = time.monotonic() + APP_TIMEOUT
+                while COMPUTING in card.inner_text() and time.monotonic() < deadline:
+                    time.sleep(0.5)
+                filled = now() - began if COMPUTING not in card.inner_text() else None
+                browser.close()
+            result[kind] = {
+                "first_page_seconds": first_page,
+                "sentiment_seconds": filled if waited else first_page,
+                "waited_for_sentiment": waited,
+                "load_average": {"start": load_start, "first_page": load_first, "end": os.getloadavg()[0]},
+            }
+    return result
+
+
 def measure_sessions(data: Path, cache: Path, sessions: int = 5) -> dict[str, Any]:
     """Server RSS with 1 then `sessions` browser sessions on the Overview; the growth per extra session."""
     from playwright.sync_api import sync_playwright
@@ -549,6 +584,14 @@ def print_report(result: dict[str, Any]) -> None:
     if load:
         rows = load.get("cold", load.get("warm", {})).get("rows", {})
         print("rows: " + ", ".join(f"{k} {v:,}" for k, v in rows.items()))
+    for kind, stats in result.get("cold_page", {}).items():
+        averages = stats["load_average"]
+        filled = figure(stats["sentiment_seconds"], "s") if stats["waited_for_sentiment"] else "at once"
+        print(
+            f"real server, {kind} start: Overview drawn {stats['first_page_seconds']:.2f} s after the start, "
+            f"sentiment filled in: {filled}; load average {averages['start']:.1f} / "
+            f"{averages['first_page']:.1f} / {averages['end']:.1f} (start / first page / end)"
+        )
     pages = result.get("pages", {})
     sent = result.get("bytes", {})
     if pages or sent:
@@ -628,7 +671,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--raw-apptest", action="store_true", help="time AppTest as is (recompiles scripts on every run)"
     )
-    parser.add_argument("--skip", nargs="*", default=[], choices=("load", "apptest", "bytes", "sessions"))
+    parser.add_argument(
+        "--skip", nargs="*", default=[], choices=("load", "coldpage", "apptest", "bytes", "sessions")
+    )
     parser.add_argument("--worker", choices=("load", "apptest"), help=argparse.SUPPRESS)
     parser.add_argument(
         "--cache",
@@ -690,6 +735,9 @@ def main(argv: list[str] | None = None) -> int:
             changed = run_worker("load", data, cache)
             print(f"  {changed['seconds']:.2f} s", flush=True)
             result["load"] = {"cold": cold, "warm": warm, "changed": changed}
+        if "coldpage" not in args.skip:
+            print("cold start of the real server, Chromium on the Overview …", flush=True)
+            result["cold_page"] = measure_cold_page(data)
         if "apptest" not in args.skip:
             print(f"pages under AppTest, {args.runs} sessions each …", flush=True)
             apptest = run_worker(

@@ -10,6 +10,7 @@ are saved as their validated snapshot so the next start is fast.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -58,9 +59,12 @@ def defer(
     return Scoring(rows, distinct, cache_dir, path)
 
 
-def finish(ds: Dataset, scorer: Scorer | None = None) -> Dataset:
-    """The data set with its comments' sentiment (ds itself when nothing was left to score); the scored
-    responses are saved as their snapshot. `scorer` replaces VADER (tests hold it back)."""
+def finish(
+    ds: Dataset, scorer: Scorer | None = None, ready: Callable[[Dataset], None] | None = None
+) -> Dataset:
+    """The data set with its comments' sentiment (ds itself when nothing was left to score), handed to
+    `ready` as soon as it is made; the scored responses are then saved as their snapshot. `scorer` replaces
+    VADER (tests hold it back)."""
     job = ds.scoring
     if job is None or ds.responses is None:
         return ds
@@ -77,6 +81,9 @@ def finish(ds: Dataset, scorer: Scorer | None = None) -> Dataset:
     text = note(stats)
     ds.report.notes.append(text)
     ds.report.seconds["sentiment"] = stats.seconds
+    complete = dataclasses.replace(ds, responses=responses, scoring=None)
+    if ready is not None:
+        ready(complete)
     if job.snapshot is not None:
         save(job.snapshot, "responses", Saved(responses, ds.report.tables.get("responses"), (text,)))
-    return dataclasses.replace(ds, responses=responses, scoring=None)
+    return complete

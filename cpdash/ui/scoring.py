@@ -34,12 +34,17 @@ def begin(holder: Holder) -> None:
         return
     job = ds.scoring
 
+    def ready(complete: Dataset) -> None:  # pages fill in now; the snapshot is saved after
+        holder.dataset = complete
+        job.finished = True
+
     def run() -> None:
         try:
-            holder.dataset = finish(ds, scorer=SCORER)
+            finish(ds, scorer=SCORER, ready=ready)
         except Exception as exc:  # scoring failing leaves the figures waiting, and says why
             log.exception("scoring comment sentiment failed")
-            job.failed = f"{type(exc).__name__}: {(str(exc).splitlines() or [''])[0][:160]}"
+            if not job.finished:
+                job.failed = f"{type(exc).__name__}: {(str(exc).splitlines() or [''])[0][:160]}"
         finally:
             job.finished = True
 
