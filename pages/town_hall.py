@@ -132,6 +132,7 @@ def current() -> th.Setup:
 
 if st.session_state[PRESENTING]:
     st.html(PRESENTER_CSS)
+    ui.sentiment_status(ctx.ds)  # hidden on the stage; the slides fill in when sentiment is done
     view = current()
     index = st.session_state[SLIDE]
     key, title = th.SECTIONS[index]
@@ -165,6 +166,7 @@ if st.session_state[PRESENTING]:
     st.stop()
 
 st.title("Town hall", anchor=False)
+ui.sentiment_status(ctx.ds)
 st.markdown(
     "Choose an area, then **Present**: one section at a time in large type for a projector, with "
     "nothing else on screen. ← and → move between sections, Esc ends. The period and programs come "

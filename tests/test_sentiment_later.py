@@ -150,6 +150,15 @@ def test_the_overview_shows_sentiment_once_scoring_is_done(
         assert not at.exception, [e.value for e in at.exception]
         assert town_hall.PACK_WAITS in [i.value for i in at.info]  # the pack is refused, and says why
         assert not packs(at)
+        for page in sorted(
+            p.stem for p in (REPO_ROOT / "pages").glob("*.py")
+        ):  # each page fills in by itself
+            at.switch_page(f"pages/{page}.py")
+            at.run()
+            assert not at.exception, [e.value for e in at.exception]
+            assert any("Sentiment is still being computed (0 of " in i.value for i in at.info), page
+        at.switch_page("pages/town_hall.py")
+        at.run()
         voice = voice_tab("Comment sentiment")  # another session: the same data set, still being scored
         assert any(i.value.startswith(sentiment.PENDING + ": net sentiment") for i in voice.info)
         assert not voice.get("plotly_chart")
