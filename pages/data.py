@@ -12,6 +12,7 @@ ctx = ui.page_context()
 report = view.report_view(ctx.ds.report, ctx.public, ctx.ds.is_sample, md, rows=ctx.rows)
 
 st.title("Data", anchor=False)
+ui.sentiment_status(ctx.ds)
 st.markdown(report.source)  # never the server's path for the public, never a password
 
 tabs = dict(zip(report.tabs, st.tabs(list(report.tabs), key="data_tab"), strict=True))

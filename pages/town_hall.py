@@ -148,6 +148,7 @@ def current() -> th.Setup:
 
 if st.session_state[PRESENTING]:
     st.html(PRESENTER_CSS)
+    ui.sentiment_status(ctx.ds)  # hidden on the stage; the slides fill in when sentiment is done
     view = current()
     index = st.session_state[SLIDE]
     key, title = th.SECTIONS[index]
@@ -181,6 +182,7 @@ if st.session_state[PRESENTING]:
     st.stop()
 
 st.title("Town hall", anchor=False)
+ui.sentiment_status(ctx.ds)
 st.markdown(
     "Choose an area, then **Present**: one section at a time in large type for a projector, with "
     "nothing else on screen. ← and → move between sections, Esc ends. The period and programs come "
@@ -226,39 +228,42 @@ def packed(make, kind: str):
 
 with st.expander("Take the pack with you: HTML, PDF, or everything in a ZIP", expanded=False, icon="⬇️"):
     st.caption(view.pack_note)
-    html_col, pdf_col, zip_col = st.columns(3)
-    html_col.download_button(
-        "Pack (HTML)",
-        packed(lambda: pack.pack_html(whole(), view.notice).encode("utf-8"), "HTML"),
-        file_name=file_name(*view.file_parts, ext="html"),
-        mime="text/html",
-        key="town_hall_html",
-        icon="🌐",
-        on_click="ignore",
-    )
-    if chromium is not None:
-        pdf_col.download_button(
-            "Pack (PDF)",
-            packed(lambda: pack.pack_pdf(whole(), view.notice, chromium), "PDF"),
-            file_name=file_name(*view.file_parts, ext="pdf"),
-            mime="application/pdf",
-            key="town_hall_pdf",
-            icon="📄",
+    if view.pack_waits:  # refused, not waited for: the page fills in when scoring is done
+        st.info(view.pack_waits, icon="⏳")
+    else:
+        html_col, pdf_col, zip_col = st.columns(3)
+        html_col.download_button(
+            "Pack (HTML)",
+            packed(lambda: pack.pack_html(whole(), view.notice).encode("utf-8"), "HTML"),
+            file_name=file_name(*view.file_parts, ext="html"),
+            mime="text/html",
+            key="town_hall_html",
+            icon="🌐",
             on_click="ignore",
         )
-    else:
-        pdf_col.caption("The PDF and PNG files need Chromium (/usr/bin/chromium) on the server.")
-    zip_col.download_button(
-        "Everything (ZIP)",
-        packed(lambda: pack.pack_zip(whole(), view.notice, chromium), "ZIP"),
-        file_name=file_name(*view.file_parts, ext="zip"),
-        mime="application/zip",
-        key="town_hall_zip",
-        icon="🗜️",
-        on_click="ignore",
-    )
-    if chromium is not None and chromium.problem:
-        st.caption(f"⚠️ The last PDF or PNG could not be drawn: {md(chromium.problem)}")
+        if chromium is not None:
+            pdf_col.download_button(
+                "Pack (PDF)",
+                packed(lambda: pack.pack_pdf(whole(), view.notice, chromium), "PDF"),
+                file_name=file_name(*view.file_parts, ext="pdf"),
+                mime="application/pdf",
+                key="town_hall_pdf",
+                icon="📄",
+                on_click="ignore",
+            )
+        else:
+            pdf_col.caption("The PDF and PNG files need Chromium (/usr/bin/chromium) on the server.")
+        zip_col.download_button(
+            "Everything (ZIP)",
+            packed(lambda: pack.pack_zip(whole(), view.notice, chromium), "ZIP"),
+            file_name=file_name(*view.file_parts, ext="zip"),
+            mime="application/zip",
+            key="town_hall_zip",
+            icon="🗜️",
+            on_click="ignore",
+        )
+        if chromium is not None and chromium.problem:
+            st.caption(f"⚠️ The last PDF or PNG could not be drawn: {md(chromium.problem)}")
 
 st.header("Preview", anchor=False)
 keys = [key for key, _ in th.SECTIONS]

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 # Columns the loader adds to the contract's tables.
@@ -57,6 +59,28 @@ class LoadReport:
         return [w for t in self.tables.values() for w in t.warnings] + self.notes
 
 
+@dataclass(eq=False)
+class Scoring:
+    """Comment sentiment still being scored for a loaded data set (cpdash.data.scoring), and how far it got.
+
+    Until it is done the data set's responses have no sentiment column; `scorable` tells which of their rows
+    will be scored, so that counts of scored comments (what the small-numbers policy rests on) are already
+    known. `done` of `total` distinct comments have their score so far.
+    """
+
+    scorable: np.ndarray  # per row of the responses (in their order): True when its comment will be scored
+    total: int  # distinct comments to score
+    cache_dir: Path | None = None
+    snapshot: Path | None = None  # where the scored responses are saved (the files as they were loaded)
+    done: int = 0
+    failed: str | None = None  # why scoring stopped, when it did
+    finished: bool = False  # scoring has ended (the complete data set is where the loader keeps it)
+
+    def tally(self, done: int, total: int) -> None:
+        """Record how far scoring has got."""
+        self.done, self.total = done, total
+
+
 @dataclass(frozen=True)
 class Dataset:
     """Validated tables, read-only once loaded (shared by every session: never modify in place)."""
@@ -70,6 +94,7 @@ class Dataset:
     attendees: pd.DataFrame | None = None
     areas_geojson: dict | None = None
     is_sample: bool = False
+    scoring: Scoring | None = field(default=None, compare=False, repr=False)  # None: sentiment ready
 
     def has(self, table: str) -> bool:
         """True when `table` was loaded and has at least one row."""

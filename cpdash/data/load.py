@@ -16,7 +16,6 @@ import pandas as pd
 from cpdash.data.dataset import (
     CENTROID_LAT,
     CENTROID_LON,
-    SENTIMENT,
     Dataset,
     LoadReport,
     TableReport,
@@ -27,6 +26,7 @@ from cpdash.data.programs import load_taxonomy
 from cpdash.data.readers import DataError, RawFile, find_table_files, read_raw
 from cpdash.data.roles import ROLES_FILE
 from cpdash.data.schema import AREAS, TABLES, Table, with_programs
+from cpdash.data.scoring import defer, scored
 from cpdash.data.snapshot import Saved, TableSnapshots
 from cpdash.data.validate import empty_frame, normalise_column_name, validate_table
 
@@ -197,31 +197,6 @@ def _load_events(
     return empty_frame(TABLES["events"]) if events is None else events
 
 
-def _score_sentiment(
-    responses: pd.DataFrame, report: LoadReport, cache_dir: Path | None, progress: Progress
-) -> pd.DataFrame:
-    """Add the VADER compound score of each comment (NaN where none, or not English)."""
-    responses = responses.copy()
-    if "comment" not in responses or responses["comment"].notna().sum() == 0:
-        responses[SENTIMENT] = np.nan
-        return responses
-    from cpdash.text.sentiment import score_comments
-
-    scores, stats = score_comments(
-        responses["comment"],
-        responses.get("language"),
-        cache_dir=cache_dir,
-        progress=lambda fraction, message: progress(0.75 + 0.25 * fraction, message),
-    )
-    responses[SENTIMENT] = scores.astype("float64")
-    report.notes.append(
-        f"comment sentiment: {stats.comments:,} comments, {stats.distinct:,} distinct texts, "
-        f"{stats.scored_now:,} scored now, {stats.from_cache:,} from the score cache, "
-        f"{stats.not_english:,} not in English (not scored)"
-    )
-    return responses
-
-
 def is_database(source: str | Path) -> bool:
     """True when `source` is a SQLAlchemy database URL (postgresql+psycopg://..., sqlite:///...)."""
     return "://" in str(source) and not Path(str(source)).exists()
@@ -252,10 +227,13 @@ def load_dataset(
     cache_dir: Path | None = None,
     progress: Progress | None = None,
     tables: Collection[str] | None = None,
+    later: int | None = None,
 ) -> Dataset:
     """Read, validate and enrich every table of a folder or database source; never raises for bad data.
 
-    `tables` limits the load to those tables (the others are left out, as if absent).
+    `tables` limits the load to those tables (the others are left out, as if absent). With `later`, when at
+    least that many comments need their sentiment scored, the data set comes without it and with its
+    `scoring` (cpdash.data.scoring.finish scores them).
     """
     progress = progress or _noop
     report = LoadReport(source=str(source))
@@ -271,7 +249,7 @@ def load_dataset(
         taxonomy = load_taxonomy(source)
         if taxonomy.problem:
             report.notes.append(taxonomy.problem)
-        return _load(reader, report, False, cache_dir, progress, tables, programs=taxonomy.names)
+        return _load(reader, report, False, cache_dir, progress, tables, programs=taxonomy.names, later=later)
     folder = Path(source)
     if not folder.is_dir():
         report.tables["events"] = TableReport(
@@ -290,7 +268,7 @@ def load_dataset(
     snapshots = TableSnapshots(cache_dir, files, taxonomy.names) if cache_dir and tables is None else None
     where, programs = folder.name, taxonomy.names
     return _load(
-        FolderReader(files), report, is_sample, cache_dir, progress, tables, where, programs, snapshots
+        FolderReader(files), report, is_sample, cache_dir, progress, tables, where, programs, snapshots, later
     )
 
 
@@ -304,6 +282,7 @@ def _load(
     where: str = "the database",
     programs: tuple[str, ...] | None = None,
     snapshots: TableSnapshots | None = None,
+    later: int | None = None,
 ) -> Dataset:
     """Read, validate and enrich the tables `reader` gives; a table whose snapshot holds is read from it."""
     clock = time.perf_counter()
@@ -375,13 +354,17 @@ def _load(
         report.tables["events"].warnings.extend(placement)
     step("placing")
 
-    responses = others["responses"]
+    responses, scoring = others["responses"], None
     if responses is not None and "responses" not in kept:
-        progress(0.75, "Scoring comment sentiment")
-        before = len(report.notes)
-        responses = _sorted(_score_sentiment(responses, report, cache_dir, progress), "submitted")
-        keep("responses", responses, report.notes[before:])
-        step("sentiment")
+        responses = _sorted(responses, "submitted")
+        scoring = defer(responses, later, cache_dir, snapshots) if later is not None else None
+        if scoring is None:
+            progress(0.75, "Scoring comment sentiment")
+            before = len(report.notes)
+            on = lambda fraction, message: progress(0.75 + 0.25 * fraction, message)  # noqa: E731
+            responses = scored(responses, report, cache_dir, on)
+            keep("responses", responses, report.notes[before:])
+        step("sentiment" if scoring is None else "comments to score")
     if kept:
         report.notes.append(
             f"read from the validated snapshot, their files unchanged since last checked: {', '.join(kept)}"
@@ -397,6 +380,7 @@ def _load(
         attendees=others["attendees"],
         areas_geojson=geojson,
         is_sample=is_sample,
+        scoring=scoring,
     )
 
 

@@ -32,6 +32,7 @@ CODE_FILES = (
     "data/geo.py",
     "data/readers.py",
     "data/load.py",
+    "data/scoring.py",
     "data/placing.py",
     "data/programs.py",
     "data/schema.py",
@@ -120,22 +121,25 @@ class TableSnapshots:
 
     def put(self, table: str, saved: Saved) -> None:
         """Save a table that loaded (atomically: a temporary file, then rename); keep only the newest few."""
-        if table not in self.files or saved.report is None or saved.report.status == "failed":
-            return  # a failure may be passing (a locked file): it is retried on the next load
-        path = self.path(table)
-        temporary: Path | None = None
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False) as handle:
-                temporary = Path(handle.name)
-                pickle.dump(saved, handle, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(temporary, path)
-            mine = sorted(
-                path.parent.glob(f"{table}-*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True
-            )
-            for stale in mine[KEEP:]:
-                stale.unlink(missing_ok=True)
-        except OSError as exc:  # a read-only or full disk only costs the next start its speed
-            log.warning("could not save the data snapshot %s: %s", path, exc)
-            if temporary is not None:
-                temporary.unlink(missing_ok=True)
+        if table in self.files:
+            save(self.path(table), table, saved)
+
+
+def save(path: Path, table: str, saved: Saved) -> None:
+    """Save `table` as `path` (a TableSnapshots path), unless it failed; keep only its newest few."""
+    if saved.report is None or saved.report.status == "failed":
+        return  # a failure may be passing (a locked file): it is retried on the next load
+    temporary: Path | None = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False) as handle:
+            temporary = Path(handle.name)
+            pickle.dump(saved, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temporary, path)
+        mine = sorted(path.parent.glob(f"{table}-*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for stale in mine[KEEP:]:
+            stale.unlink(missing_ok=True)
+    except OSError as exc:  # a read-only or full disk only costs the next start its speed
+        log.warning("could not save the data snapshot %s: %s", path, exc)
+        if temporary is not None:
+            temporary.unlink(missing_ok=True)

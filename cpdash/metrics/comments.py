@@ -27,6 +27,7 @@ from cpdash.text.topics import Taxonomy, combinations, fold, tag, tag_concerns
 LANGUAGES = ("English", "Spanish", "other")
 NO_TOPIC = "no topic matched"
 COMBO = "_combo"  # the grouping key behind comment_topic: a row's combination of topics
+PROVISIONAL = 0.0  # the score a comment waiting for its own counts with (every sentiment figure waits too)
 COLUMNS = ("comment", "submitted", AREA, "event_id", "language", SENTIMENT)  # what the table reads
 TAGS = np.array([ENGLISH, SPANISH, "other"], dtype=object)  # the language tag of each LANGUAGES code
 
@@ -110,7 +111,10 @@ def comment_table(ds: Dataset, areas: pd.Index, programs: pd.Index) -> CommentTa
     if responses is not None and len(responses) and {"comment", "submitted"} <= set(responses.columns):
         rows = responses[[col for col in COLUMNS if col in responses.columns]]  # fewer columns to copy
         text = rows["comment"].astype("string").str.strip()
-        rows = rows[np.array(text.notna() & (text != ""), dtype=bool)]
+        kept = np.array(text.notna() & (text != ""), dtype=bool)
+        rows = rows[kept]
+        if ds.scoring is not None:  # still being scored: the rows to be scored count as scored, as neutral
+            rows = rows.assign(**{SENTIMENT: np.where(ds.scoring.scorable[kept], PROVISIONAL, np.nan)})
     text = rows["comment"].astype("string").str.strip()
     codes, uniques = pd.factorize(text, use_na_sentinel=True)
     codes = np.asarray(codes, dtype="int64")

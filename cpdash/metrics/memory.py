@@ -311,8 +311,9 @@ class MemorySource:
             return self.has(f"responses.{what}")
         if what == "comments":
             return len(self._get("_comments")) > 0
-        if what == "sentiment":
-            return self.has(f"responses.{SENTIMENT}")
+        if what == "sentiment":  # while it is being scored: whether any comment will have a score
+            scoring = self.ds.scoring
+            return bool(scoring.scorable.any()) if scoring is not None else self.has(f"responses.{SENTIMENT}")
         table, _, column = what.partition(".")
         frame = getattr(self.ds, table, None) if table in TABLES else None
         return _present(frame) and column in frame.columns and bool(frame[column].notna().any())

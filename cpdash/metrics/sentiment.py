@@ -23,6 +23,15 @@ CLASS_NAMES = (*CLASSES, "not scored")
 COLUMNS = ("net", "positive", "negative", "neutral", "n", "comments")
 
 
+PENDING = "Sentiment is still being computed"  # said instead of a figure until every comment is scored
+
+
+def pending(src: Source) -> bool:
+    """True while the comments' sentiment is still being scored: no figure resting on it may be shown yet
+    (the counts of scored comments the small-numbers policy reads are already the final ones)."""
+    return getattr(getattr(src, "ds", None), "scoring", None) is not None
+
+
 def classify(compound: np.ndarray) -> np.ndarray:
     """The class code of each compound score: 0 negative, 1 neutral, 2 positive, UNSCORED where NaN."""
     scores = np.asarray(compound, dtype="float64")

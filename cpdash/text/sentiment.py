@@ -98,6 +98,8 @@ def _scorer_version() -> str:
 SCORER_VERSION = _scorer_version()  # a new VADER version starts a fresh set of keys
 
 Progress = Callable[[float, str], None]
+Tally = Callable[[int, int], None]  # (distinct comments scored so far, distinct comments to score)
+Scorer = Callable[[list[str]], list[float]]  # compound scores of texts, in order
 
 
 # --- language --------------------------------------------------------------------------------------
@@ -240,28 +242,40 @@ def _workers_skip_main() -> Iterator[None]:
             sys.modules["__main__"] = main
 
 
-def _score_parallel(texts: list[str], workers: int, progress: Progress | None, done: float) -> list[float]:
-    """Score `texts` in a pool of `workers` processes, in chunks, keeping their order."""
+def _score_parallel(
+    texts: list[str],
+    workers: int,
+    progress: Progress | None,
+    done: float,
+    counted: Callable[[int], None],
+    niceness: int = 0,
+) -> list[float]:
+    """Score `texts` in a pool of `workers` processes (niced by `niceness`), in chunks, in order."""
     size = max(MIN_CHUNK, math.ceil(len(texts) / (workers * CHUNKS_PER_WORKER)))
     chunks = [texts[i : i + size] for i in range(0, len(texts), size)]
     results: list[list[float] | None] = [None] * len(chunks)
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+    nice = getattr(os, "nice", None) if niceness else None  # each worker lowers its own priority
+    with ProcessPoolExecutor(workers, get_context("spawn"), initializer=nice, initargs=(niceness,)) as pool:
         with _workers_skip_main():  # workers start as tasks are submitted
             futures = {pool.submit(score_texts, chunk): i for i, chunk in enumerate(chunks)}
         for finished, future in enumerate(as_completed(futures), start=1):
             results[futures[future]] = future.result()
+            counted(sum(len(chunk) for chunk in results if chunk is not None))
             if progress is not None:
                 fraction = done + (1 - done) * 0.95 * finished / len(chunks)
                 progress(fraction, f"Scored {min(finished * size, len(texts)):,} of {len(texts):,} comments")
     return [score for chunk in results for score in (chunk or [])]
 
 
-def _score_serial(texts: list[str], progress: Progress | None, done: float) -> list[float]:
-    """Score `texts` in this process, reporting progress every few thousand texts."""
+def _score_serial(
+    texts: list[str], progress: Progress | None, done: float, counted: Callable[[int], None], scorer: Scorer
+) -> list[float]:
+    """Score `texts` in this process with `scorer`, reporting progress every few thousand texts."""
     out: list[float] = []
     step = max(MIN_CHUNK, len(texts) // 20 or 1)
     for i in range(0, len(texts), step):
-        out += score_texts(texts[i : i + step])
+        out += scorer(texts[i : i + step])
+        counted(len(out))
         if progress is not None:
             fraction = done + (1 - done) * 0.95 * len(out) / len(texts)
             progress(fraction, f"Scored {len(out):,} of {len(texts):,} comments")
@@ -290,8 +304,15 @@ def score_comments(
     cache_dir: Path | None = None,
     progress: Progress | None = None,
     workers: int | None = None,
+    tally: Tally | None = None,
+    scorer: Scorer | None = None,
+    niceness: int = 0,
 ) -> tuple[pd.Series, SentimentStats]:
-    """VADER compound per row (NaN for blank or non-English text), each distinct text scored once, cached."""
+    """VADER compound per row (NaN for blank or non-English text), each distinct text scored once, cached.
+
+    `tally` hears how many distinct comments have their score so far; `scorer` replaces VADER (in this
+    process); `niceness` lowers the worker processes' priority (scoring in the background).
+    """
     started = time.perf_counter()
 
     def report(fraction: float, message: str) -> None:
@@ -299,12 +320,73 @@ def score_comments(
         if progress is not None:
             progress(min(max(fraction, 0.0), 1.0), message)
 
+    report(0.02, "Finding the language of each comment")
+    codes, uniques, has_text, english = _english_rows(comments, language)
+    not_english = int((has_text & ~english).sum())
+    unique_texts = np.asarray(uniques, dtype=object)
+    positions = np.flatnonzero(np.bincount(codes[has_text & english], minlength=len(uniques)))
+    distinct_texts = [str(t) for t in unique_texts[positions]]
+    report(0.05, f"Looking up {len(distinct_texts):,} distinct comments in the cache")
+
+    cache = SentimentCache(cache_dir)
+    keys = [text_key(t) for t in distinct_texts]
+    scores = cache.lookup(keys)
+    missing = np.flatnonzero(np.isnan(scores))
+    from_cache = len(keys) - len(missing)
+
+    def counted(scored: int) -> None:  # tell the caller how many distinct comments have their score
+        if tally is not None:
+            tally(from_cache + scored, len(keys))
+
+    counted(0)
+    if len(missing):
+        todo = [distinct_texts[i] for i in missing]
+        pool_size = workers if workers is not None else (os.cpu_count() or 1)
+        report(0.1, f"Scoring {len(todo):,} new comments")
+        fresh = None
+        if scorer is None and len(todo) >= PARALLEL_MIN_TEXTS and pool_size > 1:
+            try:
+                fresh = _score_parallel(todo, pool_size, progress, 0.1, counted, niceness)
+            except (BrokenProcessPool, OSError, RuntimeError) as error:  # no pool: score here, slower
+                log.warning("scoring in one process: the worker pool failed (%s)", error)
+        if fresh is None:
+            fresh = _score_serial(todo, progress, 0.1, counted, scorer or score_texts)
+        scores[missing] = fresh
+        cache.add([keys[i] for i in missing], scores[missing])
+
+    per_unique = np.full(len(uniques), np.nan)
+    per_unique[positions] = scores
+    values = np.full(len(codes), np.nan)
+    chosen = has_text & english
+    values[chosen] = per_unique[codes[chosen]]
+    result = pd.Series(values, index=comments.index, dtype="float64", name="sentiment")
+    stats = SentimentStats(
+        comments=int(has_text.sum()),
+        distinct=len(keys),
+        scored_now=len(missing),
+        from_cache=from_cache,
+        not_english=not_english,
+        seconds=time.perf_counter() - started,
+    )
+    report(1.0, f"Sentiment ready: {stats.distinct:,} distinct comments, {stats.scored_now:,} scored now")
+    return result, stats
+
+
+def scorable(comments: pd.Series, language: pd.Series | None = None) -> tuple[np.ndarray, int]:
+    """Which rows score_comments would score (non-blank, English), and how many distinct texts they hold."""
+    codes, uniques, has_text, english = _english_rows(comments, language)
+    chosen = has_text & english
+    return chosen, int(np.count_nonzero(np.bincount(codes[chosen], minlength=len(uniques))))
+
+
+def _english_rows(
+    comments: pd.Series, language: pd.Series | None
+) -> tuple[np.ndarray, pd.Index | np.ndarray, np.ndarray, np.ndarray]:
+    """Each row's code into the distinct texts, the texts, whether it has text, and whether it is English."""
     text = comments.astype("string").str.strip()
     text = text.mask(text == "")
     codes, uniques = pd.factorize(text, use_na_sentinel=True)
     has_text = codes >= 0
-    report(0.02, "Finding the language of each comment")
-
     english = np.ones(len(text), dtype=bool)
     if language is not None:
         tags = language if language.index.equals(text.index) else language.reindex(text.index)
@@ -320,48 +402,7 @@ def score_comments(
         unique_english = np.ones(len(uniques), dtype=bool)
         unique_english[need] = (detected == ENGLISH).to_numpy()
         english[undecided] = unique_english[codes[undecided]]
-    not_english = int((has_text & ~english).sum())
-
-    positions = np.flatnonzero(np.bincount(codes[has_text & english], minlength=len(uniques)))
-    distinct_texts = [str(t) for t in unique_texts[positions]]
-    report(0.05, f"Looking up {len(distinct_texts):,} distinct comments in the cache")
-
-    cache = SentimentCache(cache_dir)
-    keys = [text_key(t) for t in distinct_texts]
-    scores = cache.lookup(keys)
-    missing = np.flatnonzero(np.isnan(scores))
-    from_cache = len(keys) - len(missing)
-    if len(missing):
-        todo = [distinct_texts[i] for i in missing]
-        pool_size = workers if workers is not None else (os.cpu_count() or 1)
-        report(0.1, f"Scoring {len(todo):,} new comments")
-        fresh = None
-        if len(todo) >= PARALLEL_MIN_TEXTS and pool_size > 1:
-            try:
-                fresh = _score_parallel(todo, pool_size, progress, 0.1)
-            except (BrokenProcessPool, OSError, RuntimeError) as error:  # no pool: score here, slower
-                log.warning("scoring in one process: the worker pool failed (%s)", error)
-        if fresh is None:
-            fresh = _score_serial(todo, progress, 0.1)
-        scores[missing] = fresh
-        cache.add([keys[i] for i in missing], scores[missing])
-
-    per_unique = np.full(len(uniques), np.nan)
-    per_unique[positions] = scores
-    values = np.full(len(text), np.nan)
-    chosen = has_text & english
-    values[chosen] = per_unique[codes[chosen]]
-    result = pd.Series(values, index=comments.index, dtype="float64", name="sentiment")
-    stats = SentimentStats(
-        comments=int(has_text.sum()),
-        distinct=len(keys),
-        scored_now=len(missing),
-        from_cache=from_cache,
-        not_english=not_english,
-        seconds=time.perf_counter() - started,
-    )
-    report(1.0, f"Sentiment ready: {stats.distinct:,} distinct comments, {stats.scored_now:,} scored now")
-    return result, stats
+    return codes, uniques, has_text, english
 
 
 def language_tags(language: pd.Series) -> pd.Series:

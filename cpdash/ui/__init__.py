@@ -28,13 +28,12 @@ from cpdash.ui.data import (
     get_source,
     get_town_hall,
     get_town_hall_section,
-    get_you_said,
-    get_you_said_group,
-    get_you_said_resolved,
 )
+from cpdash.ui.data_you_said import get_you_said, get_you_said_group, get_you_said_resolved
 from cpdash.ui.exporter import get_chromium
 from cpdash.ui.filters import sidebar_filters
 from cpdash.ui.quotes import approved_quotes, quotes_section
+from cpdash.ui.scoring import sentiment_status
 from cpdash.ui.style import install as install_style
 
 __all__ = [
@@ -73,6 +72,7 @@ __all__ = [
     "quotes_section",
     "recorded",
     "row_record",
+    "sentiment_status",
     "sidebar_filters",
 ]
 

@@ -13,6 +13,7 @@ from cpdash.export.safe_csv import file_name, to_csv_bytes
 from cpdash.ui.access import recorder
 from cpdash.ui.context import PageContext
 from cpdash.ui.filters import DRILL_KEY, drill_from, restore_areas
+from cpdash.ui.scoring import sentiment_status
 from cpdash.views.format import NO_CHANGE
 
 DATA_PAGE = "pages/data.py"
@@ -30,6 +31,7 @@ def page_header(title: str, ctx: PageContext, intro: str | None = None) -> None:
     st.caption(describe(ctx.filters, ctx.names))
     for note in ctx.notes:
         st.warning(note, icon="📅")
+    sentiment_status(ctx.ds)
     if intro:
         st.markdown(intro)
 

@@ -18,7 +18,6 @@ from cpdash.data.database import make_engine
 from cpdash.data.dataset import Dataset
 from cpdash.data.load import is_database, load_dataset, source_signature
 from cpdash.data.schema import TABLES
-from cpdash.metrics import areas as area_scope
 from cpdash.metrics import sql
 from cpdash.metrics.follow_through import ConcernTable
 from cpdash.metrics.gather import Source
@@ -27,9 +26,10 @@ from cpdash.metrics.periods import Filters
 from cpdash.metrics.selection import period_grid, public_period, refusal
 from cpdash.metrics.suppression import Policy
 from cpdash.text.topics import load_taxonomy
+from cpdash.ui import scoring
 from cpdash.ui.context import PageContext
 from cpdash.views import concerns as concern_lists
-from cpdash.views import town_hall, you_said
+from cpdash.views import town_hall
 from cpdash.views.figures import Compared
 from cpdash.views.map_areas import AreaFigures, area_figures
 from cpdash.views.map_details import AreaDetails, area_details
@@ -41,6 +41,8 @@ from cpdash.views.voice_explorer import comment_table, search_texts
 
 T = TypeVar("T")
 _RUN_SIGNATURE = "_data_signature"  # session state: (source, signature) as this rerun found them
+_RUN_PENDING = "_data_scoring"  # session state: True when this rerun's data set is still being scored
+PENDING = "|sentiment still being computed"  # added to the version of a data set whose scoring runs
 SMALL_TABLES = tuple(t for t in TABLES if t not in sql.IN_DATABASE)  # loaded beside a SQL source
 
 
@@ -56,6 +58,14 @@ def get_signature(settings: Settings) -> str:
 
 
 def _signature(settings: Settings) -> str:
+    """The version of this rerun's data set: its source's, marked while its sentiment is being scored (what
+    is made then is not kept for the complete data set)."""
+    base = _source_signature(settings)
+    running = get_script_run_ctx() is not None and st.session_state.get(_RUN_PENDING, False)
+    return base + PENDING if running else base
+
+
+def _source_signature(settings: Settings) -> str:
     """The source's current version (a database's on the process's pool of connections), looked at once per
     rerun: every cache of one rerun is keyed by the same version, and a folder's files are listed once."""
     data = str(settings.data)
@@ -74,6 +84,7 @@ class _Slot:
 
     lock: threading.Lock = field(default_factory=threading.Lock)
     dataset: Dataset | None = None
+    stale: bool = False  # what was made while its sentiment was being scored is still kept
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)
@@ -87,6 +98,7 @@ def get_settings() -> Settings:
     source afresh); stops the app with a clear message when invalid."""
     if get_script_run_ctx() is not None:
         st.session_state.pop(_RUN_SIGNATURE, None)
+        st.session_state.pop(_RUN_PENDING, None)
     try:
         return settings_from_env()
     except ValueError as exc:
@@ -95,8 +107,24 @@ def get_settings() -> Settings:
 
 
 def get_dataset(settings: Settings) -> Dataset:
-    """The shared data set; the first load shows its progress (reading, validating, scoring)."""
-    slot = _slot(_signature(settings))
+    """The shared data set; the first load shows its progress (reading, validating), and many comments
+    are scored after it, in the background (cpdash.ui.scoring)."""
+    base = _source_signature(settings)
+    slot = _slot(base)
+    ds = _loaded(slot, settings)
+    if ds.scoring is not None:
+        slot.stale = True
+    elif slot.stale:  # scoring is done: let go of the statistics made from the data set that waited for it
+        slot.stale = False
+        for made in (_source, _event_basis, _participation_notables, _concern_table):
+            made.clear(base + PENDING, *((str(settings.data), False) if made is _source else ()), None)
+    if get_script_run_ctx() is not None:
+        st.session_state[_RUN_PENDING] = ds.scoring is not None
+    return ds
+
+
+def _loaded(slot: _Slot, settings: Settings) -> Dataset:
+    """The slot's data set, loaded by the first session to ask (the others wait for it)."""
     if slot.dataset is not None:
         return slot.dataset
     holder = st.empty()
@@ -111,9 +139,15 @@ def get_dataset(settings: Settings) -> Dataset:
 
             # a database with statistics tables keeps its responses and attendees: figures come by SQL
             tables = SMALL_TABLES if _in_sql(settings) else None
+            later = scoring.SCORE_LATER_MIN if tables is None else None
             slot.dataset = load_dataset(
-                settings.data, cache_dir=Path(settings.cache_dir), progress=progress, tables=tables
+                settings.data,
+                cache_dir=Path(settings.cache_dir),
+                progress=progress,
+                tables=tables,
+                later=later,
             )
+            scoring.begin(slot)
     finally:
         slot.lock.release()
         holder.empty()
@@ -286,64 +320,6 @@ def _concern_table(signature: str, _ds: Dataset) -> ConcernTable:
 def get_concern_table(settings: Settings, ds: Dataset) -> ConcernTable:
     """The data set's concerns sorted and keyed for lists (read-only, shared by every session)."""
     return _concern_table(_signature(settings), ds)
-
-
-@st.cache_resource(show_spinner=False, max_entries=2)
-def _concern_topics(signature: str, _src: MemorySource) -> list[str]:
-    """Every topic the concerns carry, whenever raised (the cards' choice): once per source, shared."""
-    return you_said.topics(_src)
-
-
-@st.cache_data(show_spinner=False, max_entries=128)
-def _you_said(
-    signature: str, f: Filters, policy: Policy, compare: str, _src: MemorySource, _ds: Dataset
-) -> tuple[you_said.Summary, you_said.Backlog]:
-    """The "You said, we did" cards and open backlog for one filter state (shared by sessions)."""
-    names = area_scope.names(_src)
-    concerns = _concern_table(signature, _ds)
-    texts = concern_lists.text_areas(_src, f, policy)
-    top = you_said.summary(_src, f, policy, compare, _concern_topics(signature, _src))
-    return top, you_said.still_open(concerns, f, names, texts)
-
-
-def get_you_said(
-    settings: Settings, src: MemorySource, ds: Dataset, f: Filters, policy: Policy, compare: str
-) -> tuple[you_said.Summary, you_said.Backlog]:
-    """The "You said, we did" cards and open backlog for the filters."""
-    return _you_said(_signature(settings), f, policy, compare, src, ds)
-
-
-@st.cache_data(show_spinner=False, max_entries=128)
-def _you_said_group(
-    signature: str, f: Filters, label: str, compare: str, policy: Policy | None, _src: MemorySource
-) -> you_said.ByGroup:
-    """Follow-through per area or topic for one filter state (shared by sessions)."""
-    return you_said.by_group(_src, f, label, area_scope.names(_src), compare, policy)
-
-
-def get_you_said_group(
-    settings: Settings, src: MemorySource, f: Filters, label: str, compare: str, policy: Policy | None = None
-) -> you_said.ByGroup:
-    """Follow-through per area ("Area") or per topic ("Topic") for the filters, through `policy`."""
-    return _you_said_group(_signature(settings), f, label, compare, policy, src)
-
-
-@st.cache_data(show_spinner=False, max_entries=128)
-def _you_said_resolved(
-    signature: str, f: Filters, topic: str, policy: Policy | None, _src: MemorySource, _ds: Dataset
-) -> you_said.Resolved:
-    """The resolved cards of one topic for one filter state (shared by sessions)."""
-    texts = concern_lists.text_areas(_src, f, policy) if policy is not None else None
-    concerns = _concern_table(signature, _ds)
-    return you_said.resolved(concerns, f, area_scope.names(_src), topic, texts, policy)
-
-
-def get_you_said_resolved(
-    settings: Settings, src: MemorySource, ds: Dataset, f: Filters, topic: str, policy: Policy | None = None
-) -> you_said.Resolved:
-    """The most recently resolved concerns of `topic` for the filters, as cards (what residents said only
-    from areas with enough concerns in the public view: pass the policy)."""
-    return _you_said_resolved(_signature(settings), f, topic, policy, src, ds)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)

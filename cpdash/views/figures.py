@@ -22,6 +22,7 @@ from cpdash.views import format as fmt
 
 RESPONSES, PUBLISHED = "responses", "published"
 SCORE_NOTE = "on 0–100: not a percentage"
+COMPUTING = "Computing…"  # a card's value while the figure it shows is still being computed
 COMPARED_SHORT = {PREVIOUS: "the previous period", LAST_YEAR: "the same period last year"}
 
 
@@ -258,6 +259,8 @@ def sentiment_card(src: Source, f: Filters, before: Filters, policy: Policy, com
         return Card(
             "sentiment", label, "—", note="No scored comments in the data: sentiment cannot be shown."
         )
+    if sentiment.pending(src):
+        return Card("sentiment", label, COMPUTING, help=f"{sentiment.PENDING}.", note=f"{sentiment.PENDING}.")
     now, then = sentiment.net_sentiment(src, f), sentiment.net_sentiment(src, before)
     status = policy.status(now.n)
     n_text = policy.n_text(now.n) if status != EMPTY else ""

@@ -14,6 +14,7 @@ import pandas as pd
 from cpdash.charts import maps
 from cpdash.data.dataset import Dataset
 from cpdash.data.filters import select
+from cpdash.metrics import sentiment
 from cpdash.metrics.gather import AREA, Source
 from cpdash.metrics.periods import Filters
 from cpdash.metrics.published import published_metrics
@@ -87,6 +88,8 @@ def measure_options(src: Source) -> tuple[list[str], dict[str, str]]:
         missing["sentiment"] = NO_RESPONSES
     elif not src.has("sentiment"):
         missing["sentiment"] = "no scored comments in the survey responses"
+    elif sentiment.pending(src):
+        missing["sentiment"] = "sentiment is still being computed (it is offered when it is done)"
     return [key for key in MEASURES if key not in missing], missing
 
 

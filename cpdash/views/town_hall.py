@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cpdash.data.dataset import Dataset
-from cpdash.metrics import areas
+from cpdash.metrics import areas, sentiment
 from cpdash.metrics.follow_through import ConcernTable
 from cpdash.metrics.gather import Source
 from cpdash.metrics.periods import PREVIOUS, Filters, period_text
@@ -98,6 +98,13 @@ class Setup:
     needs: str | None  # what the data lacks, in words
     file_parts: tuple[object, ...]
     refused: str | None = None  # public-safe: why this area cannot be shown (cpdash.metrics.selection)
+    pack_waits: str | None = None  # why the pack cannot be taken yet (its sentiment is still being computed)
+
+
+PACK_WAITS = (
+    f"{sentiment.PENDING}: the pack is offered once it is done (its quotes are chosen by sentiment). "
+    "This page fills in by itself; no need to reload it."
+)
 
 
 def area_options(names: dict[str, str]) -> list[str]:
@@ -212,6 +219,7 @@ def setup(
         needs=None if src.has("concerns") else NO_CONCERNS,
         file_parts=name_parts(s.area_name, f.start, f.end),
         refused=public_safe_refusal(src, s.f, policy, s.names) if safe else None,
+        pack_waits=PACK_WAITS if sentiment.pending(src) else None,
     )
 
 

@@ -155,6 +155,11 @@ def _quotes(s: Scope, comments: int) -> tuple[list[str], str | None]:
         return [], "No survey responses in the data: there are no comments to quote."
     if comments == 0:
         return [], "No written comments from this area in the period."
+    if sentiment.pending(s.src):
+        return (
+            [],
+            f"{sentiment.PENDING}: the quotes (the latest negative, positive and neutral comment) follow.",
+        )
     if s.policy.status(comments) == HIDDEN:
         return [], (
             f"Fewer than {s.policy.k} comments from this area in the period: none is quoted, "

@@ -186,6 +186,9 @@ def explorer_frame(
     )
 
 
+WAITING = "being computed"  # the Sentiment column while comments are still being scored
+
+
 @dataclass(frozen=True)
 class Explorer:
     """The comment explorer's answer: the comments shown, how many match, and what to say about them."""
@@ -221,7 +224,8 @@ def choices(src: Source) -> Choices:
     table = comment_table(src)
     if table is None or len(table) == 0:
         return Choices(voice.no_comments(src) + ", so there are no comments to explore.")
-    return Choices("", (*comment_topics(src).taxonomy.names, NO_TOPIC))
+    classes = () if sentiment.pending(src) else sentiment.CLASS_NAMES  # no class to choose until scored
+    return Choices("", (*comment_topics(src).taxonomy.names, NO_TOPIC), classes)
 
 
 def wanted(
@@ -283,6 +287,8 @@ def explorer(
     empty = choices(src).empty
     if empty:
         return Explorer(empty, pd.DataFrame(columns=COLUMNS), 0, "", "", False)
+    waiting = sentiment.pending(src)
+    sentiment_class = None if waiting else sentiment_class
     if in_database(src):
         want = wanted(listed_ids(src, f, policy), query, topic, sentiment_class, language)
         outside = area is not None and bool(f.areas) and area not in f.areas  # an area the sidebar left out
@@ -307,6 +313,9 @@ def explorer(
         )
     shown = f"; the newest {len(frame):,} are shown" if matches > len(frame) else ""
     caption = f"{matches:,} comments match, newest first{shown}. {REDACTION}"
+    if waiting:
+        frame = frame.assign(Sentiment=WAITING)
+        caption += f" {sentiment.PENDING}: the Sentiment column and filter fill in when it is done."
     note = ""
     if policy.public:
         note = (

@@ -160,6 +160,9 @@ def sentiment_tab(
     if not src.has("comments"):
         empty = voice.no_comments(src) + ", so comment sentiment cannot be shown."
         return SentimentTab(empty, "", [], [], *[pd.DataFrame(), ""] * 3, pd.DataFrame())
+    if sentiment.pending(src):
+        waiting = f"{sentiment.PENDING}: net sentiment by month, area and program (and its CSV) show here when it is done."
+        return SentimentTab(waiting, "", [], [], *[pd.DataFrame(), ""] * 3, pd.DataFrame())
     lang = languages(src, f)
     cards = _cards(src, f, policy, compare, lang)
     monthly = net_table(src, f, policy, MONTH)

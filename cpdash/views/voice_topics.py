@@ -14,7 +14,7 @@ from cpdash.metrics import follow_through, sentiment
 from cpdash.metrics.comments import NO_TOPIC
 from cpdash.metrics.gather import COMMENT_TOPIC, MONTH, Source
 from cpdash.metrics.periods import Filters
-from cpdash.metrics.suppression import FLAGGED, Policy
+from cpdash.metrics.suppression import FLAGGED, HIDDEN, Policy
 from cpdash.text.topics import Taxonomy, default_taxonomy, taxonomy_frame
 from cpdash.views import voice
 
@@ -45,6 +45,7 @@ def topic_shares(src: Source, f: Filters, policy: Policy) -> pd.DataFrame:
     count_hidden = policy.hidden(count)  # topics overlap: no set to add up, primary suppression
     n = table["n"].to_numpy(dtype="float64")
     status = np.array([policy.status(x) for x in n], dtype=object)
+    shown = status if not sentiment.pending(src) else np.full(len(n), HIDDEN, dtype=object)  # not yet known
     comments = np.where(count_hidden, np.nan, count)
     out = pd.DataFrame(
         {
@@ -52,7 +53,7 @@ def topic_shares(src: Source, f: Filters, policy: Policy) -> pd.DataFrame:
             "comments": comments,
             "share": comments / total * 100,
             **{
-                c: voice.shown_values(table[c].to_numpy(dtype="float64"), status)
+                c: voice.shown_values(table[c].to_numpy(dtype="float64"), shown)
                 for c in ("net", "positive", "negative", "neutral")
             },
             "n": voice.shown_n(n, status),
@@ -167,6 +168,8 @@ def topics_tab(src: Source, f: Filters, policy: Policy) -> TopicsTab:
     rows = sentiment_rows(shares)
     hidden = int(shares["n"].isna().sum()) if policy.public else 0
     note = f"{hidden:,} topics with fewer than {policy.k} scored comments are not shown." if hidden else ""
+    if sentiment.pending(src) and not empty:
+        note = f"{sentiment.PENDING}: the net sentiment of each topic is shown when it is done."
     ranked = [t for t in shares["topic"] if t in taxonomy.names]
     return TopicsTab(
         caption,
