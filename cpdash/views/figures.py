@@ -22,7 +22,7 @@ from cpdash.views import format as fmt
 
 RESPONSES, PUBLISHED = "responses", "published"
 SCORE_NOTE = "on 0–100: not a percentage"
-COMPUTING = "Computing…"  # a card's value while the figure it shows is still being computed
+COMPUTING = "⏳"  # a card's value while its figure is still being computed (a word is cut on a narrow card)
 COMPARED_SHORT = {PREVIOUS: "the previous period", LAST_YEAR: "the same period last year"}
 
 
