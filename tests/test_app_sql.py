@@ -29,7 +29,7 @@ from cpdash.metrics.memory import MemorySource
 from cpdash.metrics.periods import Filters
 from cpdash.metrics.selection import period_grid
 from cpdash.metrics.sql import SqlSource, usable
-from cpdash.metrics.sql_comments import SEARCH_INDEX, Wanted, count_query, page_query
+from cpdash.metrics.sql_comments import FOLD, INDEXED, SEARCH_INDEX, Wanted, count_query, page_query
 from cpdash.metrics.suppression import Policy
 from cpdash.text.topics import default_taxonomy
 from cpdash.views import voice_explorer
@@ -191,6 +191,25 @@ def test_the_word_search_reads_the_trigram_index_the_build_makes(city: str) -> N
         for query, params in (page_query(s, f, wanted, 50, 0, True), count_query(s, f, wanted, True)):
             plan = "\n".join(conn.execute(sa.text(f"EXPLAIN {query}"), params).scalars())
             assert SEARCH_INDEX in plan, plan
+        short = count_query(s, f, Wanted(words=("no",)), True)[0]  # no trigram: the folding written out
+        assert FOLD not in short and FOLD in count_query(s, f, wanted, True)[0]
+    engine.dispose()
+
+
+def test_the_search_index_is_there_before_the_build_tells_running_apps(city: str) -> None:
+    """Running apps open a new source when the build logs itself, and look for the index then."""
+    engine = make_engine(city)
+    with engine.begin() as conn:
+        conn.execute(sa.text(f"DROP INDEX {SEARCH_INDEX}"))
+    seen: list[bool] = []
+
+    def progress(message: str) -> None:
+        if message.startswith("summing"):
+            with engine.connect() as conn:
+                seen.append(bool(conn.execute(sa.text(INDEXED)).scalar()))
+
+    sql_build.build(city, progress=progress)
+    assert seen == [True]
     engine.dispose()
 
 

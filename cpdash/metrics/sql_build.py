@@ -310,6 +310,8 @@ def build(url: str, taxonomy: Taxonomy | None = None, progress: Progress | None 
     say("working out the comments' language, sentiment and topics")
     _comment_facts(engine, taxonomy, say)
     seconds["comments"], clock = time.perf_counter() - clock, time.perf_counter()
+    _search_index(engine, say)  # before the log line: the apps that it makes open a new source see the index
+    seconds["search index"], clock = time.perf_counter() - clock, time.perf_counter()
     with engine.begin() as conn:
         _lock(conn)
         s = schema(conn)
@@ -329,8 +331,6 @@ def build(url: str, taxonomy: Taxonomy | None = None, progress: Progress | None 
             conn.execute(sa.text(f"INSERT INTO {META} (key, value) VALUES (:k, :v)"), {"k": key, "v": value})
         _log(conn, int(rows or 0))
     seconds["tables"], clock = time.perf_counter() - clock, time.perf_counter()
-    _search_index(engine, say)
-    seconds["search index"], clock = time.perf_counter() - clock, time.perf_counter()
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         for cube in CUBES:
             conn.execute(sa.text(f"ANALYZE {cube.name}_day; ANALYZE {cube.name}_month"))
