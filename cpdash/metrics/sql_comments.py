@@ -11,8 +11,8 @@ of the query, folded by cpdash.text.topics.fold_text, in the comment folded the 
 accent of the Latin, Greek and Cyrillic scripts) and lower-cased. The statistics tables' builder
 (cpdash.metrics.sql_build) indexes the folded comments with trigrams (pg_trgm), on a function that folds
 them so, and every word is looked for with LIKE '%word%' on that function, a condition the index serves; a
-database without the index has the folding written out in the query and scans the comments of the period,
-with the same results.
+database without the index, and a word without a trigram (three letters or digits in a row), have the
+folding written out in the query and scan the comments of the period, with the same results.
 
 Every value a query depends on is a bound parameter.
 """
