@@ -29,6 +29,7 @@ from cpdash.metrics.memory import MemorySource
 from cpdash.metrics.periods import Filters
 from cpdash.metrics.selection import period_grid
 from cpdash.metrics.sql import SqlSource, usable
+from cpdash.metrics.sql_comments import FOLD, INDEXED, SEARCH_INDEX, Wanted, count_query, page_query
 from cpdash.metrics.suppression import Policy
 from cpdash.text.topics import default_taxonomy
 from cpdash.views import voice_explorer
@@ -113,6 +114,8 @@ EXPLORER_CHOICES = (
     {"topic": voice_explorer.NO_TOPIC, "sentiment_class": "positive"},
     {"language": "Spanish", "sentiment_class": "not scored"},
     {"area": "A03", "query": "speed"},
+    {"query": "_"},  # LIKE's wildcards are looked for as they are
+    {"query": "%"},
 )
 
 
@@ -164,6 +167,75 @@ def test_imports_of_attendees_and_events_keep_the_participation_table_current(ci
     moved["area_id"] = events["area_id"].iloc[-1]  # their records move to another day and area
     commit(city, "moved_events.csv", moved.to_csv(index=False).encode(), "events")
     assert_same_figures(city)
+
+
+def index_names(url: str) -> set[str]:
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        names = set(conn.execute(sa.text("SELECT indexname FROM pg_indexes")).scalars())
+    engine.dispose()
+    return names
+
+
+def test_the_word_search_reads_the_trigram_index_the_build_makes(city: str) -> None:
+    """The build indexes the folded comments with trigrams, and a search's page and count can read that
+    index (the planner is told to avoid a scan: the sample city is small enough to be read whole)."""
+    assert SEARCH_INDEX in index_names(city)
+    engine = make_engine(city)
+    sql = SqlSource(engine, dataclasses.replace(load_dataset(city), responses=None, attendees=None))
+    s = sql.schema
+    assert sql._search_indexed()
+    f, wanted = Filters(dt.date(2024, 3, 10), dt.date(2025, 2, 20)), Wanted(words=("policia", "no"))
+    with engine.connect() as conn:
+        conn.execute(sa.text("SET enable_seqscan = off"))
+        for query, params in (page_query(s, f, wanted, 50, 0, True), count_query(s, f, wanted, True)):
+            plan = "\n".join(conn.execute(sa.text(f"EXPLAIN {query}"), params).scalars())
+            assert SEARCH_INDEX in plan, plan
+        short = count_query(s, f, Wanted(words=("no",)), True)[0]  # no trigram: the folding written out
+        assert FOLD not in short and FOLD in count_query(s, f, wanted, True)[0]
+    engine.dispose()
+
+
+def test_the_search_index_is_there_before_the_build_tells_running_apps(city: str) -> None:
+    """Running apps open a new source when the build logs itself, and look for the index then."""
+    engine = make_engine(city)
+    with engine.begin() as conn:
+        conn.execute(sa.text(f"DROP INDEX {SEARCH_INDEX}"))
+    seen: list[bool] = []
+
+    def progress(message: str) -> None:
+        if message.startswith("summing"):
+            with engine.connect() as conn:
+                seen.append(bool(conn.execute(sa.text(INDEXED)).scalar()))
+
+    sql_build.build(city, progress=progress)
+    assert seen == [True]
+    engine.dispose()
+
+
+def test_a_database_without_rights_to_pg_trgm_still_builds_and_searches(city: str) -> None:
+    """A role that may not create extensions: the build says once that the search scans, makes no trigram
+    index, and the explorer finds what the in-memory one does."""
+    admin = make_engine(city)
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(sa.text("CREATE ROLE limited LOGIN"))
+        conn.execute(sa.text("CREATE DATABASE cpdash_limited"))
+    admin.dispose()
+    owner = make_engine(sa.make_url(city).set(database="cpdash_limited").render_as_string(False))
+    with owner.begin() as conn:
+        conn.execute(sa.text("GRANT ALL ON SCHEMA public TO limited"))
+    owner.dispose()
+    url = sa.make_url(city).set(username="limited", database="cpdash_limited").render_as_string(False)
+    for name, table in TABLE_FILES[:3]:
+        commit(url, name, (DEFAULT_DATA / name).read_bytes(), table)
+    said: list[str] = []
+    sql_build.build(url, progress=said.append)
+    assert len([m for m in said if "scans the comments" in m]) == 1, said
+    assert SEARCH_INDEX not in index_names(url)
+    ds = load_dataset(url)
+    sql = SqlSource(make_engine(url), dataclasses.replace(ds, responses=None, attendees=None))
+    assert not sql._search_indexed()
+    same_explorer(sql, MemorySource(ds, default_taxonomy()), Filters())
 
 
 @pytest.mark.parametrize("page", PAGES)

@@ -45,7 +45,7 @@ from cpdash.metrics.periods import Filters
 from cpdash.metrics.sentiment import CLASSES
 from cpdash.metrics.sql_attendees import attendees_query
 from cpdash.metrics.sql_build import problem
-from cpdash.metrics.sql_comments import Wanted, count_query, page_query
+from cpdash.metrics.sql_comments import INDEXED, Wanted, count_query, page_query
 from cpdash.metrics.sql_cubes import (
     FACTS,
     RESPONSES,
@@ -309,13 +309,17 @@ class SqlSource(SqlLabels):
 
     def comment_page(self, f: Filters, wanted: Wanted, limit: int, offset: int = 0) -> pd.DataFrame:
         """One page of the comments that match, newest first (cpdash.metrics.sql_comments.page_query)."""
-        return self._rows(*page_query(self.schema, f, wanted, limit, offset))
+        return self._rows(*page_query(self.schema, f, wanted, limit, offset, self._search_indexed()))
+
+    def _search_indexed(self) -> bool:
+        """True when the database has the word search's trigram index (cpdash.metrics.sql_build)."""
+        return bool(self._once("search index", lambda: bool(self._rows(INDEXED).iloc[0, 0])))
 
     def comment_matches(self, f: Filters, wanted: Wanted) -> int:
         """How many comments match: from the statistics of the comments (what every figure counts) when no
         words are looked for, else counted in SQL."""
         if wanted.words:
-            return int(self._rows(*count_query(self.schema, f, wanted)).iloc[0, 0])
+            return int(self._rows(*count_query(self.schema, f, wanted, self._search_indexed())).iloc[0, 0])
         if wanted.areas is not None:
             areas = [a for a in wanted.areas if not f.areas or a in f.areas]
             if not areas:

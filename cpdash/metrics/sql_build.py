@@ -4,7 +4,10 @@
 facts of every comment and concern (cpdash.metrics.sql_facts; comments already worked out are kept, so an
 interrupted build resumes), the day and month tables of every cube (cpdash.metrics.sql_cubes), the attendee
 records' table (cpdash.metrics.sql_attendees), the indexes the queries and imports need, and a line in the
-import log (so that running apps pick the tables up).
+import log (so that running apps pick the tables up). Among the indexes, the trigram index of the folded
+comments that the comment explorer's word search reads (cpdash.metrics.sql_comments; the pg_trgm extension,
+created when missing): a database where the extension cannot be created (no rights to) gets none, the build
+says so, and the search scans the comments instead.
 
 An import into a database that has them refreshes them in its own transaction (cpdash.data.database_store
 calls `Maintainer`): the facts of the rows it adds, and the days it touches (the days of the rows it adds
@@ -28,7 +31,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from cpdash.data.database import ADVISORY_LOCK, LOG_TABLE, _names, contract_metadata, make_engine
-from cpdash.metrics import sql_attendees, sql_facts
+from cpdash.metrics import sql_attendees, sql_comments, sql_facts
 from cpdash.metrics.sql_cubes import (
     CONCERN_FACTS,
     CUBES,
@@ -109,6 +112,29 @@ def _raw_indexes(conn: Connection, s: Schema) -> None:
         if s.has(table, column):
             name = quote(f"cpdash_{table}_{column}_idx")
             conn.execute(sa.text(f'CREATE INDEX IF NOT EXISTS {name} ON {s.table(table)} ("{column}")'))
+
+
+def _search_index(engine: sa.Engine, say: Progress) -> bool:
+    """The trigram index of the folded comments (pg_trgm; see sql_comments); False, said once, when the
+    database cannot have it: the word search then scans the comments."""
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        s = schema(conn)
+        if not s.has("responses", "comment"):
+            return False
+        if conn.execute(sa.text(sql_comments.INDEXED)).scalar():
+            return True  # kept up to date by the server as rows come and go
+        try:
+            conn.execute(sa.text("CREATE EXTENSION IF NOT EXISTS pg_trgm"))
+            conn.execute(sa.text("SET maintenance_work_mem = '256MB'"))
+            say("indexing the comments for word search")
+            for statement in sql_comments.index_sql(s.table("responses")):
+                conn.execute(sa.text(statement))
+        except sa.exc.DBAPIError as exc:
+            reason = str(exc.orig or exc).splitlines()[0]
+            say(f"word search without an index ({reason}): the comment explorer scans the comments instead")
+            return False
+        conn.execute(sa.text(f"ANALYZE {s.table('responses')}"))  # the folded text's statistics
+        return True
 
 
 def _columns(cube: Cube) -> str:
@@ -284,6 +310,8 @@ def build(url: str, taxonomy: Taxonomy | None = None, progress: Progress | None 
     say("working out the comments' language, sentiment and topics")
     _comment_facts(engine, taxonomy, say)
     seconds["comments"], clock = time.perf_counter() - clock, time.perf_counter()
+    _search_index(engine, say)  # before the log line: the apps that it makes open a new source see the index
+    seconds["search index"], clock = time.perf_counter() - clock, time.perf_counter()
     with engine.begin() as conn:
         _lock(conn)
         s = schema(conn)

@@ -8,13 +8,18 @@ page asked for leave the database; a replica's memory does not grow with the com
 Words are looked for as the in-memory explorer does (cpdash.views.voice_explorer.search_texts): every word
 of the query, folded by cpdash.text.topics.fold_text, in the comment folded the same way: decomposed
 (NFKD), without its combining marks (the Unicode blocks of combining diacritical marks, which hold every
-accent of the Latin, Greek and Cyrillic scripts) and lower-cased.
+accent of the Latin, Greek and Cyrillic scripts) and lower-cased. The statistics tables' builder
+(cpdash.metrics.sql_build) indexes the folded comments with trigrams (pg_trgm), on a function that folds
+them so, and every word is looked for with LIKE '%word%' on that function, a condition the index serves; a
+database without the index, and a word without a trigram (three letters or digits in a row), have the
+folding written out in the query and scan the comments of the period, with the same results.
 
 Every value a query depends on is a bound parameter.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from cpdash.metrics.gather import AREA
@@ -24,6 +29,44 @@ from cpdash.metrics.sql_cubes import FACTS, Params, Schema, raw_period
 MARKS = "[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]"  # combining marks
 SPACE = " \t\n\r\x0b\x0c"  # what a comment is trimmed of
 TEXT = f"btrim(r.\"comment\", '{SPACE}')"
+SEARCH_INDEX = "cpdash_responses_comment_trgm_idx"
+FOLD = "cpdash_search_fold"  # the folding as a function, which the index is built on
+INDEXED = f"SELECT to_regclass('{SEARCH_INDEX}') IS NOT NULL AS indexed"
+
+
+def _fold(text: str) -> str:
+    return f"lower(regexp_replace(normalize({text}, NFKD), '{MARKS}', '', 'g'))"
+
+
+def folded(indexed: bool, column: str = 'r."comment"') -> str:
+    """The comment trimmed and folded for search, as an SQL expression: the function the trigram index is
+    built on when the database has it (`indexed`), else the same folding written out."""
+    return f"{FOLD}({column})" if indexed else _fold(f"btrim({column}, '{SPACE}')")
+
+
+def index_sql(table: str) -> tuple[str, str]:
+    """The folding function and the trigram index of the folded comments of the responses table `table`
+    (needs pg_trgm). The function is declared costly, as folding is, so that the planner reads the index
+    rather than fold every comment of a period."""
+    body = _fold(f"btrim(t, '{SPACE}')")
+    function = (
+        f"CREATE OR REPLACE FUNCTION {FOLD}(t text) RETURNS text LANGUAGE plpgsql IMMUTABLE STRICT "
+        f"PARALLEL SAFE COST 1000 AS $$ BEGIN RETURN {body}; END $$"
+    )
+    index = f'CREATE INDEX IF NOT EXISTS {SEARCH_INDEX} ON {table} USING gin ({FOLD}("comment") gin_trgm_ops)'
+    return function, index
+
+
+def served(word: str) -> bool:
+    """True when the trigram index can find `word`: it holds three letters or digits in a row (a trigram);
+    a shorter word is looked for with the folding written out, which costs less per comment than the
+    function does."""
+    return re.search(r"[^\W_]{3}", word) is not None
+
+
+def like_pattern(word: str) -> str:
+    """A LIKE pattern for texts that hold `word` anywhere (its wildcards and escapes taken literally)."""
+    return "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
 @dataclass(frozen=True)
@@ -40,7 +83,7 @@ class Wanted:
     words: tuple[str, ...] = ()
 
 
-def _where(s: Schema, f: Filters, w: Wanted, p: Params) -> str:
+def _where(s: Schema, f: Filters, w: Wanted, p: Params, indexed: bool) -> str:
     """The conditions on a response `r` and its comment's facts `x`."""
     area = s.key("responses", "r", AREA)
     out = [raw_period('r."submitted"', f.start, f.end, p)]
@@ -57,8 +100,7 @@ def _where(s: Schema, f: Filters, w: Wanted, p: Params) -> str:
     if w.language_code is not None:
         out.append(f"x.language = {p.add(w.language_code)}")
     if w.words:
-        folded = f"lower(regexp_replace(normalize({TEXT}, NFKD), '{MARKS}', '', 'g'))"
-        out += [f"strpos({folded}, {p.add(word)}) > 0" for word in w.words]
+        out += [f"{folded(indexed and served(word))} LIKE {p.add(like_pattern(word))}" for word in w.words]
     return " AND ".join(out)
 
 
@@ -67,12 +109,12 @@ def _from(s: Schema) -> str:
 
 
 def page_query(
-    s: Schema, f: Filters, w: Wanted, limit: int, offset: int = 0
+    s: Schema, f: Filters, w: Wanted, limit: int, offset: int = 0, indexed: bool = False
 ) -> tuple[str, dict[str, object]]:
     """One page of the matching comments, newest first: day, comment (trimmed), area_id, topics (a JSON
-    list), class and language codes."""
+    list), class and language codes; `indexed` when the database has the search index (INDEXED)."""
     p = Params()
-    where = _where(s, f, w, p)
+    where = _where(s, f, w, p, indexed)
     columns = (
         f'CAST(r."submitted" AS date) AS day, {TEXT} AS comment, {s.key("responses", "r", AREA)} AS {AREA}, '
         "x.topics AS topics, x.class AS class, x.language AS language"
@@ -85,7 +127,7 @@ def page_query(
     )
 
 
-def count_query(s: Schema, f: Filters, w: Wanted) -> tuple[str, dict[str, object]]:
+def count_query(s: Schema, f: Filters, w: Wanted, indexed: bool = False) -> tuple[str, dict[str, object]]:
     """How many comments match."""
     p = Params()
-    return f"SELECT count(*) AS matches FROM {_from(s)} WHERE {_where(s, f, w, p)}", p.values
+    return f"SELECT count(*) AS matches FROM {_from(s)} WHERE {_where(s, f, w, p, indexed)}", p.values
