@@ -186,12 +186,15 @@ def needs_attention(
 
 def ranked(frame: pd.DataFrame) -> pd.DataFrame:
     """One row per area of a needs_attention frame, highest rank score (its issues' severities added up)
-    first: area_id, name, score, issues (the frame's rows of that area, most severe first)."""
+    first: area_id, name, score, issues (the frame's rows of that area as dicts, most severe first)."""
     if frame.empty:
         return pd.DataFrame({"area_id": [], "name": [], "score": [], "issues": []})
     score = frame.groupby(AREA, sort=False)["severity"].sum()
     names = frame.groupby(AREA, sort=False)["name"].first()
     out = pd.DataFrame({AREA: score.index, "name": names.to_numpy(), "score": score.to_numpy()})
-    out["issues"] = [frame[frame[AREA] == a].reset_index(drop=True) for a in out[AREA]]
+    rows: dict[str, list[dict]] = {}
+    for row in frame.to_dict("records"):  # one pass over the rows (the frame is most severe first)
+        rows.setdefault(row[AREA], []).append(row)
+    out["issues"] = [tuple(rows[a]) for a in out[AREA]]
     out = out.sort_values(["score", "name"], ascending=[False, True], kind="stable")
     return out.reset_index(drop=True)

@@ -129,11 +129,13 @@ def attention_by_area(
     out = []
     for rank, row in enumerate(ranked.itertuples(), start=1):
         lines, pages = [], []
-        for issue in row.issues.itertuples():
-            lines.append(f"{ISSUE_ICONS.get(issue.issue, '•')} {issue.issue.capitalize()}: {issue.detail}")
-            if PAGE_FILES[issue.page] not in pages:
-                pages.append(PAGE_FILES[issue.page])
-        parts = [f"{issue.issue} {issue.severity:.1f}" for issue in row.issues.itertuples()]
+        for issue in row.issues:
+            lines.append(
+                f"{ISSUE_ICONS.get(issue['issue'], '•')} {issue['issue'].capitalize()}: {issue['detail']}"
+            )
+            if PAGE_FILES[issue["page"]] not in pages:
+                pages.append(PAGE_FILES[issue["page"]])
+        parts = [f"{issue['issue']} {issue['severity']:.1f}" for issue in row.issues]
         reason = f"Rank score {row.score:.1f}" + (
             f": {' + '.join(parts)}." if len(parts) > 1 else f" ({parts[0]})."
         )
