@@ -40,6 +40,10 @@ class Filters:
         """The same filters in other areas (() = all)."""
         return Filters(self.start, self.end, tuple(areas), self.programs, self.grid)
 
+    def with_programs(self, programs: tuple[str, ...] | list[str]) -> Filters:
+        """The same filters for other programs (() = all)."""
+        return Filters(self.start, self.end, self.areas, tuple(programs), self.grid)
+
     def on_grid(self, start: dt.date, end: dt.date, nearest: bool = False) -> Filters:
         """The same filters over start..end widened to the grid's days, or moved to the nearest ones
         (unchanged without a grid, or where the period reaches past it)."""

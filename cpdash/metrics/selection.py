@@ -115,7 +115,7 @@ def _nested(f: Filters) -> Iterable[Filters]:
     ]
     for areas, programs in {*wider, *((a, p) for a in fewer_areas for p in fewer_programs)}:
         if (areas, programs) != (f.areas, f.programs):
-            yield Filters(f.start, f.end, areas, programs, f.grid)
+            yield f.with_areas(areas).with_programs(programs)
 
 
 def _people_gap(src: Source, f: Filters, policy: Policy, names: dict[str, str]) -> str | None:
@@ -160,7 +160,7 @@ def _overlap(
     the people at both by adding and subtracting (a + b - both together) as 1 to k-1; None otherwise."""
     for chosen, alone, label in (
         (f.areas, lambda x: f.with_areas((x,)), lambda x: str(names.get(x, x))),
-        (f.programs, lambda x: Filters(f.start, f.end, f.areas, (x,), f.grid), str),
+        (f.programs, lambda x: f.with_programs((x,)), str),
     ):
         if len(chosen) != 2:
             continue

@@ -164,7 +164,7 @@ def monthly_by_group(
     values, index = wide[rows[:own]], labels[:own]
     if top is not None and len(present) > top:
         others = tuple(str(k) for k in groups[present[top:]])
-        rest = f.with_areas(others) if split == "area" else Filters(f.start, f.end, f.areas, others, f.grid)
+        rest = f.with_areas(others) if split == "area" else f.with_programs(others)
         _, other = engagement_arrays(src, rest, (MONTH,))
         values, index = np.vstack([values, _value(other, measure)]), [*index, OTHER_LABEL[split]]
     out = pd.DataFrame(values, index=index, columns=months)
