@@ -410,3 +410,51 @@ def test_a_log_written_before_entries_were_confirmed_still_reads(source: Path) -
     open_store(source).commit(prepared_events(["E3"]), "add", "new")
     assert [e["mapping"] for e in open_store(source).read_log()] == ["x", "new"]
     assert "id" not in open_store(source).read_log()[1] and "tmp" not in open_store(source).read_log()[1]
+
+
+# --- a SQLite database: two imports queue, as in a folder ----------------------------------------------
+
+
+def hold_sqlite_write_lock(path: Path, seconds: float, held: threading.Event) -> None:
+    """Another writer: holds the database's write lock for `seconds`."""
+    import sqlite3
+
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("BEGIN IMMEDIATE")
+    held.set()
+    time.sleep(seconds)
+    conn.execute("COMMIT")
+    conn.close()
+
+
+def test_an_import_into_sqlite_waits_for_another_longer_than_sqlite_would(tmp_path: Path) -> None:
+    from cpdash.data.database_store import DatabaseStore
+
+    path = tmp_path / "cpdash.db"
+    store = DatabaseStore(f"sqlite:///{path}")
+    store.commit(prepared_events(["E1"]), "add", "first")
+    held = threading.Event()
+    writer = threading.Thread(target=hold_sqlite_write_lock, args=(path, 6.0, held))  # SQLite's own wait: 5 s
+    writer.start()
+    held.wait(5)
+    started = time.monotonic()
+    store.commit(prepared_events(["E2"]), "add", "second")
+    writer.join()
+    assert time.monotonic() - started > 5  # it waited for the other writer, and then landed
+    assert [e["mapping"] for e in store.read_log()] == ["first", "second"]
+    assert set(load_dataset(store.url, tables=("events",)).events["event_id"]) == {"E1", "E2"}
+
+
+def test_a_busy_sqlite_database_says_so(tmp_path: Path) -> None:
+    from cpdash.data.database_store import DatabaseStore
+
+    path = tmp_path / "cpdash.db"
+    DatabaseStore(f"sqlite:///{path}").commit(prepared_events(["E1"]), "add", "first")
+    held = threading.Event()
+    writer = threading.Thread(target=hold_sqlite_write_lock, args=(path, 1.5, held))
+    writer.start()
+    held.wait(5)
+    with pytest.raises(StoreBusy, match="another import has held .*cpdash.db for 0 s"):
+        DatabaseStore(f"sqlite:///{path}", lock_timeout=0.2).commit(prepared_events(["E2"]))
+    writer.join()
+    assert [e["mapping"] for e in DatabaseStore(f"sqlite:///{path}").read_log()] == ["first"]

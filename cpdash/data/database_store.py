@@ -30,7 +30,24 @@ from cpdash.data.database import (
 from cpdash.data.schema import TABLES, Table
 from cpdash.importing.importer import MODES, NATURAL_KEYS, Prepared
 from cpdash.importing.journal import LOG_COLUMNS, LogEntry, new_entry
-from cpdash.importing.store import StoreError
+from cpdash.importing.store import LOCK_TIMEOUT, StoreBusy, StoreError
+
+
+def _write_lock(conn: Connection, url: str, timeout: float) -> None:
+    """Take SQLite's write lock at once, waiting up to `timeout` seconds for another import to finish.
+
+    SQLite's own wait is 5 s, and a transaction that reads first and writes later can be refused at once
+    when another writer holds the file; taking the lock first makes two imports queue, as on PostgreSQL.
+    """
+    conn.exec_driver_sql(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+    try:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    except sa.exc.OperationalError as exc:
+        if "locked" not in str(exc.orig).lower():
+            raise
+        raise StoreBusy(
+            f"another import has held {display_url(url)} for {timeout:.0f} s; try again when it has finished"
+        ) from None
 
 
 def _records(frame: pd.DataFrame, table: Table) -> list[dict[str, Any]]:
@@ -59,6 +76,7 @@ class DatabaseStore:
     """A database that imports commit into, one transaction per import."""
 
     url: str
+    lock_timeout: float = LOCK_TIMEOUT  # seconds an import waits for another to finish (SQLite)
 
     @property
     def is_sample(self) -> bool:
@@ -98,6 +116,8 @@ class DatabaseStore:
                 transaction = conn.begin()
                 if conn.dialect.name == "postgresql":
                     conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK})
+                elif conn.dialect.name == "sqlite":
+                    _write_lock(conn, self.url, self.lock_timeout)
                 metadata.create_all(conn, tables=[tables[prepared.table], tables[LOG_TABLE]])
                 target = self._target(conn, prepared.table)
                 stats = _maintainer(conn, self.url)
