@@ -237,3 +237,49 @@ def test_community_voice_legends_sit_under_the_tick_labels():
     concerns = pd.DataFrame({"topic": ["lighting"], "share": [50.0], "concerns": [4]})
     legend_clear_of_the_axis(vc.topic_share_chart(shares, concerns), voice.ONE_LINE_TICKS)
     assert not vc.topic_share_chart(shares).layout.showlegend  # one series: no legend
+
+
+def test_trend_charts_built_without_the_check_are_the_same_figures(monkeypatch):
+    """The Overview's two trends, built from dicts: the same figures as plotly's check makes of them, and
+    the attendance bars laid out as every chart made by `layout` is."""
+    import json
+
+    import plotly.graph_objects as go
+    import plotly.io as pio
+
+    from cpdash.charts import base, trends
+
+    months = pd.date_range("2026-01-01", periods=9, freq="MS")
+    monthly = pd.DataFrame(
+        {"month": months, "attendance": [5.0, 0, 12, 30, 7, 9, 11, 4, 2], "events": range(9)}
+    )
+    trend = pd.DataFrame(
+        {
+            "when": list(months) * 2,
+            "period": [m.strftime("%b %Y") for m in months] * 2,
+            "series": ["Millbrook"] * 9 + ["City"] * 9,
+            "cadence": "month",
+            "score": [51.0, 61, 47, 56, 53, 52, 50, 49, 55] * 2,
+            "low": [42.0] * 18,
+            "high": [70.0] * 18,
+            "n": [20.0] * 18,
+            "flagged": [False, True] + [False] * 16,
+        }
+    )
+
+    def figures() -> list[dict]:
+        built = [trends.monthly_attendance_chart(monthly), trends.score_trend_chart(trend, "Trust", 240)]
+        return [_set(json.loads(pio.to_json(f, validate=False))) for f in built]
+
+    monkeypatch.setattr(base, "VALIDATE", True)
+    checked = figures()
+    monkeypatch.setattr(base, "VALIDATE", False)
+    assert figures() == checked
+    plain = base.layout(go.Figure(go.Bar(x=months, y=monthly["attendance"])), "Attendance by month", "People")
+    shared = _set(json.loads(pio.to_json(plain, validate=False)))["layout"]
+    bars = checked[0]["layout"]
+    assert {k: v for k, v in bars.items() if k != "xaxis"} == {k: v for k, v in shared.items() if k != "xaxis"}
+    assert bars["xaxis"] == {"dtick": "M2", "tickformat": "%b<br>%Y", "tickangle": 0}
+    lay = checked[1]["layout"]
+    assert lay["showlegend"] and lay["margin"]["l"] == 10 and lay["margin"]["b"] > trends.DATE_TICKS
+    assert lay["height"] == 240 + trends.TREND_LEGEND_ROWS * trends.TREND_LEGEND_ROW + trends.DATE_TICKS

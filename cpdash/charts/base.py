@@ -23,19 +23,23 @@ def figure(data: list[dict], layout: dict) -> go.Figure:
     return go.Figure(data=data, layout=layout, _validate=VALIDATE)
 
 
+def base_layout(title: str, y_title: str, height: int = SMALL_HEIGHT) -> dict:
+    """Title top-left, tight margins, readable fonts, one unified hover: as a dict, for `figure`."""
+    return {
+        "title": {"text": title, "x": 0, "xanchor": "left", "font": {"size": 16}},
+        "height": height,
+        "margin": {"l": 10, "r": 10, "t": 48, "b": 10},
+        "font": FONT,
+        "yaxis": {"title": {"text": y_title}},
+        "xaxis": {"title": {"text": None}},
+        "showlegend": False,
+        "hovermode": "x unified",
+    }
+
+
 def layout(fig: go.Figure, title: str, y_title: str, height: int = SMALL_HEIGHT) -> go.Figure:
-    """Title top-left, tight margins, readable fonts, one unified hover."""
-    fig.update_layout(
-        title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 16}},
-        height=height,
-        margin={"l": 10, "r": 10, "t": 48, "b": 10},
-        font=FONT,
-        yaxis_title=y_title,
-        xaxis_title=None,
-        showlegend=False,
-        hovermode="x unified",
-    )
-    return fig
+    """Title top-left, tight margins, readable fonts, one unified hover (base_layout on a built figure)."""
+    return fig.update_layout(base_layout(title, y_title, height))
 
 
 def empty_figure(title: str, message: str) -> go.Figure:

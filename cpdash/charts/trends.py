@@ -14,10 +14,10 @@ from cpdash.charts.base import (
     PALETTE,
     PRIMARY,
     SCORE_COLOUR,
+    base_layout,
     empty_figure,
     figure,
-    layout,
-    legend_under_axis,
+    under_axis,
 )
 
 MIN_SCORE_SPAN = 30  # score points: a shorter y axis would exaggerate noise
@@ -41,19 +41,19 @@ def monthly_attendance_chart(monthly: pd.DataFrame) -> go.Figure:
     if monthly.empty or monthly["attendance"].fillna(0).sum() == 0:
         return empty_figure(title, "No attendance recorded in this period")
     missing = monthly.get("events_without_attendance", pd.Series(0, index=monthly.index)).fillna(0)
-    fig = go.Figure(
-        go.Bar(
-            x=monthly["month"],
-            y=monthly["attendance"],
-            marker_color=PRIMARY,
-            name="Attendance",
-            customdata=list(zip(monthly["events"], missing, strict=True)),
-            hovertemplate="%{y:,.0f} people at %{customdata[0]:,} events"
-            " (%{customdata[1]:,} without a count)<extra></extra>",
-        )
-    )
-    fig.update_xaxes(dtick=month_step(len(monthly)), tickformat="%b<br>%Y", tickangle=0)
-    return layout(fig, title, "People")
+    bars = {
+        "type": "bar",
+        "x": monthly["month"],
+        "y": monthly["attendance"],
+        "marker": {"color": PRIMARY},
+        "name": "Attendance",
+        "customdata": list(zip(monthly["events"], missing, strict=True)),
+        "hovertemplate": "%{y:,.0f} people at %{customdata[0]:,} events"
+        " (%{customdata[1]:,} without a count)<extra></extra>",
+    }
+    plot = base_layout(title, "People")
+    plot["xaxis"] |= {"dtick": month_step(len(monthly)), "tickformat": "%b<br>%Y", "tickangle": 0}
+    return figure([bars], plot)
 
 
 def month_step(months: int) -> str:
@@ -149,19 +149,18 @@ def score_trend_chart(trend: pd.DataFrame, label: str, height: int = 300) -> go.
     legend = len(names) > 1 or len(flagged) > 0  # the ⚠ cross is always named in the legend
     when = pd.to_datetime(trend["when"])
     months = (when.max().year - when.min().year) * 12 + when.max().month - when.min().month + 1
-    fig = figure(
-        traces,
-        {
-            "title": {"text": title, "x": 0, "xanchor": "left", "font": {"size": 16}},
-            "height": height + (TREND_LEGEND_ROWS * TREND_LEGEND_ROW + DATE_TICKS if legend else 0),
-            "margin": {"l": 10, "r": 10, "t": 48, "b": 10},
-            "font": FONT,
-            "showlegend": legend,
-            "hovermode": "x unified",
-            "xaxis": {"dtick": month_step(months), "tickformat": "%b<br>%Y", "tickangle": 0},
-            "yaxis": {"range": score_range(trend), "title": {"text": "Score"}},
-        },
-    )
+    plot = {
+        "title": {"text": title, "x": 0, "xanchor": "left", "font": {"size": 16}},
+        "height": height + (TREND_LEGEND_ROWS * TREND_LEGEND_ROW + DATE_TICKS if legend else 0),
+        "margin": {"l": 10, "r": 10, "t": 48, "b": 10},
+        "font": FONT,
+        "showlegend": legend,
+        "hovermode": "x unified",
+        "xaxis": {"dtick": month_step(months), "tickformat": "%b<br>%Y", "tickangle": 0},
+        "yaxis": {"range": score_range(trend), "title": {"text": "Score"}},
+    }
     if legend:  # under the dates (a legend a fraction of the plot below the axis covered them)
-        legend_under_axis(fig, TREND_LEGEND_ROWS, TREND_LEGEND_ROW, DATE_TICKS, 12)
+        below = under_axis(TREND_LEGEND_ROWS, TREND_LEGEND_ROW, DATE_TICKS, 12, plot["height"])
+        plot |= {**below, "margin": plot["margin"] | below["margin"]}
+    fig = figure(traces, plot)
     return fig
