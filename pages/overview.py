@@ -44,12 +44,15 @@ def attention_card(area, container) -> None:
 
 for area in areas[:SHOWN]:
     attention_card(area, st)
-if len(areas) > SHOWN:
+if len(areas) > SHOWN:  # drawn only while open: a long list of cards is a cost of every rerun
     rest = st.expander(
-        f"The other {len(areas) - SHOWN} areas that need attention, ranked", key="overview_more"
+        f"The other {len(areas) - SHOWN} areas that need attention, ranked",
+        key="overview_more",
+        on_change="rerun",
     )
-    for area in areas[SHOWN:]:
-        attention_card(area, rest)
+    if rest.open:
+        for area in areas[SHOWN:]:
+            attention_card(area, rest)
 
 left, right = st.columns(2)
 state = (ctx.filters, ctx.policy, ctx.compare)  # what the view depends on: its figures are kept with it

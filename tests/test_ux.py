@@ -138,6 +138,61 @@ def test_a_start_does_not_warn_of_a_missing_static_folder() -> None:
     assert "`PORT`" in readme and "PORT=" in readme
 
 
+@pytest.mark.apptest
+def test_the_areas_past_the_first_five_are_drawn_when_their_list_is_opened(env, tmp_path) -> None:
+    """Eight areas with growing backlogs: five cards in full; the other three, with their actions, appear
+    when their list is opened (drawn only then, since every rerun pays for what is drawn)."""
+    from conftest import LAT_SOUTH, REPO, feature, square, write_csv, write_geojson
+    from streamlit.testing.v1 import AppTest
+
+    ids = [f"A{i}" for i in range(8)]
+    areas = [
+        feature(
+            {"area_id": a, "name": f"Area {a}", "level": "beat", "population": 10_000},
+            square(-87.7 + i / 50, LAT_SOUTH),
+        )
+        for i, a in enumerate(ids)
+    ]
+    write_geojson(tmp_path / "areas.geojson", areas)
+    days = ("2025-12-10", "2026-01-10")
+    events = [(a, d) for a in ids for d in days]
+    write_csv(
+        tmp_path / "events.csv",
+        [
+            {"event_id": f"E{i}", "start": d, "program": "Town hall", "area_id": a}
+            for i, (a, d) in enumerate(events)
+        ],
+    )
+    raised = [(a, "2025-12-05") for a in ids for _ in range(10)]
+    raised += [(a, "2026-01-12") for i, a in enumerate(ids) for _ in range(20 + i)]  # 30+ from 10 in each
+    write_csv(
+        tmp_path / "concerns.csv",
+        [
+            {"concern_id": f"K{j}", "raised": d, "area_id": a, "topic": "noise", "status": "open"}
+            for j, (a, d) in enumerate(raised)
+        ],
+    )
+    env(tmp_path)
+    at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=60)
+    at.query_params["filter_period"] = ["2026-01-01", "2026-01-12"]
+    at.run()
+
+    def actions() -> list[str]:
+        return sorted(b.key for b in at.button if b.key and b.key.startswith("overview_attention_"))
+
+    assert not at.exception
+    assert actions() == [f"overview_attention_{rank}_0" for rank in range(5)]
+    (rest,) = at.expander
+    assert rest.label == "The other 3 areas that need attention, ranked" and not rest.proto.expanded
+    at.session_state["overview_more"] = True  # as the browser sends it when the list is opened
+    at.run()
+    assert not at.exception
+    assert actions() == [f"overview_attention_{rank}_0" for rank in range(8)]
+    assert [m.value.split("**")[1] for m in at.expander[0].markdown if m.value.startswith("**")] == [
+        f"{rank}. Area A{7 - rank + 1}" for rank in (6, 7, 8)
+    ]
+
+
 # --- A drill-down from the Overview, and Back -------------------------------------------------------------
 
 
