@@ -148,20 +148,17 @@ def _without_hidden_changes(found: list[dict], src: Source, f: Filters, before: 
     return out
 
 
-def needs_attention(
+def attention_rows(
     src: Source,
     f: Filters,
     k: int,
     compare: str = PREVIOUS,
     by_area: tuple[pd.DataFrame, pd.DataFrame] | None = None,
     policy: Policy | None = None,
-) -> pd.DataFrame:
-    """Areas with falling trust, growing open concerns or no engagement, most urgent first (`by_area`:
-    engagement.by_area of the period and of the compared one, when already made; `policy`: the public
-    view's, to leave out changes it would not show).
-
-    Columns: area_id, name, issue, detail, page, severity.
-    """
+) -> list[dict]:
+    """Areas with falling trust, growing open concerns or no engagement, most urgent first, as records with
+    the keys COLUMNS (`by_area`: engagement.by_area of the period and of the compared one, when already made;
+    `policy`: the public view's, to leave out changes it would not show)."""
     before = f.compared(compare)
     now, then = by_area or (engagement.by_area(src, f), engagement.by_area(src, before))
     population = dict(zip(now[AREA].astype("str"), now["population"].astype("float64"), strict=True))
@@ -175,26 +172,49 @@ def needs_attention(
     if policy is not None and policy.public:
         found = _without_hidden_changes(found, src, f, before, policy)
     if not found:
-        return pd.DataFrame({c: pd.Series(dtype="float64" if c == "severity" else "str") for c in COLUMNS})
+        return []
     names = area_scope.names(src)
-    out = pd.DataFrame(found)
-    out["name"] = [names.get(a, a) for a in out[AREA]]
-    out["page"] = out["issue"].map(PAGE_FOR_ISSUE)
-    out = out.sort_values(["severity", "name", "issue"], ascending=[False, True, True], kind="stable")
-    return out[list(COLUMNS)].reset_index(drop=True)
+    rows = [
+        {
+            AREA: row[AREA],
+            "name": names.get(row[AREA], row[AREA]),
+            "issue": row["issue"],
+            "detail": row["detail"],
+            "page": PAGE_FOR_ISSUE[row["issue"]],
+            "severity": row["severity"],
+        }
+        for row in found
+    ]
+    return sorted(rows, key=lambda row: (-row["severity"], row["name"], row["issue"]))
+
+
+def needs_attention(src: Source, f: Filters, k: int, policy: Policy | None = None) -> pd.DataFrame:
+    """attention_rows against the previous period, as a frame: area_id, name, issue, detail, page, severity."""
+    rows = attention_rows(src, f, k, PREVIOUS, None, policy)
+    if not rows:
+        return pd.DataFrame({c: pd.Series(dtype="float64" if c == "severity" else "str") for c in COLUMNS})
+    return pd.DataFrame(rows, columns=list(COLUMNS))
+
+
+def ranked_rows(rows: list[dict]) -> list[dict]:
+    """One record per area of attention_rows (most urgent first), highest rank score (its issues' severities
+    added up) first: area_id, name, score, issues (the area's rows, most severe first)."""
+    issues: dict[str, list[dict]] = {}
+    for row in rows:
+        issues.setdefault(row[AREA], []).append(row)
+    areas = [
+        {
+            AREA: area,
+            "name": mine[0]["name"],
+            "score": sum(r["severity"] for r in mine),
+            "issues": tuple(mine),
+        }
+        for area, mine in issues.items()
+    ]
+    return sorted(areas, key=lambda area: (-area["score"], area["name"]))
 
 
 def ranked(frame: pd.DataFrame) -> pd.DataFrame:
-    """One row per area of a needs_attention frame, highest rank score (its issues' severities added up)
-    first: area_id, name, score, issues (the frame's rows of that area as dicts, most severe first)."""
-    if frame.empty:
-        return pd.DataFrame({"area_id": [], "name": [], "score": [], "issues": []})
-    score = frame.groupby(AREA, sort=False)["severity"].sum()
-    names = frame.groupby(AREA, sort=False)["name"].first()
-    out = pd.DataFrame({AREA: score.index, "name": names.to_numpy(), "score": score.to_numpy()})
-    rows: dict[str, list[dict]] = {}
-    for row in frame.to_dict("records"):  # one pass over the rows (the frame is most severe first)
-        rows.setdefault(row[AREA], []).append(row)
-    out["issues"] = [tuple(rows[a]) for a in out[AREA]]
-    out = out.sort_values(["score", "name"], ascending=[False, True], kind="stable")
-    return out.reset_index(drop=True)
+    """ranked_rows of a needs_attention frame, as a frame: area_id, name, score, issues."""
+    areas = ranked_rows(frame.to_dict("records"))
+    return pd.DataFrame(areas, columns=[AREA, "name", "score", "issues"])

@@ -125,21 +125,21 @@ def attention_by_area(
     src: Source, f: Filters, policy: Policy, compare: str, by_area: tuple[pd.DataFrame, pd.DataFrame]
 ) -> list[AttentionArea]:
     """Every area that needs attention, ranked (attention.ranked), each with all its issues and its reason."""
-    ranked = attention.ranked(attention.needs_attention(src, f, policy.k, compare, by_area, policy))
+    ranked = attention.ranked_rows(attention.attention_rows(src, f, policy.k, compare, by_area, policy))
     out = []
-    for rank, row in enumerate(ranked.itertuples(), start=1):
+    for rank, row in enumerate(ranked, start=1):
         lines, pages = [], []
-        for issue in row.issues:
+        for issue in row["issues"]:
             lines.append(
                 f"{ISSUE_ICONS.get(issue['issue'], '•')} {issue['issue'].capitalize()}: {issue['detail']}"
             )
             if PAGE_FILES[issue["page"]] not in pages:
                 pages.append(PAGE_FILES[issue["page"]])
-        parts = [f"{issue['issue']} {issue['severity']:.1f}" for issue in row.issues]
-        reason = f"Rank score {row.score:.1f}" + (
+        parts = [f"{issue['issue']} {issue['severity']:.1f}" for issue in row["issues"]]
+        reason = f"Rank score {row['score']:.1f}" + (
             f": {' + '.join(parts)}." if len(parts) > 1 else f" ({parts[0]})."
         )
-        out.append(AttentionArea(row.area_id, row.name, tuple(lines), tuple(pages), rank, reason))
+        out.append(AttentionArea(row["area_id"], row["name"], tuple(lines), tuple(pages), rank, reason))
     return out
 
 
