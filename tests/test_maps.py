@@ -14,6 +14,8 @@ import numpy as np
 import pandas as pd
 import pydeck as pdk
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cpdash.charts import maps, maps_density, maps_labels
 from cpdash.config import DEFAULT_DATA
@@ -1054,3 +1056,20 @@ def test_every_layer_stays_under_1_mb_at_city_scale(city: Dataset, which: str):
     assert size <= maps.MAX_DECK_BYTES
     if which == "events":
         assert size <= maps.EVENTS_DECK_BYTES
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.floats(-400, 400), st.floats(-400, 400), st.floats(0.5, 150), st.floats(0.5, 40)),
+        max_size=60,
+    )
+)
+def test_placed_labels_are_found_as_a_check_against_every_box_finds_them(specs) -> None:
+    """The squares labels are filed by never miss an overlap, nor find one that is not there."""
+    placed, every = maps_labels.PlacedBoxes(), []
+    for x, y, width, height in specs:
+        box = (x, y, x + width, y + height)
+        assert placed.overlaps(box) == maps_labels._overlaps(box, every)
+        placed.add(box)
+        every.append(box)

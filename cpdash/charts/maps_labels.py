@@ -26,7 +26,10 @@ LABEL_GAP_PX = 2  # the least room between two labels
 NUMBER_BOX, NO_BOX = [255, 255, 255, 240], [255, 255, 255, 0]
 NUMBER_EDGE = [60, 60, 60, 255]
 NUMBER_PADDING_PX = [3, 1, 3, 1]
+CELL_PX = 64  # the squares placed labels are filed by (PlacedBoxes)
 NUMBER_NUDGES_PX = ((0, 0), (0, 12), (0, -12), (14, 0), (-14, 0), (10, 10), (-10, 10), (10, -10), (-10, -10))
+
+Box = tuple[float, float, float, float]  # left, top, right, bottom, in pixels
 
 
 def _wrapped(name: str) -> str:
@@ -64,7 +67,7 @@ def _position(x: float, y: float, view: pdk.ViewState) -> tuple[float, float]:
     return math.degrees(2 * math.atan(math.exp(merc)) - math.pi / 2), float(view.longitude) + x / scale * 360
 
 
-def _box(text: str, x: float, y: float) -> tuple[float, float, float, float]:
+def _box(text: str, x: float, y: float) -> Box:
     """The pixels a label covers around (x, y), with LABEL_GAP_PX of room: left, top, right, bottom."""
     lines = text.split("\n")
     half_w = max(len(line) for line in lines) * LABEL_CHAR_PX / 2 + LABEL_GAP_PX
@@ -72,9 +75,38 @@ def _box(text: str, x: float, y: float) -> tuple[float, float, float, float]:
     return x - half_w, y - half_h, x + half_w, y + half_h
 
 
-def _overlaps(box: tuple[float, float, float, float], boxes: list[tuple[float, float, float, float]]) -> bool:
+def _overlaps(box: Box, boxes: Sequence[Box]) -> bool:
     """True when `box` overlaps any of `boxes`."""
     return any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in boxes)
+
+
+class PlacedBoxes:
+    """The label boxes placed so far, filed by the CELL_PX squares they cover, so that a new box is checked
+    against its neighbours only (300 areas: 2,757 checks against every box placed cost 80 ms a map)."""
+
+    def __init__(self) -> None:
+        self.cells: dict[tuple[int, int], list[Box]] = {}
+
+    @staticmethod
+    def _cells(box: Box) -> list[tuple[int, int]]:
+        """The squares a box covers."""
+        columns = range(int(box[0] // CELL_PX), int(box[2] // CELL_PX) + 1)
+        rows = range(int(box[1] // CELL_PX), int(box[3] // CELL_PX) + 1)
+        return [(c, r) for c in columns for r in rows]
+
+    def overlaps(self, box: Box) -> bool:
+        """True when `box` overlaps a box placed (two boxes that overlap share a square)."""
+        left, top, right, bottom = box
+        for cell in self._cells(box):
+            for other in self.cells.get(cell, ()):
+                if left < other[2] and other[0] < right and top < other[3] and other[1] < bottom:
+                    return True
+        return False
+
+    def add(self, box: Box) -> None:
+        """Place `box`."""
+        for cell in self._cells(box):
+            self.cells.setdefault(cell, []).append(box)
 
 
 def label_records(labels: pd.DataFrame, view: pdk.ViewState, shapes: Shapes) -> tuple[list[dict], list[str]]:
@@ -94,20 +126,19 @@ def label_records(labels: pd.DataFrame, view: pdk.ViewState, shapes: Shapes) -> 
     placed = [i for i in range(len(ids)) if np.isfinite(lat[i]) and np.isfinite(lon[i])]
     x, y = _pixels(lat, lon, view)
     size = np.array([shapes.extent.get(a, 0.0) for a in ids])
-    boxes: list[tuple[float, float, float, float]] = []
+    boxes = PlacedBoxes()
     numbered: list[int] = []
     moved: dict[int, tuple[float, float]] = {}  # numbers nudged off a name: the new pixel position
     for i in sorted(placed, key=lambda i: -size[i]):  # a number, once placed, keeps later names off it too
         box = _box(_wrapped(names[i]), x[i], y[i])
-        if _overlaps(box, boxes):
+        if boxes.overlaps(box):
             numbered.append(i)
             spots = [(x[i] + dx, y[i] + dy) for dx, dy in NUMBER_NUDGES_PX]
-            free = [spot for spot in spots if not _overlaps(_box("00", *spot), boxes)]
-            spot = free[0] if free else spots[0]
+            spot = next((spot for spot in spots if not boxes.overlaps(_box("00", *spot))), spots[0])
             if spot != spots[0]:
                 moved[i] = spot
             box = _box("00", *spot)
-        boxes.append(box)
+        boxes.add(box)
     for i, (px, py) in moved.items():
         lat[i], lon[i] = _position(px, py, view)
     numbered.sort(key=lambda i: (names[i].lower(), ids[i]))
