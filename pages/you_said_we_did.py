@@ -43,19 +43,33 @@ label = (
     or "Area"
 )
 group = ui.get_you_said_group(ctx.settings, ctx.src, f, label, ctx.compare, ctx.policy)
-st.plotly_chart(charts.status_chart(group.table, group.label), key="you_said_status_chart")
-with st.expander(f"Table: every {group.label.lower()}, with the compared period", expanded=False):
-    st.dataframe(group.view, hide_index=True, key="you_said_status_table")
-    download(
-        "Download this table (CSV)", lambda: group.view, ("follow-through-by", label), "you_said_status_csv"
-    )
+state = (f, ctx.policy, ctx.compare)  # what the views depend on: their figures are kept with them
+status = ui.get_figure(
+    ctx.settings, "you_said_status", (*state, label), lambda: charts.status_chart(group.table, group.label)
+)
+st.plotly_chart(status, key="you_said_status_chart")
+table = st.expander(
+    f"Table: every {group.label.lower()}, with the compared period",
+    key="you_said_status_more",
+    on_change="rerun",
+)
+if table.open:  # drawn only while open: a table of every area is a cost of every rerun
+    table.dataframe(group.view, hide_index=True, key="you_said_status_table")
+    with table:
+        download(
+            "Download this table (CSV)",
+            lambda: group.view,
+            ("follow-through-by", label),
+            "you_said_status_csv",
+        )
 
 st.header("Still open, oldest first", anchor=False)
 if backlog.rows.empty:
     ui.empty_state(backlog.empty)
 else:
     left, right = st.columns([2, 3])
-    left.plotly_chart(charts.backlog_age_chart(backlog.ages), key="you_said_backlog_chart")
+    ages = ui.get_figure(ctx.settings, "you_said_ages", state, lambda: charts.backlog_age_chart(backlog.ages))
+    left.plotly_chart(ages, key="you_said_backlog_chart")
     right.dataframe(backlog.shown, hide_index=True, height=320, key="you_said_backlog_table")
     if backlog.caption:
         right.caption(backlog.caption)

@@ -82,6 +82,13 @@ def table_with(at: AppTest, column: str) -> pd.DataFrame:
     return next(d.value for d in at.dataframe if column in d.value.columns)
 
 
+def open_the_table(at: AppTest) -> None:
+    """Open the table of every area or topic, as the browser does (it is drawn only while open)."""
+    at.session_state["you_said_status_more"] = True
+    at.run()
+    assert not at.exception
+
+
 def test_kpis_compare_with_the_previous_period(env, source: Path):
     env(source)
     # A quarter compares with the same quarter last year unless the previous period is asked for.
@@ -123,6 +130,8 @@ def test_status_by_area_then_by_topic(env, source: Path):
     assert not at.exception
     labels = {y for trace in spec(at, 0)["data"] for y in trace["y"]}
     assert labels == {"noise", "traffic", "lighting"}  # lighting was raised before, and is still open
+    assert not [d for d in at.dataframe if "In progress at end" in d.value.columns]  # drawn once opened
+    open_the_table(at)
     table = table_with(at, "In progress at end")
     assert table["Topic"].tolist() == ["noise", "traffic", "lighting"]
     assert table["In progress at end"].tolist() == [0, 0, 1]
@@ -193,6 +202,7 @@ def test_renders_on_the_sample(env):
 def test_public_view_offers_aggregates_only(env, source: Path):
     env(source, CPDASH_MODE="public")
     at = open_page(PERIOD)
+    open_the_table(at)
     labels = [d.proto.label for d in at.get("download_button")]
     assert "Download this table (CSV)" in labels  # per area: an aggregate
     assert not any("open concerns" in label or "resolved concerns" in label for label in labels)

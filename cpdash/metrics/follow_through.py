@@ -134,15 +134,22 @@ def concern_table(concerns: pd.DataFrame | None) -> ConcernTable:
     return ConcernTable(ordered, concern_columns(ordered, area))
 
 
-def concern_rows(concerns: pd.DataFrame | ConcernTable | None, f: Filters) -> pd.DataFrame:
+def concern_rows(
+    concerns: pd.DataFrame | ConcernTable | None, f: Filters, only: str | None = None
+) -> pd.DataFrame:
     """Each concern raised by the end of the filters' period in their areas, as given (sorted by the day
     raised), with its flags for the period (one per CONCERN_STAT, named in FLAGS: is_raised, is_resolved,
-    is_open_at_end, ...) and days_to_resolve (NaN without a resolved date)."""
+    is_open_at_end, ...) and days_to_resolve (NaN without a resolved date). `only`: a CONCERN_STAT, to
+    take out only the concerns it marks (the others are never copied)."""
     table = concerns if isinstance(concerns, ConcernTable) else concern_table(concerns)
     if table.cols is None:
         flags = {flag: pd.Series(dtype="bool") for flag in FLAGS.values()}
         return table.rows.assign(**flags, **{DAYS: pd.Series(dtype="float64")})
     rows = c.select(table.cols, f.with_period(None, f.end))
     marks, days = concern_flags(table.cols, rows, f)
+    if only is not None:
+        keep = marks[only]
+        rows = (np.arange(rows.start, rows.stop) if isinstance(rows, slice) else rows)[keep]
+        days, marks = days[keep], {name: mark[keep] for name, mark in marks.items()}
     out = table.rows.iloc[rows]
     return out.assign(**{flag: marks[name] for name, flag in FLAGS.items()}, **{DAYS: days})

@@ -117,8 +117,7 @@ def backlog(
     """The concerns still open at the end of the period, oldest first: concern_id, raised, days_open,
     area_id, area, topic, status ("in progress" or "open", as of the end), source, summary (redacted; only
     from the `texts` areas when given)."""
-    rows = concern_rows(concerns, f)
-    rows = rows[rows[FLAGS["open_at_end"]].to_numpy(dtype=bool)]
+    rows = concern_rows(concerns, f, only="open_at_end")
     if len(rows) == 0:
         return pd.DataFrame(
             {c: pd.Series(dtype="float64" if c == "days_open" else "str") for c in BACKLOG_COLUMNS}
