@@ -271,10 +271,12 @@ def server_like_apptest() -> None:
     through Streamlit's old multipage mode first (the server does that only before its first run).
     """
     import streamlit.testing.v1.app_test as app_test
+    import streamlit.testing.v1.local_script_runner as local_runner
     from streamlit.runtime.pages_manager import PagesManager
 
     shared = app_test.ScriptCache()
-    app_test.ScriptCache = lambda: shared
+    app_test.ScriptCache = lambda: shared  # the pages' code
+    local_runner.ScriptCache = lambda: shared  # the main script's code
     app_test.PagesManager = type("ServerPagesManager", (PagesManager,), {})  # its reset no longer reaches
     PagesManager.uses_pages_directory = False  # as after the server's first st.navigation call
 
