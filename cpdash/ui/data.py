@@ -28,6 +28,7 @@ from cpdash.metrics.suppression import Policy
 from cpdash.text.topics import load_taxonomy
 from cpdash.ui import scoring
 from cpdash.ui.context import PageContext
+from cpdash.ui.keys import HASH_FUNCS
 from cpdash.views import concerns as concern_lists
 from cpdash.views import town_hall
 from cpdash.views.figures import Compared
@@ -46,7 +47,7 @@ PENDING = "|sentiment still being computed"  # added to the version of a data se
 SMALL_TABLES = tuple(t for t in TABLES if t not in sql.IN_DATABASE)  # loaded beside a SQL source
 
 
-@st.cache_resource(show_spinner=False, max_entries=4)
+@st.cache_resource(show_spinner=False, max_entries=4, hash_funcs=HASH_FUNCS)
 def _engine(url: str) -> object:
     """The process's pool of connections to a database source (one per URL, shared by every session)."""
     return make_engine(url)
@@ -87,7 +88,7 @@ class _Slot:
     stale: bool = False  # what was made while its sentiment was being scored is still kept
 
 
-@st.cache_resource(show_spinner=False, max_entries=2)
+@st.cache_resource(show_spinner=False, max_entries=2, hash_funcs=HASH_FUNCS)
 def _slot(signature: str) -> _Slot:
     """The shared slot for a source; `signature` changes when its files change."""
     return _Slot()
@@ -154,7 +155,7 @@ def _loaded(slot: _Slot, settings: Settings) -> Dataset:
     return slot.dataset
 
 
-@st.cache_resource(show_spinner=False, max_entries=2)
+@st.cache_resource(show_spinner=False, max_entries=2, hash_funcs=HASH_FUNCS)
 def _map_shapes(signature: str, _geojson: dict | None) -> Shapes:
     """Simplified area outlines of a source for maps, computed once per source and shared."""
     return compact_shapes(_geojson)
@@ -165,7 +166,7 @@ def get_map_shapes(settings: Settings, ds: Dataset) -> Shapes:
     return _map_shapes(_signature(settings), ds.areas_geojson)
 
 
-@st.cache_resource(show_spinner=False, max_entries=2)
+@st.cache_resource(show_spinner=False, max_entries=2, hash_funcs=HASH_FUNCS)
 def _event_basis(signature: str, _ds: Dataset) -> EventBasis:
     """The Map page's event arrays (tooltips, radii, colours, h3 cells), once per source and shared."""
     return event_basis(_ds.events)
@@ -176,13 +177,13 @@ def get_event_basis(settings: Settings, ds: Dataset) -> EventBasis:
     return _event_basis(_signature(settings), ds)
 
 
-@st.cache_resource(show_spinner=False, max_entries=2)
+@st.cache_resource(show_spinner=False, max_entries=2, hash_funcs=HASH_FUNCS)
 def _participation_notables(signature: str, _ds: Dataset) -> Notables:
     """The data set's program launches and unusually large events, found once per source and shared."""
     return notables(_ds.events)
 
 
-@st.cache_data(show_spinner=False, max_entries=128)
+@st.cache_data(show_spinner=False, max_entries=128, hash_funcs=HASH_FUNCS)
 def _participation(
     signature: str,
     f: Filters,
@@ -208,7 +209,7 @@ def get_participation(ctx: PageContext, split: str, measure: str) -> Participati
     )
 
 
-@st.cache_resource(show_spinner=False, max_entries=16)
+@st.cache_resource(show_spinner=False, max_entries=16, hash_funcs=HASH_FUNCS)
 def _search_hits(signature: str, query: str, _src: MemorySource) -> np.ndarray | None:
     """Which distinct comments hold every word of `query`, once per source and query, shared."""
     table = comment_table(_src)
@@ -220,7 +221,7 @@ def get_search_hits(settings: Settings, src: MemorySource, query: str) -> np.nda
     return _search_hits(_signature(settings), " ".join(query.lower().split()), src)
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@st.cache_data(show_spinner=False, max_entries=256, hash_funcs=HASH_FUNCS)
 def _voice_view(signature: str, section: str, key: tuple, _make: Callable[[], T]) -> T:
     """One section of the Community voice page for one state (small; a state seen before costs nothing)."""
     return _make()
@@ -232,7 +233,7 @@ def get_voice_view(settings: Settings, section: str, key: tuple, make: Callable[
     return _voice_view(_signature(settings), section, key, make)
 
 
-@st.cache_resource(show_spinner=False, max_entries=256)
+@st.cache_resource(show_spinner=False, max_entries=256, hash_funcs=HASH_FUNCS)
 def _figure(signature: str, name: str, key: tuple, _make: Callable[[], T]) -> T:
     """One chart for one state, built once and shared (read-only: Streamlit copies a figure to send it)."""
     return _make()
@@ -244,7 +245,7 @@ def get_figure(settings: Settings, name: str, key: tuple, make: Callable[[], T])
     return _figure(_signature(settings), name, key, make)
 
 
-@st.cache_resource(show_spinner=False, max_entries=2)
+@st.cache_resource(show_spinner=False, max_entries=2, hash_funcs=HASH_FUNCS)
 def _sql_ready(signature: str, url: str) -> bool:
     """True when the database source answers figures by SQL (PostgreSQL with current statistics tables)."""
     return sql.usable(_engine(url), load_taxonomy(url))
@@ -256,7 +257,7 @@ def _in_sql(settings: Settings) -> bool:
     return is_database(data) and _sql_ready(_signature(settings), data)
 
 
-@st.cache_resource(show_spinner=False, max_entries=2)
+@st.cache_resource(show_spinner=False, max_entries=2, hash_funcs=HASH_FUNCS)
 def _source(signature: str, folder: str, in_sql: bool, _ds: Dataset) -> Source:
     """The statistics source of a data set (in memory, or the database's SQL), with its topics; shared."""
     if in_sql:
@@ -269,7 +270,7 @@ def get_source(settings: Settings, ds: Dataset) -> Source:
     return _source(_signature(settings), str(settings.data), _in_sql(settings), ds)
 
 
-@st.cache_data(show_spinner=False, max_entries=128)
+@st.cache_data(show_spinner=False, max_entries=128, hash_funcs=HASH_FUNCS)
 def _refusal(
     signature: str, f: Filters, policy: Policy, _src: MemorySource, _names: dict[str, str]
 ) -> str | None:
@@ -277,7 +278,7 @@ def _refusal(
     return refusal(_src, f, policy, _names)
 
 
-@st.cache_resource(show_spinner=False, max_entries=4)
+@st.cache_resource(show_spinner=False, max_entries=4, hash_funcs=HASH_FUNCS)
 def _grid(signature: str, k: int, _src: Source) -> tuple:
     """The public view's block starts (cpdash.metrics.selection.period_grid), once per data version and k."""
     return period_grid(_src, Policy(k, public=True))
@@ -300,7 +301,7 @@ def get_refusal(ctx: PageContext) -> str | None:
     return _refusal(_signature(ctx.settings), ctx.filters, ctx.policy, ctx.src, ctx.names)
 
 
-@st.cache_data(show_spinner=False, max_entries=128)
+@st.cache_data(show_spinner=False, max_entries=128, hash_funcs=HASH_FUNCS)
 def _overview(signature: str, f: Filters, policy: Policy, compare: str, _src: MemorySource) -> Overview:
     """The Overview's figures for one filter state (small; a state seen before costs nothing)."""
     return overview(_src, f, policy, compare)
@@ -311,7 +312,7 @@ def get_overview(settings: Settings, src: MemorySource, f: Filters, policy: Poli
     return _overview(_signature(settings), f, policy, compare, src)
 
 
-@st.cache_resource(show_spinner=False, max_entries=2)
+@st.cache_resource(show_spinner=False, max_entries=2, hash_funcs=HASH_FUNCS)
 def _concern_table(signature: str, _ds: Dataset) -> ConcernTable:
     """The concerns made ready for lists (the backlog, resolved cards), once per source and shared."""
     return concern_lists.ready(_ds.concerns)
@@ -322,7 +323,7 @@ def get_concern_table(settings: Settings, ds: Dataset) -> ConcernTable:
     return _concern_table(_signature(settings), ds)
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@st.cache_data(show_spinner=False, max_entries=256, hash_funcs=HASH_FUNCS)
 def _town_hall_section(
     signature: str,
     area_id: str,
@@ -351,7 +352,7 @@ def get_town_hall(settings: Settings, s: Scope) -> TownHall:
     return TownHall(s.area_id, s.area_name, s.f.start, s.f.end, s.policy, sections)
 
 
-@st.cache_data(show_spinner=False, max_entries=128)
+@st.cache_data(show_spinner=False, max_entries=128, hash_funcs=HASH_FUNCS)
 def _map_figures(signature: str, f: Filters, policy: Policy, measure: str, _src: MemorySource) -> AreaFigures:
     """The Map's per-area figures for one filter state and measure (small; a state seen before costs nothing)."""
     return area_figures(_src, f, policy, measure)
@@ -364,7 +365,7 @@ def get_map_figures(
     return _map_figures(_signature(settings), f, policy, measure, src)
 
 
-@st.cache_data(show_spinner=False, max_entries=128)
+@st.cache_data(show_spinner=False, max_entries=128, hash_funcs=HASH_FUNCS)
 def _map_details(
     signature: str,
     f: Filters,

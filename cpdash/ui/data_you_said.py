@@ -11,17 +11,18 @@ from cpdash.metrics.memory import MemorySource
 from cpdash.metrics.periods import Filters
 from cpdash.metrics.suppression import Policy
 from cpdash.ui.data import _concern_table, _signature
+from cpdash.ui.keys import HASH_FUNCS
 from cpdash.views import concerns as concern_lists
 from cpdash.views import you_said
 
 
-@st.cache_resource(show_spinner=False, max_entries=2)
+@st.cache_resource(show_spinner=False, max_entries=2, hash_funcs=HASH_FUNCS)
 def _concern_topics(signature: str, _src: MemorySource) -> list[str]:
     """Every topic the concerns carry, whenever raised (the cards' choice): once per source, shared."""
     return you_said.topics(_src)
 
 
-@st.cache_data(show_spinner=False, max_entries=128)
+@st.cache_data(show_spinner=False, max_entries=128, hash_funcs=HASH_FUNCS)
 def _you_said(
     signature: str, f: Filters, policy: Policy, compare: str, _src: MemorySource, _ds: Dataset
 ) -> tuple[you_said.Summary, you_said.Backlog]:
@@ -40,7 +41,7 @@ def get_you_said(
     return _you_said(_signature(settings), f, policy, compare, src, ds)
 
 
-@st.cache_data(show_spinner=False, max_entries=128)
+@st.cache_data(show_spinner=False, max_entries=128, hash_funcs=HASH_FUNCS)
 def _you_said_group(
     signature: str, f: Filters, label: str, compare: str, policy: Policy | None, _src: MemorySource
 ) -> you_said.ByGroup:
@@ -55,7 +56,7 @@ def get_you_said_group(
     return _you_said_group(_signature(settings), f, label, compare, policy, src)
 
 
-@st.cache_data(show_spinner=False, max_entries=128)
+@st.cache_data(show_spinner=False, max_entries=128, hash_funcs=HASH_FUNCS)
 def _you_said_resolved(
     signature: str, f: Filters, topic: str, policy: Policy | None, _src: MemorySource, _ds: Dataset
 ) -> you_said.Resolved:
