@@ -139,3 +139,22 @@ def test_no_same_month_last_year_where_the_public_view_would_not_show_it(data) -
     )
     staff = pa.participation(src, notables(ds.events), later, STAFF, names).trend
     assert staff.months["last_year"].notna().any()
+
+
+def test_each_area_alone_is_checked_as_compared_shown_checks_it(data) -> None:
+    """compared_shown_alone (every area at once) says what compared_shown says of each area chosen alone,
+    with and without a choice of programs, over periods where some areas are hidden and some are not."""
+    from cpdash.metrics.selection import compared_shown_alone
+
+    ds, src, alder = data
+    areas = [str(a) for a in ds.areas["area_id"]] + ["unknown"]
+    programs = ((), (str(ds.events["program"].iloc[0]),))
+    answers = set()
+    for f in (alder, alder.previous(), Filters(dt.date(2025, 1, 1), dt.date(2025, 12, 31), grid=alder.grid)):
+        for chosen in programs:
+            g = f.with_programs(chosen)
+            each = [compared_shown(src, g.with_areas((a,)), PUBLIC) for a in areas]
+            assert compared_shown_alone(src, g, PUBLIC, areas).tolist() == each
+            assert compared_shown_alone(src, g, STAFF, areas).all()
+            answers |= set(each)
+    assert answers == {True, False}  # both kinds of area are among those checked

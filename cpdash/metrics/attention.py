@@ -26,7 +26,7 @@ from cpdash.metrics import areas as area_scope
 from cpdash.metrics import engagement, scores
 from cpdash.metrics.gather import AREA, Source
 from cpdash.metrics.periods import PREVIOUS, Filters, period_text
-from cpdash.metrics.selection import compared_shown
+from cpdash.metrics.selection import compared_shown_alone
 from cpdash.metrics.suppression import Policy
 
 TRUST_DROP = 5.0  # score points between the two periods
@@ -130,12 +130,12 @@ def _no_engagement(now: pd.DataFrame, then: pd.DataFrame, f: Filters) -> list[di
 def _without_hidden_changes(found: list[dict], src: Source, f: Filters, before: Filters, policy: Policy):
     """The issues less what rests on a compared figure the public view would not show (see the module
     docstring)."""
+    areas = list(dict.fromkeys(row[AREA] for row in found))
+    both = compared_shown_alone(src, f, policy, areas) & compared_shown_alone(src, before, policy, areas)
+    shown = dict(zip(areas, both, strict=True))
     out = []
     for row in found:
-        area = (row[AREA],)
-        if compared_shown(src, f.with_areas(area), policy) and compared_shown(
-            src, before.with_areas(area), policy
-        ):
+        if shown[row[AREA]]:
             out.append(row)
         elif row["issue"] == NO_ENGAGEMENT:  # no event now: said without the compared period
             out.append(

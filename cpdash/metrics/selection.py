@@ -36,7 +36,7 @@ widened to the blocks it touches, and the page says so.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -260,6 +260,18 @@ def compared_shown(src: Source, before: Filters, policy: Policy) -> bool:
     """Whether a figure of the compared period may be given (its value, or a change from which it follows):
     only when the public view would show the filters' choice over that period too (see refusal)."""
     return not policy.public or refusal(src, before, policy, {}) is None
+
+
+def compared_shown_alone(src: Source, before: Filters, policy: Policy, areas: Sequence[str]) -> np.ndarray:
+    """compared_shown of each of `areas` chosen alone over `before` (the filters' areas aside), the areas'
+    counts read once for all of them rather than once an area."""
+    if not policy.public:
+        return np.ones(len(areas), dtype=bool)
+    _, alone = _protected(src, before.with_areas(()), AREA, tuple(areas), policy)
+    return np.array(
+        [a not in alone and _people_gap(src, before.with_areas((a,)), policy, {}) is None for a in areas],
+        dtype=bool,
+    )
 
 
 def _monthly(groups: Groups, n: np.ndarray, by: str | None) -> pd.DataFrame:

@@ -18,7 +18,7 @@ from cpdash.metrics.change import change
 from cpdash.metrics.follow_through import RESOLVE_WITHIN_DAYS, ConcernTable, FollowThrough
 from cpdash.metrics.gather import AREA, TOPIC, Source
 from cpdash.metrics.periods import PREVIOUS, Filters, period_text
-from cpdash.metrics.selection import compared_shown
+from cpdash.metrics.selection import compared_shown, compared_shown_alone
 from cpdash.metrics.suppression import Policy
 from cpdash.views import concerns as lists
 from cpdash.views import format as fmt
@@ -231,7 +231,7 @@ def status_table(
         if not compared_shown(src, before, policy):
             hide = np.ones(len(out), dtype=bool)
         elif by == AREA:
-            hide = np.array([not compared_shown(src, before.with_areas((a,)), policy) for a in out[by]])
+            hide = ~compared_shown_alone(src, before, policy, [str(a) for a in out[by]])
         else:
             hide = np.zeros(len(out), dtype=bool)
         out = out.astype({"open_at_end_prev": "float64"})
