@@ -161,15 +161,16 @@ def worker_load(data: Path, cache: Path) -> dict[str, Any]:
     in, steps, load averages and peak RSS."""
     import threading
 
+    from cpdash.config import DEFAULT_SCORE_LATER
     from cpdash.data.load import load_dataset
-    from cpdash.data.scoring import LATER_MIN, finish
+    from cpdash.data.scoring import finish
     from cpdash.metrics.memory import MemorySource
     from cpdash.metrics.periods import Filters
     from cpdash.metrics.suppression import Policy
     from cpdash.views.overview import overview
 
     began, cpu, load_before = now(), cpu_time(), os.getloadavg()[0]
-    ds = load_dataset(data, cache_dir=cache, later=LATER_MIN)
+    ds = load_dataset(data, cache_dir=cache, later=DEFAULT_SCORE_LATER)
     tables = now() - began
     scored: list[Any] = []
     scorer = threading.Thread(target=lambda: scored.append(finish(ds))) if ds.scoring is not None else None

@@ -13,6 +13,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = REPO_ROOT / "sample_data"
 DEFAULT_CACHE = REPO_ROOT / ".cache"
 DEFAULT_K = 10
+DEFAULT_SCORE_LATER = 50_000  # comments to score (about 1.5 s of VADER) before a load leaves them for later
 DEFAULT_SIGNIN_HOURS = 12.0  # how long a sign-in lasts from when the identity provider issued it (a shift)
 MODES = ("staff", "public")
 STREAMLIT_CONFIG = REPO_ROOT / ".streamlit" / "config.toml"
@@ -97,6 +98,9 @@ class Settings:
     date_window: DateWindow = field(default_factory=DateWindow)  # CPDASH_DATE_WINDOW: dates accepted
     roles: str = ""  # CPDASH_ROLES: the role file ("": roles.toml beside the data)
     signin_hours: float = DEFAULT_SIGNIN_HOURS  # CPDASH_SIGNIN_HOURS: how long a sign-in lasts
+    score_later: int = (
+        DEFAULT_SCORE_LATER  # CPDASH_SCORE_LATER: comments left to score that go to the background
+    )
 
     @property
     def public(self) -> bool:
@@ -136,6 +140,9 @@ def settings_from_env(environ: Mapping[str, str] | None = None) -> Settings:
         raise ValueError(
             f"CPDASH_SIGNIN_HOURS must be a number of hours above 0 (at most 2160), not {hours_text!r}"
         )
+    later_text = env.get("CPDASH_SCORE_LATER", "").strip() or str(DEFAULT_SCORE_LATER)
+    if not later_text.isdecimal() or int(later_text) < 1:
+        raise ValueError(f"CPDASH_SCORE_LATER must be a whole number of at least 1, not {later_text!r}")
     return Settings(
         data=env.get("CPDASH_DATA", "").strip() or str(DEFAULT_DATA),
         mode=mode,
@@ -145,4 +152,5 @@ def settings_from_env(environ: Mapping[str, str] | None = None) -> Settings:
         date_window=date_window(env),
         roles=env.get("CPDASH_ROLES", "").strip(),
         signin_hours=hours,
+        score_later=int(later_text),
     )

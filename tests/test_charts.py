@@ -278,7 +278,9 @@ def test_trend_charts_built_without_the_check_are_the_same_figures(monkeypatch):
     plain = base.layout(go.Figure(go.Bar(x=months, y=monthly["attendance"])), "Attendance by month", "People")
     shared = _set(json.loads(pio.to_json(plain, validate=False)))["layout"]
     bars = checked[0]["layout"]
-    assert {k: v for k, v in bars.items() if k != "xaxis"} == {k: v for k, v in shared.items() if k != "xaxis"}
+    assert {k: v for k, v in bars.items() if k != "xaxis"} == {
+        k: v for k, v in shared.items() if k != "xaxis"
+    }
     assert bars["xaxis"] == {"dtick": "M2", "tickformat": "%b<br>%Y", "tickangle": 0}
     lay = checked[1]["layout"]
     assert lay["showlegend"] and lay["margin"]["l"] == 10 and lay["margin"]["b"] > trends.DATE_TICKS

@@ -124,3 +124,15 @@ def test_the_default_window_ends_a_year_after_today_even_on_29_february() -> Non
 def test_date_window_bad_value(text: str, message: str) -> None:
     with pytest.raises(ValueError, match=rf"^CPDASH_DATE_WINDOW.*{message}"):
         settings_from_env({"CPDASH_DATE_WINDOW": text})
+
+
+def test_the_comments_left_for_the_background_are_a_setting() -> None:
+    from cpdash.config import DEFAULT_SCORE_LATER
+
+    assert settings_from_env({}).score_later == DEFAULT_SCORE_LATER == 50_000
+    assert settings_from_env({"CPDASH_SCORE_LATER": " 1 "}).score_later == 1
+    for bad in ("0", "-5", "many", "1.5"):
+        with pytest.raises(
+            ValueError, match=rf"^CPDASH_SCORE_LATER must be a whole number of at least 1, not '{bad}'$"
+        ):
+            settings_from_env({"CPDASH_SCORE_LATER": bad})

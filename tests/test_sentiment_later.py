@@ -127,15 +127,15 @@ def test_the_overview_shows_sentiment_once_scoring_is_done(
 
     data = tmp_path / "data"
     shutil.copytree(DEFAULT_DATA, data)  # a data version no other test has loaded in this process
-    env(data)
+    env(data, CPDASH_SCORE_LATER="1")  # any comment left to score goes to the background
     release = threading.Event()
+    finish = scoring.finish
 
     def held_back(texts: list[str]) -> list[float]:
         release.wait()
         return score_texts(texts)
 
-    monkeypatch.setattr(scoring, "SCORE_LATER_MIN", 1)
-    monkeypatch.setattr(scoring, "SCORER", held_back)
+    monkeypatch.setattr(scoring, "finish", lambda ds, ready: finish(ds, scorer=held_back, ready=ready))
     at = AppTest.from_file(str(REPO_ROOT / "dashboard.py"), default_timeout=60)
     try:
         at.run()

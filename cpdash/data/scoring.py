@@ -20,7 +20,6 @@ from cpdash.data.dataset import SENTIMENT, Dataset, LoadReport, Scoring
 from cpdash.data.snapshot import Saved, TableSnapshots, save
 from cpdash.text.sentiment import Progress, Scorer, SentimentStats, scorable, score_comments
 
-LATER_MIN = 50_000  # comments to score (about 1.5 s of VADER) before the app leaves them for later
 BACKGROUND_NICENESS = 10  # scoring's worker processes yield the CPU to the pages being served
 
 

@@ -140,7 +140,7 @@ def _loaded(slot: _Slot, settings: Settings) -> Dataset:
 
             # a database with statistics tables keeps its responses and attendees: figures come by SQL
             tables = SMALL_TABLES if _in_sql(settings) else None
-            later = scoring.SCORE_LATER_MIN if tables is None else None
+            later = settings.score_later if tables is None else None
             slot.dataset = load_dataset(
                 settings.data,
                 cache_dir=Path(settings.cache_dir),

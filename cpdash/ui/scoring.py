@@ -10,13 +10,10 @@ from typing import Protocol
 import streamlit as st
 
 from cpdash.data.dataset import Dataset
-from cpdash.data.scoring import LATER_MIN, finish
+from cpdash.data.scoring import finish
 from cpdash.metrics.sentiment import PENDING
-from cpdash.text.sentiment import Scorer
 
-SCORE_LATER_MIN = LATER_MIN  # comments to score before a load leaves them for later (tests lower it)
 POLL_SECONDS = 2.0  # how often an open page asks whether scoring is done
-SCORER: Scorer | None = None  # VADER; tests put a scorer they hold back here
 log = logging.getLogger(__name__)
 
 
@@ -40,7 +37,7 @@ def begin(holder: Holder) -> None:
 
     def run() -> None:
         try:
-            finish(ds, scorer=SCORER, ready=ready)
+            finish(ds, ready=ready)
         except Exception as exc:  # scoring failing leaves the figures waiting, and says why
             log.exception("scoring comment sentiment failed")
             if not job.finished:
