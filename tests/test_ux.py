@@ -219,3 +219,22 @@ def test_a_drill_down_leaves_the_overview_as_it_was_and_navigation_still_works(e
         at.switch_page(page).run()
         assert not at.exception and at.title[0].value == title
         assert sorted(at.session_state["page_context"].filters.areas) == sorted(had)
+
+
+@pytest.mark.apptest
+def test_a_link_to_days_outside_the_data_logs_no_warning(env, monkeypatch, caplog) -> None:
+    """The period of such a link is clamped through Session State on purpose: no warning with a stack trace
+    in the server's log (.streamlit/config.toml turns Streamlit's off)."""
+    import logging
+
+    from conftest import open_app_page
+    from streamlit.elements.lib import policies
+
+    monkeypatch.setattr(policies, "_shown_default_value_warning", False)
+    monkeypatch.setattr(policies._LOGGER, "propagate", True)  # Streamlit's loggers keep to their own handler
+    env(DEFAULT_DATA)
+    with caplog.at_level(logging.WARNING):
+        at = open_app_page("pages/overview.py", "Overview", {"filter_period": ["2019-01-01", "2026-06-30"]})
+    said = [e.value for kind in (at.caption, at.info, at.warning) for e in kind]
+    assert any("the part within the data" in text for text in said), said
+    assert not [r for r in caplog.records if "Session State API" in r.getMessage()]
