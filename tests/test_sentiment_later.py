@@ -84,7 +84,10 @@ def test_every_figure_resting_on_sentiment_waits_for_it(loads) -> None:
     tab = voice_sentiment.sentiment_tab(waiting, f, policy, {})
     assert tab.empty.startswith(sentiment.PENDING) and len(tab.table) == 0
     topics = voice_topics.topics_tab(waiting, f, policy)
-    assert topics.shares["net"].isna().all() and topics.table["Net sentiment"].isna().all()
+    assert topics.shares["net"].isna().all()
+    assert not set(voice_topics.SENTIMENT_COLUMNS) & set(topics.table.columns)  # left out, not blank
+    assert "Comments" in topics.table.columns and "the CSV has it then" in topics.sentiment_note
+    assert set(voice_topics.SENTIMENT_COLUMNS) <= set(voice_topics.topics_tab(done, f, policy).table.columns)
     assert len(topics.sentiment) == 0 and sentiment.PENDING in topics.sentiment_note
     assert voice_topics.topics_tab(done, f, policy).shares["net"].notna().any()
     assert voice_explorer.choices(waiting).classes == ()

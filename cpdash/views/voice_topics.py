@@ -112,10 +112,14 @@ def topic_trend(src: Source, f: Filters, policy: Policy, topics: Sequence[str]) 
     return out[TREND_COLUMNS].reset_index(drop=True)
 
 
-def topic_table(shares: pd.DataFrame, concerns: pd.DataFrame) -> pd.DataFrame:
-    """Topics for the CSV: comments and their share, net sentiment (blank where not shown), concerns."""
+SENTIMENT_COLUMNS = ("Scored comments", "Net sentiment", "Positive (%)", "Negative (%)")
+
+
+def topic_table(shares: pd.DataFrame, concerns: pd.DataFrame, scored: bool = True) -> pd.DataFrame:
+    """Topics for the CSV: comments and their share, net sentiment (blank where not shown), concerns; without
+    the SENTIMENT_COLUMNS while sentiment is still being computed (`scored` False), rather than blank."""
     aligned = concerns.set_index("topic").reindex(shares["topic"]) if len(concerns) else None
-    return pd.DataFrame(
+    table = pd.DataFrame(
         {
             "Topic": shares["topic"],
             "Comments": shares["comments"],
@@ -127,6 +131,7 @@ def topic_table(shares: pd.DataFrame, concerns: pd.DataFrame) -> pd.DataFrame:
             "Concerns raised": aligned["concerns"].to_numpy() if aligned is not None else np.nan,
         }
     )
+    return table if scored else table.drop(columns=list(SENTIMENT_COLUMNS))
 
 
 def sentiment_rows(shares: pd.DataFrame) -> pd.DataFrame:
@@ -168,8 +173,12 @@ def topics_tab(src: Source, f: Filters, policy: Policy) -> TopicsTab:
     rows = sentiment_rows(shares)
     hidden = int(shares["n"].isna().sum()) if policy.public else 0
     note = f"{hidden:,} topics with fewer than {policy.k} scored comments are not shown." if hidden else ""
-    if sentiment.pending(src) and not empty:
-        note = f"{sentiment.PENDING}: the net sentiment of each topic is shown when it is done."
+    waiting = sentiment.pending(src) and not empty
+    if waiting:
+        note = (
+            f"{sentiment.PENDING}: the net sentiment of each topic is shown when it is done (the CSV has it "
+            "then too)."
+        )
     ranked = [t for t in shares["topic"] if t in taxonomy.names]
     return TopicsTab(
         caption,
@@ -181,6 +190,6 @@ def topics_tab(src: Source, f: Filters, policy: Policy) -> TopicsTab:
         rows,
         note,
         concerns,
-        topic_table(shares, concerns),
+        topic_table(shares, concerns, scored=not waiting),
         taxonomy_frame(taxonomy),
     )
