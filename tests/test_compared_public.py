@@ -158,3 +158,25 @@ def test_each_area_alone_is_checked_as_compared_shown_checks_it(data) -> None:
             assert compared_shown_alone(src, g, STAFF, areas).all()
             answers |= set(each)
     assert answers == {True, False}  # both kinds of area are among those checked
+
+
+def test_the_voice_headlines_ask_once_whether_the_compared_period_shows(data, monkeypatch) -> None:
+    """Every score card of the Community voice headlines is the card made on its own, and the public view's
+    check of the compared period runs once for all of them."""
+    from cpdash.metrics import selection
+    from cpdash.views import figures, voice, voice_scores
+
+    ds, src, alder = data
+    names = dict(zip(ds.areas["area_id"], ds.areas["name"], strict=True))
+    ctl = voice.controls(src, names)
+    source = ctl.sources[0]
+    alone = [
+        figures.score_card(src, m, alder, alder.previous(), PUBLIC, True, source) for m in ctl.metrics[source]
+    ]
+    asked = []
+    real = selection.compared_shown
+    monkeypatch.setattr(voice_scores, "compared_shown", lambda *a: asked.append(1) or real(*a))
+    monkeypatch.setattr(figures, "compared_shown", lambda *a: asked.append(1) or real(*a))
+    heads = voice_scores.headlines(src, alder, PUBLIC, ctl, source)
+    assert len(alone) > 1 and heads.cards == alone and len(asked) == 1
+    assert all(card.delta is None for card in heads.cards)  # Alder is not shown over the compared period

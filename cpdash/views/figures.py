@@ -214,9 +214,10 @@ def score_card(
     policy: Policy,
     comparable: bool = True,
     source: str | None = None,
+    shown: bool | None = None,
 ) -> Card:
     """A score's card with its change against the compared period (only when both rest on k or more);
-    from `source` (default: score_source)."""
+    from `source` (default: score_source). `shown`: compared_shown of `before`, when the caller knows it."""
     label = f"{scores.LABELS.get(metric, metric.capitalize())} score"
     now = score_figure(src, metric, f, policy, source)
     if now.source == "":
@@ -224,7 +225,9 @@ def score_card(
     n_text = policy.n_text(now.raw_n) if now.status != EMPTY else ""
     title = f"{label} ({n_text})" if n_text else label
     then = score_figure(src, metric, before, policy, now.source)
-    if not compared_shown(src, before, policy):  # the choice would be refused over the compared period
+    if shown is None:
+        shown = compared_shown(src, before, policy)
+    if not shown:  # the choice would be refused over the compared period
         then = hidden_in_set(then)
     delta = None
     both = not math.isnan(now.raw_n) and not math.isnan(then.raw_n) and min(now.raw_n, then.raw_n) >= policy.k

@@ -149,7 +149,8 @@ def overview(src: Source, f: Filters, policy: Policy, compare: str = PREVIOUS) -
     before, ok = period.filters, period.ok
     areas = (engagement.by_area(src, f), engagement.by_area(src, before))
     cards = engagement_cards(src, f, before, ok, areas)
-    cards.insert(3, score_card(src, "trust", f, before, policy, ok))
+    shown = True if ok else None  # ok: the compared period is in the data and may be shown
+    cards.insert(3, score_card(src, "trust", f, before, policy, ok, shown=shown))
     cards.insert(4, sentiment_card(src, f, before, policy, ok))
     cards.insert(5, concerns_card(src, f, before, ok))
     notes = [card.note for card in cards if card.note]

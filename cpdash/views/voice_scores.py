@@ -12,6 +12,7 @@ import pandas as pd
 from cpdash.metrics import published, scores
 from cpdash.metrics.gather import AREA, Source
 from cpdash.metrics.periods import PREVIOUS, Filters
+from cpdash.metrics.selection import compared_shown
 from cpdash.metrics.suppression import EMPTY, FLAGGED, HIDDEN, SHOWN, Policy
 from cpdash.views import format as fmt
 from cpdash.views import voice
@@ -48,7 +49,8 @@ def headlines(
     extent = src.extent()
     ok = comparable(before, extent[0] if extent else None)
     metrics = ctl.metrics.get(source, ())
-    cards = [score_card(src, m, f, before, policy, ok, source) for m in metrics]
+    shown = compared_shown(src, before, policy)  # once for every card
+    cards = [score_card(src, m, f, before, policy, ok, source, shown) for m in metrics]
     notes = [c.note for c in cards if c.note]
     if source == PUBLISHED:  # one line per published period, not one per score
         figures = [score_figure(src, m, f, policy, source) for m in metrics]
