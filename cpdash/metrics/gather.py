@@ -101,6 +101,11 @@ class Groups:
         """The statistic of the only group (queries grouped by nothing)."""
         return float(self.stats[name][0])
 
+    def key_text(self, name: str) -> np.ndarray:
+        """One key's values as text, '' where unknown, one per group (object array)."""
+        values = self.keys[name].to_numpy(dtype=object, na_value=None)
+        return np.array(["" if v is None else str(v) for v in values], dtype=object)
+
     def frame(self, columns: dict[str, np.ndarray]) -> pd.DataFrame:
         """The groups' keys beside `columns` (one value per group), as one table."""
         data: dict[str, object] = {name: self.keys[name] for name in self.keys.columns}

@@ -184,7 +184,7 @@ def _protected(
     alone: set[str] = set()
     wanted = set(chosen)
     for groups, n in _counts(src, f, by):
-        labels = groups.keys[by].astype("string").fillna("").to_numpy()
+        labels = groups.key_text(by)
         n = np.asarray(n, dtype="float64")
         protect = policy.hidden_in_set(n, keys=labels)
         secondary = protect & ~policy.hidden(n)

@@ -78,7 +78,7 @@ def text_areas(src: Source, f: Filters, policy: Policy) -> frozenset[str] | None
         return frozenset()
     groups = src.concerns(f, (AREA,))
     raised = np.asarray(groups["raised"], dtype="float64")
-    labels = groups.keys[AREA].astype("string").fillna("").to_numpy()
+    labels = groups.key_text(AREA)
     return frozenset(str(a) for a in labels[raised >= policy.k])
 
 
