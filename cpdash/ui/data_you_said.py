@@ -22,6 +22,12 @@ def _concern_topics(signature: str, _src: MemorySource) -> list[str]:
     return you_said.topics(_src)
 
 
+@st.cache_resource(show_spinner=False, max_entries=128, hash_funcs=HASH_FUNCS)
+def _text_areas(signature: str, f: Filters, policy: Policy, _src: MemorySource) -> frozenset[str] | None:
+    """The areas whose words may be shown for one filter state (both views of concerns ask)."""
+    return concern_lists.text_areas(_src, f, policy)
+
+
 @st.cache_data(show_spinner=False, max_entries=128, hash_funcs=HASH_FUNCS)
 def _you_said(
     signature: str, f: Filters, policy: Policy, compare: str, _src: MemorySource, _ds: Dataset
@@ -29,7 +35,7 @@ def _you_said(
     """The "You said, we did" cards and open backlog for one filter state (shared by sessions)."""
     names = area_scope.names(_src)
     concerns = _concern_table(signature, _ds)
-    texts = concern_lists.text_areas(_src, f, policy)
+    texts = _text_areas(signature, f, policy, _src)
     top = you_said.summary(_src, f, policy, compare, _concern_topics(signature, _src))
     return top, you_said.still_open(concerns, f, names, texts)
 
@@ -61,7 +67,7 @@ def _you_said_resolved(
     signature: str, f: Filters, topic: str, policy: Policy | None, _src: MemorySource, _ds: Dataset
 ) -> you_said.Resolved:
     """The resolved cards of one topic for one filter state (shared by sessions)."""
-    texts = concern_lists.text_areas(_src, f, policy) if policy is not None else None
+    texts = _text_areas(signature, f, policy, _src) if policy is not None else None
     concerns = _concern_table(signature, _ds)
     return you_said.resolved(concerns, f, area_scope.names(_src), topic, texts, policy)
 
