@@ -28,6 +28,7 @@ from cpdash.metrics.suppression import Policy
 from cpdash.text.topics import load_taxonomy
 from cpdash.ui import scoring
 from cpdash.ui.context import PageContext
+from cpdash.ui.figures import kept
 from cpdash.ui.keys import HASH_FUNCS
 from cpdash.views import concerns as concern_lists
 from cpdash.views import town_hall
@@ -235,8 +236,8 @@ def get_voice_view(settings: Settings, section: str, key: tuple, make: Callable[
 
 @st.cache_resource(show_spinner=False, max_entries=256, hash_funcs=HASH_FUNCS)
 def _figure(signature: str, name: str, key: tuple, _make: Callable[[], T]) -> T:
-    """One chart for one state, built once and shared (read-only: Streamlit copies a figure to send it)."""
-    return _make()
+    """One chart for one state, built once and shared (read-only), its dict for Streamlit made once too."""
+    return kept(_make())
 
 
 def get_figure(settings: Settings, name: str, key: tuple, make: Callable[[], T]) -> T:
