@@ -180,3 +180,22 @@ def test_the_voice_headlines_ask_once_whether_the_compared_period_shows(data, mo
     heads = voice_scores.headlines(src, alder, PUBLIC, ctl, source)
     assert len(alone) > 1 and heads.cards == alone and len(asked) == 1
     assert all(card.delta is None for card in heads.cards)  # Alder is not shown over the compared period
+
+
+def test_an_areas_place_in_the_city_table_is_read_from_the_counts_as_the_table_gives_it(data) -> None:
+    """status_in_city says of each area what the table of every area's score says of it, in public and in
+    the staff view, over periods where some areas are hidden, one only to protect another."""
+    from cpdash.views import voice_scores
+
+    ds, src, alder = data
+    seen = set()
+    for f in (alder, alder.previous(), Filters(dt.date(2025, 1, 1), dt.date(2025, 12, 31), grid=alder.grid)):
+        for policy in (PUBLIC, STAFF):
+            for metric in ("trust", "safety"):
+                table = voice_scores._responses_by_area(src, metric, f.with_areas(()), policy)
+                expected = dict(zip(table["area_id"].astype("str"), table["status"], strict=True))
+                for area in [str(a) for a in ds.areas["area_id"]] + ["unknown"]:
+                    found = voice_scores.status_in_city(src, metric, f.with_areas((area,)), policy, area)
+                    assert found == expected.get(area), (f, policy, metric, area)
+                    seen.add(found)
+    assert {"hidden", "secondary", "shown"} <= {str(s).lower() for s in seen}

@@ -86,6 +86,22 @@ def _responses_by_area(src: Source, metric: str, f: Filters, policy: Policy) -> 
     return {"area_id": ids, **columns}
 
 
+def status_in_city(src: Source, metric: str, f: Filters, policy: Policy, area: str) -> str | None:
+    """`area`'s status in the table of every area's score over the filters' period (_responses_by_area's,
+    read from the counts alone); None when the area has no answers there."""
+    whole = f.with_areas(())
+    groups = src.answers(metric, whole, (AREA,))
+    n = np.asarray(groups["n"], dtype="float64")
+    keep = n > 0
+    ids = groups.key_text(AREA)[keep]
+    at = np.flatnonzero(ids == str(area))
+    if not len(at):
+        return None
+    city = scores.score(src, metric, whole)
+    shown = policy.status(city.n) in (SHOWN, FLAGGED)
+    return voice.part_status(policy, n[keep], city.n, shown, ids)[at[0]]
+
+
 def _published_by_area(src: Source, metric: str, f: Filters, policy: Policy) -> dict[str, np.ndarray]:
     """Each area's published score for the period (used as published); the areas are parts of the city."""
     table = published.published_by_area(src, metric, f)
@@ -222,12 +238,9 @@ def area_against_city(
     for metric in ctl.metrics.get(source, ()):
         a = score_figure(src, metric, f.with_areas((area,)), policy, source)
         c = score_figure(src, metric, f.with_areas(()), policy, source)
-        if source == RESPONSES and policy.public and a.status in (SHOWN, FLAGGED):
-            # as a part of the city: hidden where the city's table of areas hides it
-            parts = _responses_by_area(src, metric, f.with_areas(()), policy)
-            at = np.flatnonzero(parts["area_id"].astype("str") == str(area))
-            if len(at) and parts["status"][at[0]] in voice.NOT_SHOWN:
-                a = hidden_in_set(a)
+        public_part = source == RESPONSES and policy.public and a.status in (SHOWN, FLAGGED)
+        if public_part and status_in_city(src, metric, f, policy, area) in voice.NOT_SHOWN:
+            a = hidden_in_set(a)  # as a part of the city: hidden where the city's table of areas hides it
         if a.status == EMPTY and c.status == EMPTY:
             continue  # nothing for either
         difference = a.value - c.value
