@@ -319,3 +319,21 @@ def test_the_presenter_on_a_phone(browser: Browser, app: AppServer) -> None:
             page.get_by_role("button", name="Next →").click()
     finally:
         context.close()
+
+
+def test_a_table_drawn_only_while_open_appears_when_opened(app: AppServer, page: Page) -> None:
+    """ "You said, we did": the table of every area is not sent until its expander is opened; opening it
+    (one click) draws the table and its download, and closing and opening again keeps working."""
+    open_page(page, app.url, "you_said_we_did")
+    expander = page.locator(".st-key-you_said_status_more")
+    table = expander.locator("[data-testid=stDataFrame]")
+    summary = expander.locator("summary")
+    assert table.count() == 0
+    summary.click()
+    table.wait_for(state="visible", timeout=30_000)
+    wait_for_idle(page)
+    assert expander.get_by_role("button", name="Download this table (CSV)").is_visible()
+    summary.click()
+    wait_for_idle(page)
+    summary.click()
+    table.wait_for(state="visible", timeout=30_000)
