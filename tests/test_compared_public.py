@@ -199,3 +199,23 @@ def test_an_areas_place_in_the_city_table_is_read_from_the_counts_as_the_table_g
                     assert found == expected.get(area), (f, policy, metric, area)
                     seen.add(found)
     assert {"hidden", "secondary", "shown"} <= {str(s).lower() for s in seen}
+
+
+def test_a_keys_text_is_the_same_whatever_its_column_holds() -> None:
+    """Groups.key_text: text as text, numbers as their digits, '' for unknown, for every kind of column."""
+    import numpy as np
+
+    from cpdash.metrics.gather import Groups
+
+    columns = {
+        "str": pd.Series(["A1", None, "B2"], dtype="str"),
+        "object": pd.Series(["A1", None, "B2"], dtype=object),
+        "string": pd.Series(["A1", pd.NA, "B2"], dtype="string"),
+        "numbers": pd.Series([1, None, 22], dtype="Int64"),
+        "floats with NaN": pd.Series(["A1", np.nan, "B2"], dtype=object),
+    }
+    for kind, column in columns.items():
+        text = Groups(pd.DataFrame({"area_id": column}), {}).key_text("area_id")
+        assert text.dtype == object, kind
+        expected = ["1", "", "22"] if kind == "numbers" else ["A1", "", "B2"]
+        assert text.tolist() == expected, kind

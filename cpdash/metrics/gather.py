@@ -103,7 +103,10 @@ class Groups:
 
     def key_text(self, name: str) -> np.ndarray:
         """One key's values as text, '' where unknown, one per group (object array)."""
-        values = self.keys[name].to_numpy(dtype=object, na_value=None)
+        column = self.keys[name]
+        if isinstance(column.dtype, pd.StringDtype):  # text already: only the unknown ones to fill
+            return column.to_numpy(dtype=object, na_value="")
+        values = column.to_numpy(dtype=object, na_value=None)
         return np.array(["" if v is None else str(v) for v in values], dtype=object)
 
     def frame(self, columns: dict[str, np.ndarray]) -> pd.DataFrame:
