@@ -54,8 +54,8 @@ table = st.expander(
     on_change="rerun",
 )
 if table.open:  # drawn only while open: a table of every area is a cost of every rerun
-    table.dataframe(group.view, hide_index=True, key="you_said_status_table")
     with table:
+        st.dataframe(group.view, hide_index=True, key="you_said_status_table")
         download(
             "Download this table (CSV)",
             lambda: group.view,

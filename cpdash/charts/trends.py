@@ -10,7 +10,6 @@ import plotly.graph_objects as go
 from cpdash.charts.base import (
     BAND_COLOUR,
     FLAG_COLOUR,
-    FONT,
     PALETTE,
     PRIMARY,
     SCORE_COLOUR,
@@ -149,18 +148,12 @@ def score_trend_chart(trend: pd.DataFrame, label: str, height: int = 300) -> go.
     legend = len(names) > 1 or len(flagged) > 0  # the ⚠ cross is always named in the legend
     when = pd.to_datetime(trend["when"])
     months = (when.max().year - when.min().year) * 12 + when.max().month - when.min().month + 1
-    plot = {
-        "title": {"text": title, "x": 0, "xanchor": "left", "font": {"size": 16}},
-        "height": height + (TREND_LEGEND_ROWS * TREND_LEGEND_ROW + DATE_TICKS if legend else 0),
-        "margin": {"l": 10, "r": 10, "t": 48, "b": 10},
-        "font": FONT,
-        "showlegend": legend,
-        "hovermode": "x unified",
-        "xaxis": {"dtick": month_step(months), "tickformat": "%b<br>%Y", "tickangle": 0},
-        "yaxis": {"range": score_range(trend), "title": {"text": "Score"}},
-    }
+    plot = base_layout(
+        title, "Score", height + (TREND_LEGEND_ROWS * TREND_LEGEND_ROW + DATE_TICKS if legend else 0)
+    )
+    plot["xaxis"] |= {"dtick": month_step(months), "tickformat": "%b<br>%Y", "tickangle": 0}
+    plot["yaxis"] |= {"range": score_range(trend)}
     if legend:  # under the dates (a legend a fraction of the plot below the axis covered them)
         below = under_axis(TREND_LEGEND_ROWS, TREND_LEGEND_ROW, DATE_TICKS, 12, plot["height"])
         plot |= {**below, "margin": plot["margin"] | below["margin"]}
-    fig = figure(traces, plot)
-    return fig
+    return figure(traces, plot)

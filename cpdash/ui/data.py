@@ -48,7 +48,7 @@ PENDING = "|sentiment still being computed"  # added to the version of a data se
 SMALL_TABLES = tuple(t for t in TABLES if t not in sql.IN_DATABASE)  # loaded beside a SQL source
 
 
-@st.cache_resource(show_spinner=False, max_entries=4, hash_funcs=HASH_FUNCS)
+@st.cache_resource(show_spinner=False, max_entries=4)
 def _engine(url: str) -> object:
     """The process's pool of connections to a database source (one per URL, shared by every session)."""
     return make_engine(url)
@@ -89,7 +89,7 @@ class _Slot:
     stale: bool = False  # what was made while its sentiment was being scored is still kept
 
 
-@st.cache_resource(show_spinner=False, max_entries=2, hash_funcs=HASH_FUNCS)
+@st.cache_resource(show_spinner=False, max_entries=2)
 def _slot(signature: str) -> _Slot:
     """The shared slot for a source; `signature` changes when its files change."""
     return _Slot()
@@ -156,7 +156,7 @@ def _loaded(slot: _Slot, settings: Settings) -> Dataset:
     return slot.dataset
 
 
-@st.cache_resource(show_spinner=False, max_entries=2, hash_funcs=HASH_FUNCS)
+@st.cache_resource(show_spinner=False, max_entries=2)
 def _map_shapes(signature: str, _geojson: dict | None) -> Shapes:
     """Simplified area outlines of a source for maps, computed once per source and shared."""
     return compact_shapes(_geojson)
@@ -167,7 +167,7 @@ def get_map_shapes(settings: Settings, ds: Dataset) -> Shapes:
     return _map_shapes(_signature(settings), ds.areas_geojson)
 
 
-@st.cache_resource(show_spinner=False, max_entries=2, hash_funcs=HASH_FUNCS)
+@st.cache_resource(show_spinner=False, max_entries=2)
 def _event_basis(signature: str, _ds: Dataset) -> EventBasis:
     """The Map page's event arrays (tooltips, radii, colours, h3 cells), once per source and shared."""
     return event_basis(_ds.events)
@@ -178,7 +178,7 @@ def get_event_basis(settings: Settings, ds: Dataset) -> EventBasis:
     return _event_basis(_signature(settings), ds)
 
 
-@st.cache_resource(show_spinner=False, max_entries=2, hash_funcs=HASH_FUNCS)
+@st.cache_resource(show_spinner=False, max_entries=2)
 def _participation_notables(signature: str, _ds: Dataset) -> Notables:
     """The data set's program launches and unusually large events, found once per source and shared."""
     return notables(_ds.events)
@@ -210,7 +210,7 @@ def get_participation(ctx: PageContext, split: str, measure: str) -> Participati
     )
 
 
-@st.cache_resource(show_spinner=False, max_entries=16, hash_funcs=HASH_FUNCS)
+@st.cache_resource(show_spinner=False, max_entries=16)
 def _search_hits(signature: str, query: str, _src: MemorySource) -> np.ndarray | None:
     """Which distinct comments hold every word of `query`, once per source and query, shared."""
     table = comment_table(_src)
@@ -246,7 +246,7 @@ def get_figure(settings: Settings, name: str, key: tuple, make: Callable[[], T])
     return _figure(_signature(settings), name, key, make)
 
 
-@st.cache_resource(show_spinner=False, max_entries=2, hash_funcs=HASH_FUNCS)
+@st.cache_resource(show_spinner=False, max_entries=2)
 def _sql_ready(signature: str, url: str) -> bool:
     """True when the database source answers figures by SQL (PostgreSQL with current statistics tables)."""
     return sql.usable(_engine(url), load_taxonomy(url))
@@ -258,7 +258,7 @@ def _in_sql(settings: Settings) -> bool:
     return is_database(data) and _sql_ready(_signature(settings), data)
 
 
-@st.cache_resource(show_spinner=False, max_entries=2, hash_funcs=HASH_FUNCS)
+@st.cache_resource(show_spinner=False, max_entries=2)
 def _source(signature: str, folder: str, in_sql: bool, _ds: Dataset) -> Source:
     """The statistics source of a data set (in memory, or the database's SQL), with its topics; shared."""
     if in_sql:
@@ -279,7 +279,7 @@ def _refusal(
     return refusal(_src, f, policy, _names)
 
 
-@st.cache_resource(show_spinner=False, max_entries=4, hash_funcs=HASH_FUNCS)
+@st.cache_resource(show_spinner=False, max_entries=4)
 def _grid(signature: str, k: int, _src: Source) -> tuple:
     """The public view's block starts (cpdash.metrics.selection.period_grid), once per data version and k."""
     return period_grid(_src, Policy(k, public=True))
@@ -313,7 +313,7 @@ def get_overview(settings: Settings, src: MemorySource, f: Filters, policy: Poli
     return _overview(_signature(settings), f, policy, compare, src)
 
 
-@st.cache_resource(show_spinner=False, max_entries=2, hash_funcs=HASH_FUNCS)
+@st.cache_resource(show_spinner=False, max_entries=2)
 def _concern_table(signature: str, _ds: Dataset) -> ConcernTable:
     """The concerns made ready for lists (the backlog, resolved cards), once per source and shared."""
     return concern_lists.ready(_ds.concerns)

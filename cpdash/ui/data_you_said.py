@@ -16,7 +16,7 @@ from cpdash.views import concerns as concern_lists
 from cpdash.views import you_said
 
 
-@st.cache_resource(show_spinner=False, max_entries=2, hash_funcs=HASH_FUNCS)
+@st.cache_resource(show_spinner=False, max_entries=2)
 def _concern_topics(signature: str, _src: MemorySource) -> list[str]:
     """Every topic the concerns carry, whenever raised (the cards' choice): once per source, shared."""
     return you_said.topics(_src)
